@@ -1,0 +1,39 @@
+"""Shared test set-up: 8 simulated CPU devices, the shared reference files, a tiny real tokenizer."""
+
+import os
+from pathlib import Path
+
+import jax
+
+jax.config.update("jax_num_cpu_devices", 8)
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("JAXSTILTS_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """`../shared` beside the checkout (XTREME mock files, MultiCheckList text)."""
+    if not SHARED.is_dir():
+        raise FileNotFoundError(f"{SHARED}: the shared reference folder is missing; set JAXSTILTS_SHARED")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def tokenizer_dir(tmp_path_factory, shared_dir) -> Path:
+    """A SentencePiece BPE model trained here on MultiCheckList's 50 languages, saved as XLM-R saves its own."""
+    from jaxstilts.model.tokenizer import multichecklist_sentences, train_sentencepiece
+
+    folder = tmp_path_factory.mktemp("tokenizer")
+    sentences = multichecklist_sentences(shared_dir / "multichecklist" / "checklist_templates.tsv")
+    train_sentencepiece(sentences, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tokenizer(tokenizer_dir):
+    from jaxstilts.model.tokenizer import load_tokenizer
+
+    return load_tokenizer(tokenizer_dir)
