@@ -1,4 +1,4 @@
-"""Shared test set-up: 8 simulated CPU devices, the shared reference files, a tiny real tokenizer."""
+"""Test set-up: 8 simulated CPU devices, the shared reference files, a real tiny tokenizer."""
 
 import os
 from pathlib import Path
@@ -17,13 +17,13 @@ SHARED = Path(os.environ.get("JAXSTILTS_SHARED", REPO.parent / "shared"))
 def shared_dir() -> Path:
     """`../shared` beside the checkout (XTREME mock files, MultiCheckList text)."""
     if not SHARED.is_dir():
-        raise FileNotFoundError(f"{SHARED}: the shared reference folder is missing; set JAXSTILTS_SHARED")
+        raise FileNotFoundError(f"{SHARED}: shared reference folder missing; set JAXSTILTS_SHARED")
     return SHARED
 
 
 @pytest.fixture(scope="session")
 def tokenizer_dir(tmp_path_factory, shared_dir) -> Path:
-    """A SentencePiece BPE model trained here on MultiCheckList's 50 languages, saved as XLM-R saves its own."""
+    """SentencePiece BPE trained on MultiCheckList's 50 languages, saved as XLM-R saves its own."""
     from jaxstilts.model.tokenizer import multichecklist_sentences, train_sentencepiece
 
     folder = tmp_path_factory.mktemp("tokenizer")

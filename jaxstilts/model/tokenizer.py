@@ -1,4 +1,4 @@
-"""Tokenizers: XLM-R's SentencePiece tokenizer through transformers, and tiny ones for tests and demos.
+"""Tokenizers: XLM-R's SentencePiece tokenizer via transformers, and tiny ones for tests and demos.
 
 Real XLM-R ships `sentencepiece.bpe.model`; `train_sentencepiece` writes a folder of the same shape
 from any text, so tests and the demo load their tokenizer through the very path real XLM-R takes.

@@ -1,0 +1,190 @@
+"""The XLM-R encoder in Flax NNX: post-LN transformer layers on RoBERTa-style embeddings.
+
+Parameters are float32 and carry logical axis names (metadata `logical_axes`) that
+`partitioning.py` maps onto a device mesh; activations run in `config.dtype`. Module and parameter
+names follow Hugging Face's `XLMRobertaModel` closely enough that `hf.py` is a rename table.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from jaxstilts.model.config import XLMRConfig
+
+
+def param(rngs: nnx.Rngs, shape: tuple[int, ...], axes: tuple[str | None, ...],
+          init: str = "normal", std: float = 0.02) -> nnx.Param:
+    """A float32 parameter with logical axis names; `init` is normal(std), zeros or ones."""
+    if init == "normal":
+        value = std * jax.random.normal(rngs.params(), shape, jnp.float32)
+    elif init == "zeros":
+        value = jnp.zeros(shape, jnp.float32)
+    else:
+        value = jnp.ones(shape, jnp.float32)
+    return nnx.Param(value, logical_axes=axes)
+
+
+class Dense(nnx.Module):
+    """y = x·W + b over named input and output axes (W may be 3-D, e.g. [embed, heads, kv])."""
+
+    def __init__(self, in_shape: tuple[int, ...], out_shape: tuple[int, ...],
+                 in_axes: tuple[str | None, ...], out_axes: tuple[str | None, ...],
+                 config: XLMRConfig, rngs: nnx.Rngs):
+        self.kernel = param(rngs, in_shape + out_shape, in_axes + out_axes,
+                            std=config.initializer_range)
+        self.bias = param(rngs, out_shape, out_axes, init="zeros")
+        self.n_in = len(in_shape)
+        self.dtype = jnp.dtype(config.dtype)
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        kernel = self.kernel[...].astype(self.dtype)
+        y = jnp.tensordot(x.astype(self.dtype), kernel, axes=self.n_in)
+        return y + self.bias[...].astype(self.dtype)
+
+
+class LayerNorm(nnx.Module):
+    """LayerNorm computed in float32 whatever the compute dtype, as mixed-precision PyTorch does."""
+
+    def __init__(self, config: XLMRConfig, rngs: nnx.Rngs):
+        self.scale = param(rngs, (config.hidden_size,), ("embed",), init="ones")
+        self.bias = param(rngs, (config.hidden_size,), ("embed",), init="zeros")
+        self.eps = config.layer_norm_eps
+        self.dtype = jnp.dtype(config.dtype)
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        x = x.astype(jnp.float32)
+        mean = x.mean(-1, keepdims=True)
+        var = jnp.square(x - mean).mean(-1, keepdims=True)
+        y = (x - mean) * jax.lax.rsqrt(var + self.eps) * self.scale[...] + self.bias[...]
+        return y.astype(self.dtype)
+
+
+def dropout(x: jax.Array, rate: float, deterministic: bool, rngs: nnx.Rngs | None) -> jax.Array:
+    if deterministic or rate == 0.0:
+        return x
+    if rngs is None:
+        raise ValueError("training mode (deterministic=False) needs `rngs` with a 'dropout' stream")
+    keep = jax.random.bernoulli(rngs.dropout(), 1.0 - rate, x.shape)
+    return jnp.where(keep, x / (1.0 - rate), 0).astype(x.dtype)
+
+
+def position_ids(input_ids: jax.Array, pad_token_id: int) -> jax.Array:
+    """RoBERTa positions: real tokens count from pad_token_id + 1, padding keeps pad_token_id."""
+    real = (input_ids != pad_token_id).astype(jnp.int32)
+    return jnp.cumsum(real, axis=-1) * real + pad_token_id
+
+
+class Embeddings(nnx.Module):
+    def __init__(self, config: XLMRConfig, rngs: nnx.Rngs):
+        std = config.initializer_range
+        self.word = param(rngs, (config.vocab_size, config.hidden_size), ("vocab", "embed"),
+                          std=std)
+        self.position = param(rngs, (config.max_position_embeddings, config.hidden_size),
+                              (None, "embed"), std=std)
+        self.token_type = param(rngs, (config.type_vocab_size, config.hidden_size),
+                                (None, "embed"), std=std)
+        self.norm = LayerNorm(config, rngs)
+        self.config = config
+
+    def __call__(self, input_ids: jax.Array, deterministic: bool, rngs: nnx.Rngs | None):
+        cfg = self.config
+        pos = position_ids(input_ids, cfg.pad_token_id)
+        x = (jnp.take(self.word[...], input_ids, axis=0)
+             + jnp.take(self.position[...], pos, axis=0)
+             + self.token_type[0])
+        return dropout(self.norm(x), cfg.hidden_dropout_prob, deterministic, rngs)
+
+
+def attention_impl(config: XLMRConfig) -> str:
+    """cuDNN's fused kernel on GPU in bfloat16 (its supported case); XLA otherwise."""
+    if config.attention_impl != "auto":
+        return config.attention_impl
+    on_gpu = jax.default_backend() == "gpu"
+    return "cudnn" if on_gpu and config.dtype == "bfloat16" else "xla"
+
+
+class Layer(nnx.Module):
+    """One post-LN transformer layer: x + attention → LN → x + FFN(GELU) → LN."""
+
+    def __init__(self, config: XLMRConfig, rngs: nnx.Rngs):
+        d, n, h, f = (config.hidden_size, config.num_attention_heads, config.head_dim,
+                      config.intermediate_size)
+        self.query = Dense((d,), (n, h), ("embed",), ("heads", "kv"), config, rngs)
+        self.key = Dense((d,), (n, h), ("embed",), ("heads", "kv"), config, rngs)
+        self.value = Dense((d,), (n, h), ("embed",), ("heads", "kv"), config, rngs)
+        self.attention_out = Dense((n, h), (d,), ("heads", "kv"), ("embed",), config, rngs)
+        self.attention_norm = LayerNorm(config, rngs)
+        self.mlp_in = Dense((d,), (f,), ("embed",), ("mlp",), config, rngs)
+        self.mlp_out = Dense((f,), (d,), ("mlp",), ("embed",), config, rngs)
+        self.mlp_norm = LayerNorm(config, rngs)
+        self.config = config
+
+    def attend(self, x, mask, deterministic, rngs):
+        cfg = self.config
+        q, k, v = self.query(x), self.key(x), self.value(x)  # [batch, length, heads, kv]
+        key_mask = mask[:, None, None, :].astype(bool)  # [batch, 1, 1, length]
+        rate = cfg.attention_probs_dropout_prob
+        if deterministic or rate == 0.0:
+            return jax.nn.dot_product_attention(q, k, v, mask=key_mask,
+                                                implementation=attention_impl(cfg))
+        # Dropout on attention probabilities has no fused kernel: spell the attention out.
+        logits = jnp.einsum("btnh,bsnh->bnts", q, k).astype(jnp.float32) / jnp.sqrt(cfg.head_dim)
+        logits = jnp.where(key_mask, logits, jnp.finfo(jnp.float32).min)
+        probs = dropout(jax.nn.softmax(logits, axis=-1), rate, False, rngs).astype(v.dtype)
+        return jnp.einsum("bnts,bsnh->btnh", probs, v)
+
+    def __call__(self, x, mask, deterministic: bool = True, rngs: nnx.Rngs | None = None):
+        cfg = self.config
+        a = self.attention_out(self.attend(x, mask, deterministic, rngs))
+        x = self.attention_norm(x + dropout(a, cfg.hidden_dropout_prob, deterministic, rngs))
+        h = jax.nn.gelu(self.mlp_in(x), approximate=False)
+        h = self.mlp_out(h)
+        return self.mlp_norm(x + dropout(h, cfg.hidden_dropout_prob, deterministic, rngs))
+
+
+REMAT_POLICY = {
+    "full": None,
+    "dots": jax.checkpoint_policies.checkpoint_dots_with_no_batch_dims,
+}
+
+
+class EncoderOutput(NamedTuple):
+    last_hidden_state: jax.Array  # [batch, length, hidden]
+    hidden_states: tuple[jax.Array, ...] | None  # embeddings then every layer, when asked for
+
+
+class XLMREncoder(nnx.Module):
+    def __init__(self, config: XLMRConfig, rngs: nnx.Rngs):
+        self.config = config
+        self.embeddings = Embeddings(config, rngs)
+        self.layers = nnx.List([Layer(config, rngs) for _ in range(config.num_hidden_layers)])
+
+    def _run_layer(self, layer: Layer, x, mask, deterministic, rngs):
+        if self.config.remat == "none":
+            return layer(x, mask, deterministic, rngs)
+        policy = REMAT_POLICY[self.config.remat]
+        call = nnx.remat(lambda lyr, x, m, r: lyr(x, m, deterministic, r), policy=policy)
+        return call(layer, x, mask, rngs)
+
+    def __call__(self, input_ids: jax.Array, attention_mask: jax.Array, *,
+                 deterministic: bool = True, rngs: nnx.Rngs | None = None,
+                 output_hidden_states: bool = False,
+                 num_layers: int | None = None) -> EncoderOutput:
+        """Run the first `num_layers` layers (all by default) over [batch, length] token ids."""
+        x = self.embeddings(input_ids, deterministic, rngs)
+        states = [x]
+        for layer in list(self.layers)[:num_layers]:
+            x = self._run_layer(layer, x, attention_mask, deterministic, rngs)
+            states.append(x)
+        return EncoderOutput(x, tuple(states) if output_hidden_states else None)
+
+
+def mean_pool(hidden: jax.Array, attention_mask: jax.Array) -> jax.Array:
+    """Average of the hidden states of non-padding tokens, in float32."""
+    m = attention_mask.astype(jnp.float32)[..., None]
+    total = (hidden.astype(jnp.float32) * m).sum(-2)
+    return total / jnp.maximum(m.sum(-2), 1.0)

@@ -1,0 +1,166 @@
+"""Our XLM-R against transformers' PyTorch XLM-R: outputs, gradients, round trips, sizes."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+import torch
+import transformers
+from flax import nnx
+
+from jaxstilts.model import load_pretrained, save_pretrained
+from jaxstilts.model.hf import hf_name, to_hf_layout
+
+from .conftest import HF_CLASSES, build_hf_model
+
+HEADS = ["classification", "multiple_choice", "span", "tagging", "mlm"]
+TOL = 1e-5
+
+
+def torch_outputs(model, head, ids, mask):
+    with torch.no_grad():
+        out = model(input_ids=torch.tensor(ids, dtype=torch.long),
+                    attention_mask=torch.tensor(mask, dtype=torch.long))
+    if head == "span":
+        return out.start_logits.numpy(), out.end_logits.numpy()
+    return (out.logits.numpy(),)
+
+
+def ours_outputs(model, head, ids, mask):
+    out = model(jnp.asarray(ids), jnp.asarray(mask))
+    if head == "span":
+        return np.asarray(out.start), np.asarray(out.end)
+    return (np.asarray(out),)
+
+
+def test_hidden_states_of_every_layer_match_transformers(hf_checkpoint, text_batch):
+    folder, hf = hf_checkpoint(None)
+    ids, mask = text_batch
+    with torch.no_grad():
+        ref = hf(input_ids=torch.tensor(ids, dtype=torch.long),
+                 attention_mask=torch.tensor(mask, dtype=torch.long), output_hidden_states=True)
+    ours = load_pretrained(folder)
+    out = ours.encoder(jnp.asarray(ids), jnp.asarray(mask), output_hidden_states=True)
+    assert len(out.hidden_states) == len(ref.hidden_states) == 4
+    for i, (a, b) in enumerate(zip(out.hidden_states, ref.hidden_states)):
+        err = np.abs(np.asarray(a) - b.numpy()).max()
+        assert err <= TOL, f"hidden state {i}: max abs diff {err:.2e}"
+    np.testing.assert_allclose(np.asarray(out.last_hidden_state),
+                               ref.last_hidden_state.numpy(), atol=TOL, rtol=0)
+
+
+@pytest.mark.parametrize("head", HEADS)
+def test_head_logits_match_transformers(head, hf_checkpoint, text_batch, choice_batch):
+    folder, hf = hf_checkpoint(head)
+    ids, mask = choice_batch if head == "multiple_choice" else text_batch
+    ours, report = load_pretrained(folder, head, return_report=True)
+    assert report.initialized == [], "every head weight is in the checkpoint"
+    for a, b in zip(ours_outputs(ours, head, ids, mask), torch_outputs(hf, head, ids, mask)):
+        assert a.shape == b.shape
+        err = np.abs(a - b).max()
+        assert err <= TOL, f"{head}: max abs diff {err:.2e}"
+
+
+def test_loss_gradients_match_transformers(hf_checkpoint, text_batch):
+    folder, hf = hf_checkpoint("classification")
+    ids, mask = text_batch
+    labels = np.array([0, 2, 1])
+    hf.zero_grad()
+    out = hf(input_ids=torch.tensor(ids, dtype=torch.long),
+             attention_mask=torch.tensor(mask, dtype=torch.long),
+             labels=torch.tensor(labels))
+    out.loss.backward()
+    ref = dict(hf.named_parameters())
+
+    model = load_pretrained(folder, "classification")
+    graph, params = nnx.split(model, nnx.Param)
+
+    def loss_fn(p):
+        logits = nnx.merge(graph, p)(jnp.asarray(ids), jnp.asarray(mask))
+        return optax.softmax_cross_entropy_with_integer_labels(logits, jnp.asarray(labels)).mean()
+
+    grads = jax.grad(loss_fn)(params)
+    checked = 0
+    for path, g in nnx.to_flat_state(grads):
+        name = hf_name(path, "classification")
+        want = ref[name].grad.numpy()
+        got = to_hf_layout(path, np.asarray(g[...]))
+        scale = np.abs(want).max()
+        err = np.abs(got - want).max()
+        # The key bias's gradient is zero in exact arithmetic (softmax ignores a shift shared by
+        # all keys), so both sides hold rounding noise there: hence the small absolute floor.
+        assert err <= 1e-4 * scale + 1e-8, f"{name}: grad diff {err:.2e} vs scale {scale:.2e}"
+        checked += 1
+    assert checked == len(ref)
+
+
+@pytest.mark.parametrize("head", [None, "classification", "multiple_choice", "mlm"])
+def test_round_trip_through_our_format_loads_in_transformers(head, hf_checkpoint, text_batch,
+                                                              choice_batch, tmp_path):
+    folder, hf = hf_checkpoint(head)
+    ours = load_pretrained(folder, head)
+    save_pretrained(ours, tmp_path)
+    cls = getattr(transformers, HF_CLASSES[head])
+    kwargs = {"add_pooling_layer": False} if head is None else {}
+    back = cls.from_pretrained(tmp_path, **kwargs).eval()
+    for name, p in hf.state_dict().items():
+        assert torch.equal(back.state_dict()[name], p), name
+    ids, mask = choice_batch if head == "multiple_choice" else text_batch
+    t = dict(input_ids=torch.tensor(ids, dtype=torch.long),
+             attention_mask=torch.tensor(mask, dtype=torch.long))
+    with torch.no_grad():
+        a, b = back(**t), hf(**t)
+    key = "last_hidden_state" if head is None else "logits"
+    assert torch.equal(a[key], b[key])
+
+
+@pytest.mark.parametrize("head", [None, "classification", "multiple_choice", "span", "tagging",
+                                  "mlm"])
+def test_parameter_count_equals_transformers(head, tokenizer, hf_checkpoint):
+    folder, hf = hf_checkpoint(head)
+    ours = load_pretrained(folder, head)
+    n_ours = sum(x.size for x in jax.tree.leaves(nnx.state(ours, nnx.Param)))
+    n_hf = sum(p.numel() for p in hf.parameters())
+    assert n_ours == n_hf
+
+
+def test_a_fresh_head_is_reported_and_the_encoder_is_kept(hf_checkpoint, text_batch):
+    folder, hf = hf_checkpoint("mlm")  # a pretraining checkpoint, as on the hub
+    model, report = load_pretrained(folder, "classification", num_labels=4, return_report=True)
+    assert sorted(report.initialized) == ["head.dense.bias", "head.dense.kernel",
+                                          "head.out_proj.bias", "head.out_proj.kernel"]
+    assert "lm_head.dense.weight" in report.unused
+    assert model(*map(jnp.asarray, text_batch)).shape == (3, 4)
+    # A classifier with another label count is not forced into the new head.
+    folder3, _ = hf_checkpoint("classification")
+    _, report = load_pretrained(folder3, "classification", num_labels=7, return_report=True)
+    assert "head.out_proj.kernel" in report.initialized
+    assert "head.dense.kernel" not in report.initialized
+
+
+def test_pytorch_bin_checkpoint_loads_like_safetensors(tokenizer, tmp_path, text_batch):
+    hf = build_hf_model(tokenizer, "span", seed=3)
+    hf.config.save_pretrained(tmp_path)
+    torch.save(hf.state_dict(), tmp_path / "pytorch_model.bin")
+    ours = load_pretrained(tmp_path, "span")
+    ids, mask = text_batch
+    a = ours_outputs(ours, "span", ids, mask)
+    b = torch_outputs(hf, "span", ids, mask)
+    assert max(np.abs(x - y).max() for x, y in zip(a, b)) <= TOL
+
+
+def test_retrieval_vectors_are_mean_pooled_layer_k(hf_checkpoint, text_batch):
+    folder, hf = hf_checkpoint(None)
+    ids, mask = text_batch
+    with torch.no_grad():
+        ref = hf(input_ids=torch.tensor(ids, dtype=torch.long),
+                 attention_mask=torch.tensor(mask, dtype=torch.long), output_hidden_states=True)
+    model = load_pretrained(folder, "retrieval", retrieval_layer=2)
+    m = mask[..., None].astype(np.float32)
+    want = (ref.hidden_states[2].numpy() * m).sum(1) / m.sum(1)
+    np.testing.assert_allclose(np.asarray(model(jnp.asarray(ids), jnp.asarray(mask))), want,
+                               atol=TOL, rtol=0)
+    layer1 = (ref.hidden_states[1].numpy() * m).sum(1) / m.sum(1)
+    np.testing.assert_allclose(np.asarray(model.encode(jnp.asarray(ids), jnp.asarray(mask),
+                                                       layer=1)), layer1, atol=TOL, rtol=0)
