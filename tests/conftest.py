@@ -3,13 +3,18 @@
 import os
 from pathlib import Path
 
-import jax
+REPO = Path(__file__).resolve().parents[1]
+# Compiled programs are cached on disk, so subprocess tests and repeated shapes compile once.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(REPO / ".jax_cache"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+
+import jax  # noqa: E402
 
 jax.config.update("jax_num_cpu_devices", 8)
 
 import pytest  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("JAXSTILTS_SHARED", REPO.parent / "shared"))
 
 

@@ -67,3 +67,30 @@ def apply_head(encoder: XLMREncoder, head, kind: str | None, input_ids, attentio
     if kind == "multiple_choice":
         out = out.reshape(batch, choices)
     return out
+
+
+class MultiTaskModel(nnx.Module):
+    """One shared encoder, one head per task: `heads` maps task name -> (kind, num_labels).
+
+    Tasks that share a head (ANLI+'s five NLI datasets) share one name here. Retrieval tasks
+    need no head and are served by `encode`.
+    """
+
+    def __init__(self, config: XLMRConfig, heads: dict[str, tuple[str, int | None]], *,
+                 rngs: nnx.Rngs):
+        self.config = config
+        self.kinds = {name: kind for name, (kind, _) in heads.items()}
+        self.encoder = XLMREncoder(config, rngs)
+        self.heads = nnx.Dict({name: make_head(kind, config, rngs, n)
+                               for name, (kind, n) in heads.items() if kind != "retrieval"})
+
+    def __call__(self, task: str, input_ids: jax.Array, attention_mask: jax.Array,
+                 deterministic: bool = True, rngs: nnx.Rngs | None = None):
+        if task not in self.kinds:
+            raise KeyError(f"no head for task {task!r}; heads: {sorted(self.kinds)}")
+        return apply_head(self.encoder, self.heads[task], self.kinds[task], input_ids,
+                          attention_mask, deterministic, rngs)
+
+    def encode(self, input_ids: jax.Array, attention_mask: jax.Array, layer: int) -> jax.Array:
+        out = self.encoder(input_ids, attention_mask, num_layers=layer)
+        return mean_pool(out.last_hidden_state, attention_mask)

@@ -1,0 +1,115 @@
+"""Orbax checkpoints: the train state, the data-iterator state and the loop's bookkeeping, together.
+
+Two managers under a workdir: `checkpoints/` keeps the last N steps (saved asynchronously),
+`best/` keeps the best validated one. A restore walks back from the newest step and reports any
+checkpoint that fails to restore; the encoder-only restore is what the phase handoff uses.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import jax
+import orbax.checkpoint as ocp
+from etils import epath
+
+from jaxstilts.train.state import TrainState
+
+log = logging.getLogger(__name__)
+
+
+def _as_tree(state: TrainState) -> dict:
+    return {"step": state.step, "params": state.params, "opt_state": state.opt_state}
+
+
+def _path(p: str | Path) -> epath.Path:
+    """Local paths and gs:// URLs alike (etils epath)."""
+    return epath.Path(p)
+
+
+class Checkpointer:
+    def __init__(self, workdir: str | Path, keep: int = 2, async_save: bool = True):
+        self.workdir = _path(workdir)
+        self.latest = ocp.CheckpointManager(
+            self.workdir / "checkpoints",
+            options=ocp.CheckpointManagerOptions(max_to_keep=keep,
+                                                 enable_async_checkpointing=async_save))
+        self.best = ocp.CheckpointManager(
+            self.workdir / "best",
+            options=ocp.CheckpointManagerOptions(max_to_keep=1, enable_async_checkpointing=False))
+
+    def save(self, state: TrainState, data_state: dict, meta: dict, best: bool = False) -> None:
+        """Save at the state's step; with `best`, also replace the best checkpoint."""
+        step = int(jax.device_get(state.step))
+        args = ocp.args.Composite(state=ocp.args.StandardSave(_as_tree(state)),
+                                  data=ocp.args.JsonSave(data_state),
+                                  meta=ocp.args.JsonSave(meta))
+        if step not in self.latest.all_steps():
+            self.latest.save(step, args=args, force=True)
+        if best:
+            self.latest.wait_until_finished()
+            for old in self.best.all_steps():
+                if old != step:
+                    self.best.delete(old)
+            if step not in self.best.all_steps():
+                self.best.save(step, args=args, force=True)
+
+    def restore_latest(self, target: TrainState) -> tuple[TrainState, dict, dict] | None:
+        """The newest checkpoint that restores, or None; a broken one is reported and skipped."""
+        for step in sorted(self.latest.all_steps(), reverse=True):
+            try:
+                out = self.latest.restore(step, args=ocp.args.Composite(
+                    state=ocp.args.StandardRestore(_as_tree(target)),
+                    data=ocp.args.JsonRestore(), meta=ocp.args.JsonRestore()))
+            except Exception as e:  # a corrupt or partial checkpoint: fall back to the previous
+                log.warning("checkpoint %s/checkpoints/%d does not restore (%s: %s); trying the "
+                            "previous one", self.workdir, step, type(e).__name__,
+                            str(e).splitlines()[0] if str(e) else "")
+                continue
+            s = out.state
+            log.info("resuming from %s/checkpoints/%d", self.workdir, step)
+            return TrainState(s["step"], s["params"], s["opt_state"]), out.data, out.meta
+        return None
+
+    def reached_preemption(self, step: int) -> bool:
+        return self.latest.reached_preemption(step)
+
+    def wait(self) -> None:
+        self.latest.wait_until_finished()
+        self.best.wait_until_finished()
+
+    def close(self) -> None:
+        self.latest.close()
+        self.best.close()
+
+
+def restore_encoder(phase_dir: str | Path, target_encoder: Any) -> Any:
+    """Only the encoder parameters of a finished phase, onto `target_encoder`'s shardings.
+
+    Takes the best validated checkpoint, or the latest when the phase never validated.
+    `target_encoder` is a pytree of arrays or ShapeDtypeStructs with the shardings wanted here
+    (any mesh); heads and optimizer state in the checkpoint are not read.
+    """
+    for which in ("best", "checkpoints"):
+        root = _path(phase_dir) / which
+        if not root.exists():
+            continue
+        mngr = ocp.CheckpointManager(root, options=ocp.CheckpointManagerOptions(read_only=True))
+        step = mngr.latest_step()
+        if step is not None:
+            break
+        mngr.close()
+    else:
+        raise FileNotFoundError(f"{phase_dir}: no checkpoint (best/ or checkpoints/) to take "
+                                "the encoder from; did the phase run?")
+    abstract = jax.tree.map(
+        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding), target_encoder)
+    restore_args = jax.tree.map(lambda x: ocp.ArrayRestoreArgs(sharding=x.sharding), abstract)
+    item = {"params": {"encoder": abstract}}
+    out = mngr.restore(step, args=ocp.args.Composite(state=ocp.args.PyTreeRestore(
+        item=item, restore_args={"params": {"encoder": restore_args}}, partial_restore=True)))
+    mngr.close()
+    log.info("encoder taken from %s/%d", root, step)
+    return out.state["params"]["encoder"]

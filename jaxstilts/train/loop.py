@@ -1,0 +1,233 @@
+"""The training loop: sample a task, step, log, validate, checkpoint, resume, stop.
+
+Host synchronisation happens only at log, validation and checkpoint boundaries; in between the
+loop just enqueues jitted steps. Everything that decides the future of a run — parameters,
+optimizer state, step, iterator positions, early-stopping counters — is in the checkpoint, so a
+killed run resumes exactly where its last checkpoint left it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import jax
+import numpy as np
+from etils import epath
+from jax.sharding import Mesh
+
+from jaxstilts.data.multitask import TaskSampler
+from jaxstilts.model.modeling import MultiTaskModel
+from jaxstilts.model.partitioning import batch_sharding
+from jaxstilts.train.checkpoint import Checkpointer, restore_encoder
+from jaxstilts.train.optim import OptimConfig, make_optimizer
+from jaxstilts.train.state import abstract_like, create_train_state
+from jaxstilts.train.step import Steps
+
+log = logging.getLogger(__name__)
+
+
+class BatchSource(Protocol):
+    """An endless iterator of numpy batches whose position can be saved and restored."""
+
+    def __next__(self) -> dict[str, np.ndarray]: ...
+    def get_state(self) -> Any: ...
+    def set_state(self, state: Any) -> None: ...
+
+
+@dataclasses.dataclass
+class TaskFeed:
+    kind: str  # head kind
+    train: BatchSource
+    validation: list[dict[str, np.ndarray]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class LoopConfig:
+    total_steps: int
+    log_every: int = 50
+    checkpoint_every: int = 500
+    validate_every: int = 1000  # jiant: every 1000 steps on 500 examples
+    patience: int = 30  # validations without improvement before stopping
+    keep: int = 2  # last checkpoints kept (the best is kept apart)
+    async_checkpoints: bool = True
+    seed: int = 0  # dropout keys
+    progress: bool = False  # a tqdm bar with ETA
+
+    def __post_init__(self):
+        for name in ("total_steps", "log_every", "checkpoint_every", "validate_every", "keep"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"train.{name} must be >= 1, got {getattr(self, name)}")
+
+
+class TrainingDiverged(RuntimeError):
+    pass
+
+
+@dataclasses.dataclass
+class TrainResult:
+    workdir: str
+    final_step: int
+    best_score: float | None
+    best_step: int | None
+    stopped_early: bool
+    preempted: bool
+    resumed_from: int | None
+    history: list[dict]
+    params: dict  # the final parameters (pure dict of global arrays)
+
+
+def put_batch(batch: dict[str, np.ndarray], mesh: Mesh) -> dict[str, jax.Array]:
+    """A global array per key from this process's rows (multi-host: each process its shard)."""
+    return {k: jax.make_array_from_process_local_data(batch_sharding(mesh, v.ndim), v)
+            for k, v in batch.items() if not isinstance(v, (str, bytes)) and v.dtype.kind in "iufb"}
+
+
+def validate(steps: Steps, params: dict, feeds: dict[str, TaskFeed], mesh: Mesh) -> dict:
+    """Accuracy per task on its (capped) validation batches, and their mean as the score."""
+    per_task = {}
+    for task, feed in feeds.items():
+        if not feed.validation:
+            continue
+        hits = count = 0.0
+        for batch in feed.validation:
+            m = jax.device_get(steps.evaluate(task, params, put_batch(batch, mesh)))
+            hits += float(m["accuracy"]) * float(m["count"])
+            count += float(m["count"])
+        per_task[task] = hits / max(count, 1.0)
+    score = float(np.mean(list(per_task.values()))) if per_task else None
+    return {"score": score, "tasks": per_task}
+
+
+def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSampler,
+          optim: OptimConfig, loop: LoopConfig, workdir: str | Path, mesh: Mesh, *,
+          init_encoder_from: str | Path | None = None,
+          on_log: Callable[[int, dict], None] | None = None) -> TrainResult:
+    """Train `model` on `feeds` in `workdir`, resuming from its checkpoints if it has any."""
+    kinds = {t: f.kind for t, f in feeds.items()}
+    missing = set(kinds) - set(model.kinds)
+    if missing:
+        raise ValueError(f"tasks without a head in the model: {sorted(missing)}")
+    tx = make_optimizer(optim, max(loop.total_steps // optim.accumulation_steps, 1))
+    graphdef, state, shardings = create_train_state(model, tx, mesh)
+    if init_encoder_from is not None:
+        params = dict(state.params)
+        params["encoder"] = restore_encoder(init_encoder_from, state.params["encoder"])
+        state = state._replace(params=params)
+        log.info("encoder initialised from %s", init_encoder_from)
+    steps = Steps(graphdef, model.kinds, tx, shardings, mesh, dropout_seed=loop.seed)
+    ckpt = Checkpointer(workdir, keep=loop.keep, async_save=loop.async_checkpoints)
+    meta = {"best_score": None, "best_step": None, "bad_validations": 0, "history": []}
+    resumed_from = None
+    restored = ckpt.restore_latest(abstract_like(state, shardings))
+    if restored is not None:
+        state, data_state, meta = restored
+        for task, s in data_state.items():
+            feeds[task].train.set_state(s)
+        resumed_from = int(jax.device_get(state.step))
+        log.info("resumed %s at step %d", workdir, resumed_from)
+
+    writer = _summary_writer(workdir)
+    bar = _progress(loop, resumed_from or 0)
+    pending: list[tuple[int, str, dict]] = []
+    last_good = resumed_from
+
+    def flush() -> None:
+        """Fetch queued metrics; stop on a non-finite loss before anything is saved."""
+        records = jax.device_get([m for _, _, m in pending])
+        for (step, task, _), m in zip(pending, records):
+            if not (math.isfinite(float(m["loss"])) and math.isfinite(float(m["grad_norm"]))):
+                ckpt.wait()
+                raise TrainingDiverged(
+                    f"loss became {float(m['loss'])} (grad norm {float(m['grad_norm'])}) at step "
+                    f"{step + 1} on task {task!r}; the last good checkpoint is step {last_good} "
+                    f"in {workdir}/checkpoints")
+        if records:
+            summary = {f"train/{k}": float(np.mean([float(r[k]) for r in records]))
+                       for k in ("loss", "accuracy", "grad_norm")}
+            step = pending[-1][0] + 1
+            if on_log:
+                on_log(step, summary)
+            if writer:
+                for k, v in summary.items():
+                    writer.add_scalar(k, v, step)
+            if bar:
+                bar.set_postfix(loss=f"{summary['train/loss']:.4f}")
+        pending.clear()
+
+    def save(best: bool = False) -> None:
+        nonlocal last_good
+        data_state = {t: f.train.get_state() for t, f in feeds.items()}
+        ckpt.save(state, data_state, meta, best=best)
+        last_good = int(jax.device_get(state.step))
+
+    step = int(jax.device_get(state.step))
+    stopped_early = preempted = False
+    while step < loop.total_steps:
+        task = sampler.task_at(step)
+        batch = put_batch(next(feeds[task].train), mesh)
+        state, metrics = steps.train(task, state, batch)
+        pending.append((step, task, metrics))
+        step += 1
+        if bar:
+            bar.update(1)
+        if step % loop.log_every == 0:
+            flush()
+        if step % loop.validate_every == 0:
+            flush()
+            result = validate(steps, state.params, feeds, mesh)
+            improved = result["score"] is not None and (
+                meta["best_score"] is None or result["score"] > meta["best_score"])
+            if improved:
+                meta.update(best_score=result["score"], best_step=step, bad_validations=0)
+            else:
+                meta["bad_validations"] += 1
+            meta["history"].append({"step": step, **result})
+            if writer and result["score"] is not None:
+                writer.add_scalar("validation/score", result["score"], step)
+            save(best=improved)
+            if loop.patience and meta["bad_validations"] >= loop.patience:
+                stopped_early = True
+                log.info("early stop at step %d: %d validations without improvement", step,
+                         meta["bad_validations"])
+                break
+        elif step % loop.checkpoint_every == 0:
+            flush()
+            save()
+        if ckpt.reached_preemption(step):
+            flush()
+            save()
+            preempted = True
+            log.warning("preemption sync point reached at step %d: saved and stopping", step)
+            break
+    flush()
+    if not (stopped_early or preempted) and step not in ckpt.latest.all_steps():
+        save()
+    ckpt.wait()
+    ckpt.close()
+    if writer:
+        writer.close()
+    if bar:
+        bar.close()
+    return TrainResult(str(workdir), step, meta["best_score"], meta["best_step"], stopped_early,
+                       preempted, resumed_from, meta["history"], state.params)
+
+
+def _summary_writer(workdir):
+    if jax.process_index() != 0:
+        return None
+    from tensorboardX import SummaryWriter
+
+    return SummaryWriter(str(epath.Path(workdir) / "tensorboard"))
+
+
+def _progress(loop: LoopConfig, start: int):
+    if not loop.progress or jax.process_index() != 0:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=loop.total_steps, initial=start, unit="step", desc="train")

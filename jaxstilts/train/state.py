@@ -1,0 +1,66 @@
+"""The train state as a plain pytree, and where each of its arrays lives on the mesh.
+
+The NNX model is split once: its graph definition stays on the host, its parameters (a pure dict
+of float32 arrays) travel with the optimizer state through the jitted step and into checkpoints.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import nnx
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from jaxstilts.model.partitioning import RULES, state_shardings
+
+
+class TrainState(NamedTuple):
+    step: jax.Array  # micro-steps taken (int32 scalar); dropout keys are folded from it
+    params: dict
+    opt_state: Any
+
+
+def split_model(model: nnx.Module) -> tuple[nnx.GraphDef, nnx.State]:
+    """Graph definition and parameter state; a model with non-parameter state is refused."""
+    graphdef, params, rest = nnx.split(model, nnx.Param, ...)
+    if jax.tree.leaves(rest):
+        raise ValueError("the model holds non-parameter state; the functional step expects none")
+    return graphdef, params
+
+
+def param_shardings(params: nnx.State, mesh: Mesh, rules=RULES) -> dict:
+    """Pure-dict shardings of an NNX parameter state, from its logical axis names."""
+    return nnx.to_pure_dict(state_shardings(params, mesh, rules))
+
+
+def train_state_shardings(tx: optax.GradientTransformation, params: dict, p_shardings: dict,
+                          mesh: Mesh) -> TrainState:
+    """Optimizer moments follow their parameters; counters are replicated."""
+    replicated = NamedSharding(mesh, PartitionSpec())
+    abstract_opt = jax.eval_shape(tx.init, params)
+    opt = optax.tree_map_params(tx, lambda _, s: s, abstract_opt, p_shardings,
+                                transform_non_params=lambda _: replicated)
+    return TrainState(replicated, p_shardings, opt)
+
+
+def create_train_state(model: nnx.Module, tx: optax.GradientTransformation, mesh: Mesh,
+                       rules=RULES) -> tuple[nnx.GraphDef, TrainState, TrainState]:
+    """(graphdef, state placed on the mesh, the state's shardings)."""
+    graphdef, params_state = split_model(model)
+    p_shard = param_shardings(params_state, mesh, rules)
+    # A copy: the step donates its input, and the caller's model must keep its own arrays.
+    params = jax.jit(lambda p: jax.tree.map(jnp.copy, p), out_shardings=p_shard)(
+        nnx.to_pure_dict(params_state))
+    shardings = train_state_shardings(tx, params, p_shard, mesh)
+    opt_state = jax.jit(tx.init, out_shardings=shardings.opt_state)(params)
+    step = jax.device_put(jnp.zeros((), jnp.int32), shardings.step)
+    return graphdef, TrainState(step, params, opt_state), shardings
+
+
+def abstract_like(state: TrainState, shardings: TrainState) -> TrainState:
+    """Shape, dtype and sharding of every array: the target for a checkpoint restore."""
+    return jax.tree.map(lambda x, s: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=s),
+                        state, shardings)

@@ -1,0 +1,117 @@
+"""Pure train and eval steps: `train_step(state, batch) -> (state, metrics)` under `jax.jit`.
+
+One compiled step per task (the head is static); the state is donated; dropout keys are folded
+from the step counter, so a resumed run draws the same masks as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import nnx
+from jax.sharding import Mesh
+
+from jaxstilts.model.partitioning import batch_sharding
+from jaxstilts.train.state import TrainState
+
+IGNORE = -100  # label of positions that carry no loss (tagging, MLM)
+
+
+def _weighted_mean(values: jax.Array, weights: jax.Array) -> jax.Array:
+    return (values * weights).sum() / jnp.maximum(weights.sum(), 1.0)
+
+
+def _row_weights(batch: dict, n: int) -> jax.Array:
+    return batch["valid"].astype(jnp.float32) if "valid" in batch else jnp.ones((n,), jnp.float32)
+
+
+def loss_and_metrics(kind: str, out, batch: dict) -> tuple[jax.Array, dict]:
+    """Cross-entropy for each head kind, and an accuracy computed on the device.
+
+    classification and multiple choice: `label` [batch]; span: `start_positions` and
+    `end_positions` [batch] (accuracy = both ends right); tagging and MLM: `labels`
+    [batch, length] with IGNORE where no label applies.
+    """
+    ce = optax.softmax_cross_entropy_with_integer_labels
+    if kind in ("classification", "multiple_choice"):
+        w = _row_weights(batch, out.shape[0])
+        loss = _weighted_mean(ce(out, batch["label"]), w)
+        acc = _weighted_mean((out.argmax(-1) == batch["label"]).astype(jnp.float32), w)
+        return loss, {"loss": loss, "accuracy": acc, "count": w.sum()}
+    if kind == "span":
+        s, e = batch["start_positions"], batch["end_positions"]
+        w = _row_weights(batch, s.shape[0])
+        loss = _weighted_mean((ce(out.start, s) + ce(out.end, e)) / 2, w)
+        hit = (out.start.argmax(-1) == s) & (out.end.argmax(-1) == e)
+        return loss, {"loss": loss, "accuracy": _weighted_mean(hit.astype(jnp.float32), w),
+                      "count": w.sum()}
+    if kind in ("tagging", "mlm"):
+        labels = batch["labels"]
+        w = (labels != IGNORE).astype(jnp.float32)
+        if "valid" in batch:
+            w = w * batch["valid"].astype(jnp.float32)[:, None]
+        safe = jnp.where(labels == IGNORE, 0, labels)
+        loss = _weighted_mean(ce(out, safe), w)
+        acc = _weighted_mean((out.argmax(-1) == safe).astype(jnp.float32), w)
+        return loss, {"loss": loss, "accuracy": acc, "count": w.sum()}
+    raise ValueError(f"no training loss for head kind {kind!r}")
+
+
+class Steps:
+    """Compiled train and eval steps for each task of a model, over one mesh."""
+
+    def __init__(self, graphdef: nnx.GraphDef, kinds: dict[str, str],
+                 tx: optax.GradientTransformation, shardings: TrainState, mesh: Mesh,
+                 dropout_seed: int = 0):
+        self.graphdef, self.kinds, self.tx = graphdef, kinds, tx
+        self.shardings, self.mesh, self.seed = shardings, mesh, dropout_seed
+        self._train: dict[str, Callable] = {}
+        self._eval: dict[str, Callable] = {}
+
+    def _batch_shardings(self, batch: dict):
+        return {k: batch_sharding(self.mesh, jnp.ndim(v)) for k, v in batch.items()}
+
+    def train(self, task: str, state: TrainState, batch: dict) -> tuple[TrainState, dict]:
+        if task not in self._train:
+            self._train[task] = self._compile_train(task, batch)
+        return self._train[task](state, batch)
+
+    def evaluate(self, task: str, params: dict, batch: dict) -> dict:
+        if task not in self._eval:
+            self._eval[task] = jax.jit(self._eval_fn(task))
+        return self._eval[task](params, batch)
+
+    def _compile_train(self, task: str, batch: dict) -> Callable:
+        graphdef, kind, tx, seed = self.graphdef, self.kinds[task], self.tx, self.seed
+
+        def train_step(state: TrainState, batch: dict):
+            key = jax.random.fold_in(jax.random.key(seed), state.step)
+
+            def loss_fn(params):
+                model = nnx.merge(graphdef, params)
+                out = model(task, batch["input_ids"], batch["attention_mask"],
+                            deterministic=False, rngs=nnx.Rngs(dropout=key))
+                return loss_and_metrics(kind, out, batch)
+
+            (_, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
+            updates, opt_state = tx.update(grads, state.opt_state, state.params)
+            params = optax.apply_updates(state.params, updates)
+            metrics["grad_norm"] = optax.global_norm(grads)
+            return TrainState(state.step + 1, params, opt_state), metrics
+
+        return jax.jit(train_step,
+                       in_shardings=(self.shardings, self._batch_shardings(batch)),
+                       out_shardings=(self.shardings, None), donate_argnums=0)
+
+    def _eval_fn(self, task: str) -> Callable:
+        graphdef, kind = self.graphdef, self.kinds[task]
+
+        def eval_step(params: dict, batch: dict) -> dict:
+            model = nnx.merge(graphdef, params)
+            out = model(task, batch["input_ids"], batch["attention_mask"])
+            return loss_and_metrics(kind, out, batch)[1]
+
+        return eval_step

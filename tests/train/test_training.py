@@ -1,0 +1,178 @@
+"""The train step and loop in-process: sharding, handoff, divergence, early stopping, fallback."""
+
+import logging
+import shutil
+
+import jax
+import numpy as np
+import pytest
+from flax import nnx
+
+from jaxstilts.data.multitask import TaskSampler
+from jaxstilts.model import XLMRConfig
+from jaxstilts.model.modeling import MultiTaskModel
+from jaxstilts.model.partitioning import make_mesh
+from jaxstilts.train.loop import LoopConfig, TaskFeed, TrainingDiverged, put_batch, train
+from jaxstilts.train.optim import OptimConfig, make_optimizer
+from jaxstilts.train.state import create_train_state
+from jaxstilts.train.step import Steps
+
+from .tiny_run import ArraySource, synthetic
+
+CFG = XLMRConfig.preset("tiny", num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
+                        intermediate_size=64)
+HEADS = {"nli": ("classification", 2)}
+
+
+def model(heads=HEADS, seed=0, cfg=CFG):
+    return MultiTaskModel(cfg, heads, rngs=nnx.Rngs(seed))
+
+
+def feeds(n=64, batch=8):
+    return {"nli": TaskFeed("classification", ArraySource(synthetic("classification", n), batch),
+                            [synthetic("classification", 16, seed=9)])}
+
+
+ONLY_NLI = TaskSampler({"nli": 1.0})
+
+
+def host(tree):
+    return jax.tree.map(np.asarray, jax.device_get(tree))
+
+
+def run_steps(mesh, n_steps=3, optim=None, batches=None, cfg=CFG):
+    optim = optim or OptimConfig(lr=1e-3)
+    m = model(cfg=cfg)
+    tx = make_optimizer(optim, 10)
+    graphdef, state, shardings = create_train_state(m, tx, mesh)
+    steps = Steps(graphdef, m.kinds, tx, shardings, mesh)
+    source = ArraySource(synthetic("classification", 64), 8)
+    for i in range(n_steps):
+        batch = batches[i] if batches else next(source)
+        state, _ = steps.train("nli", state, put_batch(batch, mesh))
+    return host(state.params)
+
+
+def max_diff(a, b):
+    return max(jax.tree.leaves(jax.tree.map(lambda x, y: float(np.abs(x - y).max()), a, b)))
+
+
+def test_sharded_step_matches_single_device():
+    sharded = run_steps(make_mesh(2, 2, 2))
+    single = run_steps(make_mesh(1, 1, 1, devices=jax.devices()[:1]))
+    diff = max_diff(sharded, single)
+    print(f"(data=2, fsdp=2, tensor=2) vs 1 device after 3 steps: max abs diff {diff:.2e}")
+    assert diff <= 1e-6
+
+
+def test_gradient_accumulation_equals_the_full_batch():
+    no_dropout = CFG.replace(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
+    full = synthetic("classification", 8)
+    halves = [{k: v[:4] for k, v in full.items()}, {k: v[4:] for k, v in full.items()}]
+    once = run_steps(mesh, 1, OptimConfig(lr=1e-3), [full], cfg=no_dropout)
+    accumulated = run_steps(mesh, 2, OptimConfig(lr=1e-3, accumulation_steps=2), halves,
+                            cfg=no_dropout)
+    assert max_diff(once, accumulated) <= 1e-6
+
+
+def test_weight_decay_spares_biases_and_layernorm():
+    from jaxstilts.train.optim import is_decayed
+
+    state = nnx.to_pure_dict(nnx.state(model(), nnx.Param))
+    decayed = jax.tree_util.tree_map_with_path(lambda p, _: is_decayed(p), state)
+    layer = decayed["encoder"]["layers"][0]
+    assert layer["query"]["kernel"] and layer["mlp_in"]["kernel"]
+    assert not layer["query"]["bias"] and not layer["mlp_norm"]["scale"]
+    assert not layer["attention_norm"]["bias"] and decayed["encoder"]["embeddings"]["word"]
+    assert not decayed["encoder"]["embeddings"]["norm"]["scale"]
+
+
+def test_encoder_handoff_onto_another_mesh_with_a_fresh_head(tmp_path):
+    eight = make_mesh(2, 2, 2)
+    loop = LoopConfig(total_steps=4, checkpoint_every=2, validate_every=4, patience=0)
+    first = train(model(), feeds(), ONLY_NLI, OptimConfig(lr=1e-3), loop, tmp_path / "inter",
+                  eight)
+    assert first.best_step == 4  # the one validation: the best checkpoint is the final state
+    best = host(first.params)["encoder"]
+
+    one = make_mesh(1, 1, 1, devices=jax.devices()[:1])
+    target_heads = {"pos": ("tagging", 3)}
+    fresh = host(nnx.to_pure_dict(nnx.state(model(target_heads, seed=5), nnx.Param)))
+    tfeeds = {"pos": TaskFeed("tagging", ArraySource(synthetic("tagging", 64), 8),
+                              [synthetic("tagging", 16)])}
+    loop0 = LoopConfig(total_steps=1, checkpoint_every=1, validate_every=100)
+
+    # Check what the target phase starts from: restore, then take zero optimizer steps.
+    from jaxstilts.train.checkpoint import restore_encoder
+
+    m = model(target_heads, seed=5)
+    _, state, _ = create_train_state(m, make_optimizer(OptimConfig(), 1), one)
+    encoder = host(restore_encoder(tmp_path / "inter", state.params["encoder"]))
+    assert max_diff(encoder, best) == 0
+    assert max_diff(encoder, fresh["encoder"]) > 1e-3  # not the fresh encoder
+    second = train(model(target_heads, seed=5), tfeeds, TaskSampler({"pos": 1.0}), OptimConfig(),
+                   loop0, tmp_path / "target", one, init_encoder_from=tmp_path / "inter")
+    assert second.final_step == 1
+    # The reverse: restore onto 8 devices the encoder trained and saved on 1.
+    back = make_mesh(2, 2, 2)
+    m8 = model(target_heads, seed=5)
+    _, s8, _ = create_train_state(m8, make_optimizer(OptimConfig(), 1), back)
+    enc8 = restore_encoder(tmp_path / "target", s8.params["encoder"])
+    assert enc8["layers"][0]["mlp_in"]["kernel"].sharding.mesh.devices.size == 8
+    assert max_diff(host(enc8), host(second.params["encoder"])) == 0
+
+
+def test_a_diverging_run_stops_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
+    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
+    loop = LoopConfig(total_steps=20, log_every=1, checkpoint_every=1, validate_every=100)
+    exploding = OptimConfig(lr=1e30, clip_norm=0, warmup_fraction=0)
+    with pytest.raises(TrainingDiverged, match=r"at step (\d+) on task 'nli'") as info:
+        train(model(), feeds(), ONLY_NLI, exploding, loop, tmp_path, mesh)
+    bad_step = int(str(info.value).split("at step ")[1].split()[0])
+    saved = sorted(int(p.name) for p in (tmp_path / "checkpoints").iterdir() if p.name.isdigit())
+    assert saved and max(saved) == bad_step - 1
+    from jaxstilts.train.checkpoint import Checkpointer
+    from jaxstilts.train.state import abstract_like
+
+    m = model()
+    tx = make_optimizer(exploding, 20)
+    _, state, shardings = create_train_state(m, tx, mesh)
+    restored, _, _ = Checkpointer(tmp_path).restore_latest(abstract_like(state, shardings))
+    assert all(np.isfinite(x).all() for x in jax.tree.leaves(host(restored.params)))
+
+
+def test_early_stopping_after_patience_validations_without_gain(tmp_path):
+    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
+    loop = LoopConfig(total_steps=50, validate_every=1, patience=2)
+    result = train(model(), feeds(), ONLY_NLI, OptimConfig(lr=1e-12), loop, tmp_path, mesh)
+    assert result.stopped_early
+    scores = [h["score"] for h in result.history]
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    assert len(scores) == best + 3  # two validations after the best one
+    assert result.best_step == result.history[best]["step"]
+    assert sorted(p.name for p in (tmp_path / "best").iterdir() if p.name.isdigit()) == [
+        str(result.best_step)]
+
+
+def test_a_corrupt_latest_checkpoint_is_reported_and_the_previous_one_used(tmp_path, caplog):
+    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
+    loop = LoopConfig(total_steps=4, checkpoint_every=2, validate_every=100, keep=3)
+    train(model(), feeds(), ONLY_NLI, OptimConfig(lr=1e-3), loop, tmp_path, mesh)
+    for f in (tmp_path / "checkpoints" / "4" / "state").rglob("*"):
+        if f.is_file() and f.stat().st_size > 0 and "zarr" not in f.name:
+            f.write_bytes(b"garbage")
+    shutil.rmtree(tmp_path / "best")
+    with caplog.at_level(logging.INFO):
+        result = train(model(), feeds(), ONLY_NLI, OptimConfig(lr=1e-3),
+                       LoopConfig(total_steps=6, checkpoint_every=2, validate_every=100),
+                       tmp_path, mesh)
+    assert result.resumed_from == 2
+    assert "checkpoints/4 does not restore" in caplog.text
+
+
+def test_config_errors_name_the_field():
+    with pytest.raises(ValueError, match="train.total_steps must be >= 1"):
+        LoopConfig(total_steps=0)
+    with pytest.raises(ValueError, match="accumulation_steps must be >= 1"):
+        OptimConfig(accumulation_steps=0)
