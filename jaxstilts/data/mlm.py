@@ -37,3 +37,35 @@ def mask_tokens(
         "attention_mask": attention_mask.astype(np.int32),
         "labels": labels,
     }
+
+
+class MaskedSource:
+    """Wraps a batch source of plain text batches; masks each batch afresh (continued MLM).
+
+    The n-th batch drawn is masked with (seed, n), and n is part of the saved state, so a
+    resumed run masks exactly as an uninterrupted one.
+    """
+
+    def __init__(self, source, *, mask_id: int, vocab_size: int, special_ids: tuple[int, ...],
+                 seed: int = 0, rate: float = 0.15):
+        self.source, self.seed, self.rate = source, seed, rate
+        self.mask_id, self.vocab_size, self.special_ids = mask_id, vocab_size, special_ids
+        self.drawn = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> dict[str, np.ndarray]:
+        batch = next(self.source)
+        out = mask_tokens(batch["input_ids"], batch["attention_mask"], mask_id=self.mask_id,
+                          vocab_size=self.vocab_size, special_ids=self.special_ids,
+                          seed=self.seed, step=self.drawn, rate=self.rate)
+        self.drawn += 1
+        return out
+
+    def get_state(self) -> dict:
+        return {"drawn": self.drawn, "source": self.source.get_state()}
+
+    def set_state(self, state: dict) -> None:
+        self.drawn = state["drawn"]
+        self.source.set_state(state["source"])

@@ -176,3 +176,27 @@ def test_config_errors_name_the_field():
         LoopConfig(total_steps=0)
     with pytest.raises(ValueError, match="accumulation_steps must be >= 1"):
         OptimConfig(accumulation_steps=0)
+
+
+def test_continued_mlm_trains_beside_a_task(tmp_path):
+    from jaxstilts.data.mlm import MaskedSource
+
+    heads = {"nli": ("classification", 2), "mlm": ("mlm", None)}
+    text = synthetic("classification", 64, seed=4)
+    mlm = MaskedSource(ArraySource({k: text[k] for k in ("input_ids", "attention_mask")}, 8),
+                       mask_id=CFG.vocab_size - 1, vocab_size=CFG.vocab_size,
+                       special_ids=(0, 1, 2), seed=0)
+    task_feeds = {**feeds(), "mlm": TaskFeed("mlm", mlm)}
+    sampler = TaskSampler({"nli": 1.0}, seed=0, mlm_task="mlm", mlm_rate=0.5)
+    drawn = [sampler.task_at(s) for s in range(6)]
+    assert "mlm" in drawn and "nli" in drawn
+    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
+    logs = []
+    result = train(model(heads), task_feeds, sampler, OptimConfig(lr=1e-3),
+                   LoopConfig(total_steps=6, log_every=1, validate_every=100), tmp_path, mesh,
+                   on_log=lambda step, m: logs.append(m["train/loss"]))
+    assert result.final_step == 6 and len(logs) == 6
+    assert mlm.drawn == drawn.count("mlm")
+    # The MLM loss starts near log(vocab): a real prediction over the whole vocabulary.
+    first_mlm = logs[drawn.index("mlm")]
+    assert abs(first_mlm - np.log(CFG.vocab_size)) < 1.0
