@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from importlib import resources
 
@@ -52,6 +53,21 @@ def cmd_forward(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Training step speed (and the PyTorch reference); JSON on stdout, optionally saved."""
+    from jaxstilts import bench
+
+    config = bench.BenchConfig(preset=args.preset, batch=args.batch, seq=args.seq,
+                               steps=args.steps, warmup=args.warmup, dtype=args.dtype,
+                               remat=args.remat, frozen_embeddings=args.frozen_embeddings,
+                               attention_dropout=not args.no_attention_dropout)
+    result = bench.run(config, reference=args.reference)
+    if args.save:
+        result["saved_to"] = str(bench.save(result, args.save))
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jaxstilts", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -59,6 +75,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", help="a Hugging Face folder or hub id instead of the tiny model")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_forward)
+
+    p = sub.add_parser("bench", help="benchmark the training step (JSON output)")
+    p.add_argument("--preset", default="tiny",
+                   help="model size: tiny | base | large | cpu-target (XLM-R vocab, 4x256)")
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--seq", type=int, default=128)
+    p.add_argument("--steps", type=int, default=10, help="timed steps (median reported)")
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    p.add_argument("--remat", default="none", choices=["none", "full", "dots"])
+    p.add_argument("--frozen-embeddings", action="store_true",
+                   help="keep the word embedding out of the optimizer update")
+    p.add_argument("--no-attention-dropout", action="store_true",
+                   help="no attention-probability dropout: the fused kernel in training too")
+    p.add_argument("--reference", choices=["pytorch"], help="also time transformers' PyTorch")
+    p.add_argument("--save", nargs="?", const="benchmarks/results", default=None,
+                   help="save the JSON record under this folder")
+    p.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,58 @@
+"""Config files and command-line overrides: validated before any compute, errors name the key."""
+
+import pytest
+
+from jaxstilts.config import ConfigError, load_config
+
+CONFIG = '''
+import ml_collections
+
+def get_config():
+    c = ml_collections.ConfigDict()
+    c.seed = 0
+    c.train = ml_collections.ConfigDict(dict(lr=1e-5, steps=100, tasks=("mnli",), remat=False))
+    c.model = ml_collections.ConfigDict(dict(pretrained="FacebookAI/xlm-roberta-large"))
+    return c
+'''
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    path = tmp_path / "exp.py"
+    path.write_text(CONFIG)
+    return path
+
+
+def test_overrides_apply_with_the_types_of_the_defaults(config_file):
+    c = load_config(config_file, ["--config.train.lr=2e-5", "--config.train.steps=7",
+                                  "--config.train.tasks=mnli,squad_v2", "--config.seed=3",
+                                  "--config.model.pretrained=/data/xlmr", "train.remat=True"])
+    assert c.train.lr == 2e-5 and c.train.steps == 7 and c.seed == 3
+    assert c.train.tasks == ("mnli", "squad_v2") and c.train.remat is True
+    assert c.model.pretrained == "/data/xlmr"
+    assert load_config(config_file, ["--config.train.lr=1"]).train.lr == 1.0
+
+
+def test_an_unknown_key_is_named(config_file):
+    with pytest.raises(ConfigError, match=r"unknown key 'train.learning_rate'.*known here: lr"):
+        load_config(config_file, ["--config.train.learning_rate=1e-5"])
+    with pytest.raises(ConfigError, match=r"trian is not a section"):
+        load_config(config_file, ["--config.trian.lr=1e-5"])
+
+
+def test_a_wrong_type_is_named(config_file):
+    with pytest.raises(ConfigError, match=r"train.steps takes a int, got str 'many'"):
+        load_config(config_file, ["--config.train.steps=many"])
+    with pytest.raises(ConfigError, match=r"train.remat takes true/false"):
+        load_config(config_file, ["--config.train.remat=1"])
+
+
+def test_the_config_is_locked_after_loading(config_file):
+    c = load_config(config_file)
+    with pytest.raises(AttributeError):
+        c.new_field = 1
+
+
+def test_a_missing_config_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="nope.py: no such config file"):
+        load_config(tmp_path / "nope.py")
