@@ -1,0 +1,64 @@
+"""Tasks as data: the registry, sources (hub / official local files / TFDS) and featurizers.
+
+task = get_task("xnli")
+examples = load_examples(task, "test", "de", data_dir="download/")   # or source="hub"
+features = featurize(examples, tokenizer, cache_dir="cache/")
+batch = features.collate(range(8), length=128)
+"""
+
+from jaxstilts.tasks.base import (
+    DEFAULT_MAX_LENGTH,
+    HubSource,
+    Kind,
+    LocalSource,
+    RowMap,
+    Sources,
+    Task,
+    TfdsSource,
+)
+from jaxstilts.tasks.catalog_demo import DEMO_DATA, demo_mlm_files
+from jaxstilts.tasks.featurize import (
+    IGNORE,
+    Features,
+    FeaturizeConfig,
+    featurize,
+    infer_labels,
+    tokenizer_fingerprint,
+)
+from jaxstilts.tasks.hub import SourceUnavailable
+from jaxstilts.tasks.problems import DataError, LoadReport
+from jaxstilts.tasks.registry import get_task, register, task_from_config, task_names
+from jaxstilts.tasks.sources import Examples, load_examples
+from jaxstilts.tasks.span_decode import decode_span_predictions, decode_spans
+from jaxstilts.tasks.tagging import merge_word_predictions
+
+__all__ = [
+    "DEFAULT_MAX_LENGTH",
+    "DEMO_DATA",
+    "IGNORE",
+    "DataError",
+    "Examples",
+    "Features",
+    "FeaturizeConfig",
+    "HubSource",
+    "Kind",
+    "LoadReport",
+    "LocalSource",
+    "RowMap",
+    "SourceUnavailable",
+    "Sources",
+    "Task",
+    "TfdsSource",
+    "decode_span_predictions",
+    "decode_spans",
+    "demo_mlm_files",
+    "featurize",
+    "get_task",
+    "infer_labels",
+    "load_examples",
+    "merge_word_predictions",
+    "register",
+    "task_from_config",
+    "task_names",
+    "tokenizer_fingerprint",
+]

@@ -1,0 +1,209 @@
+"""Regenerate the embedded demo data (deterministic): `python build_demo_data.py TEMPLATES_TSV`.
+
+TEMPLATES_TSV is XTREME-R's MultiCheckList `checklist_templates.tsv` (Apache-2.0). Two tasks, in
+official file formats, with labels that follow one simple pattern in every language, so a tiny
+model learns them in minutes on CPU:
+
+* demo_nli (intermediate, English, GLUE MNLI TSV): "There is a lamp in the room. The lamp is red
+  and small." -> "The lamp is red." entailment / "The lamp is blue." contradiction / "The desk is
+  red." neutral.
+* demo_xnli (target, XNLI-1.0 TSV): MultiCheckList's comparative template "A is taller than B."
+  in 7 languages -> same sentence: entailment; names swapped: contradiction; a third person:
+  neutral. English train 2000 / dev 150, test 150 in each of en + 6 zero-shot languages
+  (de ru zh ar hi th). 2000 training pairs, not a few hundred: with 600 a tiny model memorises
+  the pairs (about 0.56 dev accuracy after 2 CPU minutes) instead of learning the rule (0.75).
+* mlm/{lang}.txt: the demo sentences, one per line, for continued masked-LM training.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LANGS = ("en", "de", "ru", "zh", "ar", "hi", "th")
+LABELS = ("entailment", "neutral", "contradiction")
+# One pool of Latin-script names for every language: the label pattern then rests on tokens the
+# languages share, so a tiny model trained on English shows some zero-shot transfer.
+NAMES = [
+    "John",
+    "Mary",
+    "Peter",
+    "Linda",
+    "David",
+    "Susan",
+    "Tom",
+    "Emma",
+    "Paul",
+    "Anna",
+    "Mark",
+    "Sara",
+    "Adam",
+    "Nina",
+    "Luke",
+    "Rosa",
+    "Omar",
+    "Lily",
+    "Ivan",
+    "Maya",
+    "Karl",
+    "Ella",
+    "Hugo",
+    "Iris",
+    "Leo",
+    "Ada",
+    "Max",
+    "Eva",
+    "Ben",
+    "Zoe",
+]
+OBJECTS = "sofa chair table lamp door clock mirror desk bed window box piano rug shelf".split()
+COLORS = "red blue yellow green pink white black orange grey purple brown".split()
+SIZES = "big small tiny enormous".split()
+
+XNLI_COLUMNS = (
+    "language gold_label sentence1_binary_parse sentence2_binary_parse sentence1_parse "
+    "sentence2_parse sentence1 sentence2 promptID pairID genre label1 label2 label3 label4 label5 "
+    "sentence1_tokenized sentence2_tokenized match"
+).split()
+MNLI_COLUMNS = (
+    "index promptID pairID genre sentence1_binary_parse sentence2_binary_parse sentence1_parse "
+    "sentence2_parse sentence1 sentence2 label1 gold_label"
+).split()
+
+
+def comparative_templates(tsv: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The first block of MultiCheckList ('A is COMP than B'): its context template and the
+    comparative adjectives, per language."""
+    with open(tsv, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    header = rows[0]
+    column = {lang: header.index(lang) for lang in LANGS}
+    block = []
+    for row in rows[1:]:
+        if row[0] == "Name" and block:
+            break
+        block.append(row)
+    template = {lang: next(r[c] for r in block if r[0] == "Context") for lang, c in column.items()}
+    adjectives = {}
+    for lang, c in column.items():
+        words = []
+        for r in block:
+            if r[0] != "adj":
+                continue
+            value = r[c]
+            if lang == "th":  # "แกกว่า แก่": the template adds กว่า itself, so use the base form
+                words.append(value.split()[-1])
+            else:
+                words.append(value.replace("，", ",").replace("،", ",").split(",")[0].strip())
+        adjectives[lang] = words
+    return template, adjectives
+
+
+def comparative(template: str, first: str, second: str, adj: str) -> str:
+    return template.format(first_name=first, first_name1=second, adj=[adj])
+
+
+def xnli_rows(template, adjectives, lang: str, n: int, rng: random.Random, start_id: int):
+    rows = []
+    for k in range(n):
+        a, b, c = rng.sample(NAMES, 3)
+        i = rng.randrange(len(adjectives[lang]))
+        adj = adjectives[lang][i]
+        label = LABELS[k % 3]
+        premise = comparative(template[lang], a, b, adj)
+        if label == "entailment":
+            hypothesis = premise
+        elif label == "contradiction":
+            hypothesis = comparative(template[lang], b, a, adj)
+        else:
+            hypothesis = comparative(template[lang], *rng.choice([(a, c), (c, b)]), adj)
+        pair = str(start_id + k)
+        values = {name: "" for name in XNLI_COLUMNS}
+        values.update(
+            language=lang,
+            gold_label=label,
+            sentence1=premise,
+            sentence2=hypothesis,
+            promptID=pair,
+            pairID=pair,
+            genre="demo",
+            label1=label,
+            match="True",
+        )
+        rows.append(values)
+    rng.shuffle(rows)
+    return rows
+
+
+def nli_rows(n: int, rng: random.Random, start_id: int):
+    rows = []
+    for k in range(n):
+        obj, other = rng.sample(OBJECTS, 2)
+        color, wrong = rng.sample(COLORS, 2)
+        size = rng.choice(SIZES)
+        premise = f"There is a {obj} in the room. The {obj} is {color} and {size}."
+        label = LABELS[k % 3]
+        hypothesis = {
+            "entailment": f"The {obj} is {rng.choice([color, size])}.",
+            "contradiction": f"The {obj} is {wrong}.",
+            "neutral": f"The {other} is {color}.",
+        }[label]
+        values = {name: "" for name in MNLI_COLUMNS}
+        values.update(
+            index=str(k),
+            promptID=str(start_id + k),
+            pairID=f"{start_id + k}n",
+            genre="demo",
+            sentence1=premise,
+            sentence2=hypothesis,
+            label1=label,
+            gold_label=label,
+        )
+        rows.append(values)
+    rng.shuffle(rows)
+    return rows
+
+
+def write_tsv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("\t".join(columns) + "\n")
+        for row in rows:
+            f.write("\t".join(row[c] for c in columns) + "\n")
+
+
+def main(tsv: Path) -> None:
+    rng = random.Random(20200517)
+    template, adjectives = comparative_templates(tsv)
+    write_tsv(HERE / "demo_nli/train.tsv", MNLI_COLUMNS, nli_rows(2000, rng, 1000))
+    write_tsv(HERE / "demo_nli/dev_matched.tsv", MNLI_COLUMNS, nli_rows(150, rng, 5000))
+    train = xnli_rows(template, adjectives, "en", 2000, rng, 10000)
+    dev = xnli_rows(template, adjectives, "en", 150, rng, 20000)
+    test = [
+        row for i, lang in enumerate(LANGS)
+        for row in xnli_rows(template, adjectives, lang, 150, rng, 30000 + 1000 * i)
+    ]  # fmt: skip
+    write_tsv(HERE / "demo_xnli/xnli.train.tsv", XNLI_COLUMNS, train)
+    write_tsv(HERE / "demo_xnli/xnli.dev.tsv", XNLI_COLUMNS, dev)
+    write_tsv(HERE / "demo_xnli/xnli.test.tsv", XNLI_COLUMNS, test)
+    for lang in LANGS:
+        sentences = sorted(
+            {
+                r[s]
+                for r in train + dev + test
+                if r["language"] == lang
+                for s in ("sentence1", "sentence2")
+            }
+        )
+        if lang == "en":
+            sentences += sorted({r["sentence1"] for r in nli_rows(300, rng, 0)})
+        rng.shuffle(sentences)
+        (HERE / "mlm").mkdir(exist_ok=True)
+        (HERE / f"mlm/{lang}.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

@@ -1,0 +1,555 @@
+"""XTREME targets (Hu et al. 2020) with their languages, their English training data, and the
+XTREME-R additions (Ruder et al. 2021): XCOPA, Mewsli-X, LAReQA and wider language sets.
+
+Local layouts are those of the official releases (as `scripts/download_data.sh` of
+google-research/xtreme fetches them), relative to the data directory. Zero-shot transfer trains on
+the English `train` split named by `train_task` and evaluates every language of `test`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from jaxstilts.tasks.base import HubSource, Kind, LocalSource, RowMap, Sources, Task, TfdsSource
+from jaxstilts.tasks.catalog_intermediate import HUB_NLI, NLI_LABELS
+from jaxstilts.tasks.registry import register
+
+XTREME = frozenset({"xtreme"})
+XTREME_R = frozenset({"xtreme_r"})
+
+XNLI_LANGS = ("ar bg de el en es fr hi ru sw th tr ur vi zh").split()
+PAWSX_LANGS = ("de en es fr ja ko zh").split()
+UDPOS_LANGS = (
+    "af ar bg de el en es et eu fa fi fr he hi hu id it ja kk ko mr nl pt ru ta te th tl tr ur "
+    "vi yo zh"
+).split()
+UDPOS_R_LANGS = sorted(UDPOS_LANGS + "lt pl ro uk wo".split())
+PANX_LANGS = (
+    "af ar bg bn de el en es et eu fa fi fr he hi hu id it ja jv ka kk ko ml mr ms my nl pt ru "
+    "sw ta te th tl tr ur vi yo zh"
+).split()
+PANX_R_LANGS = sorted(PANX_LANGS + "az gu lt pa pl qu ro uk".split())
+XQUAD_LANGS = ("ar de el en es hi ru th tr vi zh").split()
+XQUAD_R_LANGS = sorted(XQUAD_LANGS + ["ro"])
+MLQA_LANGS = ("ar de en es hi vi zh").split()
+TYDIQA_LANGS = ("ar bn en fi id ko ru sw te").split()
+BUCC_LANGS = ("de fr ru zh").split()
+TATOEBA_LANGS = (
+    "af ar bg bn de el es et eu fa fi fr he hi hu id it ja jv ka kk ko ml mr nl pt ru sw ta te "
+    "th tl tr ur vi zh"
+).split()
+TATOEBA_R_LANGS = sorted(TATOEBA_LANGS + "az lt pl ro uk".split())
+XCOPA_LANGS = ("et ht id it qu sw ta th tr vi zh").split()
+MEWSLIX_LANGS = ("ar de en es fa ja pl ro ta tr uk").split()
+
+UPOS = tuple(
+    "ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X".split()
+)
+PANX_TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
+
+# Dataset-specific language codes: UD-POS hub configs use English names, TyDiQA ids and files
+# language names, Tatoeba ISO 639-3 codes.
+UDPOS_NAMES = {
+    "af": "Afrikaans", "ar": "Arabic", "bg": "Bulgarian", "de": "German", "el": "Greek",
+    "en": "English", "es": "Spanish", "et": "Estonian", "eu": "Basque", "fa": "Persian",
+    "fi": "Finnish", "fr": "French", "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian",
+    "id": "Indonesian", "it": "Italian", "ja": "Japanese", "kk": "Kazakh", "ko": "Korean",
+    "mr": "Marathi", "nl": "Dutch", "pt": "Portuguese", "ru": "Russian", "ta": "Tamil",
+    "te": "Telugu", "th": "Thai", "tl": "Tagalog", "tr": "Turkish", "ur": "Urdu",
+    "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese", "lt": "Lithuanian", "pl": "Polish",
+    "ro": "Romanian", "uk": "Ukrainian", "wo": "Wolof",
+}  # fmt: skip
+TYDIQA_NAMES = {
+    "ar": "arabic", "bn": "bengali", "en": "english", "fi": "finnish", "id": "indonesian",
+    "ko": "korean", "ru": "russian", "sw": "swahili", "te": "telugu",
+}  # fmt: skip
+TATOEBA_CODES = {
+    "af": "afr", "ar": "ara", "bg": "bul", "bn": "ben", "de": "deu", "el": "ell", "es": "spa",
+    "et": "est", "eu": "eus", "fa": "pes", "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin",
+    "hu": "hun", "id": "ind", "it": "ita", "ja": "jpn", "jv": "jav", "ka": "kat", "kk": "kaz",
+    "ko": "kor", "ml": "mal", "mr": "mar", "nl": "nld", "pt": "por", "ru": "rus", "sw": "swh",
+    "ta": "tam", "te": "tel", "th": "tha", "tl": "tgl", "tr": "tur", "ur": "urd", "vi": "vie",
+    "zh": "cmn", "az": "aze", "lt": "lit", "pl": "pol", "ro": "ron", "uk": "ukr",
+}  # fmt: skip
+
+
+def _eval_splits(languages, *splits, train=("en",)):
+    out = {split: tuple(languages) for split in splits}
+    if train:
+        out["train"] = tuple(train)
+    return out
+
+
+def _udpos_local(version: str, handle: str) -> LocalSource:
+    """CoNLL-U files of every treebank of a language (`{lang}_<treebank>-ud-<split>.conllu`)."""
+    return LocalSource(
+        "conllu",
+        {
+            split: f"ud-treebanks-v{version}/UD_*/{{lang}}_*-ud-{name}.conllu"
+            for split, name in (("train", "train"), ("validation", "dev"), ("test", "test"))
+        },
+        note=f"https://lindat.mff.cuni.cz/repository/xmlui/handle/11234/{handle}",
+    )
+
+
+SPAN = RowMap()  # SQuAD-format readers, the hub and TFDS all give canonical QA columns
+BITEXT_HUB = RowMap(fields={"query": "source_sentence", "candidate": "target_sentence"})
+
+XNLI = Task(
+    name="xnli",
+    kind=Kind.PAIR_CLASSIFICATION,
+    metric="accuracy",
+    languages=XNLI_LANGS,
+    splits=_eval_splits(XNLI_LANGS, "validation", "test", train=None),
+    labels=NLI_LABELS,
+    train_task="mnli",
+    tags=XTREME,
+    description="XNLI: MNLI-style dev/test in 15 languages; trained on English MNLI.",
+    sources=Sources(
+        hub=(
+            HubSource(
+                "facebook/xnli",
+                {"validation": "validation", "test": "test"},
+                name="{lang}",
+                rows=HUB_NLI,
+            ),
+        ),
+        local=(
+            LocalSource(
+                "tsv",
+                {"validation": "XNLI-1.0/xnli.dev.tsv", "test": "XNLI-1.0/xnli.test.tsv"},
+                RowMap(
+                    fields={
+                        "text_a": "sentence1",
+                        "text_b": "sentence2",
+                        "label": "gold_label",
+                        "id": "pairID",
+                    },
+                    where={"language": "{lang}"},
+                ),
+                note="https://dl.fbaipublicfiles.com/XNLI/XNLI-1.0.zip",
+            ),
+        ),
+    ),
+)
+
+PAWSX = Task(
+    name="pawsx",
+    kind=Kind.PAIR_CLASSIFICATION,
+    metric="accuracy",
+    languages=PAWSX_LANGS,
+    splits=_eval_splits(PAWSX_LANGS, "validation", "test"),
+    labels=("0", "1"),
+    train_task="pawsx",
+    tags=XTREME | {"english_train"},
+    description="PAWS-X paraphrase identification; English train.tsv is the training data.",
+    sources=Sources(
+        hub=(
+            HubSource(
+                "google-research-datasets/paws-x",
+                {"train": "train", "validation": "validation", "test": "test"},
+                name="{lang}",
+                rows=RowMap(
+                    fields={
+                        "text_a": "sentence1",
+                        "text_b": "sentence2",
+                        "label": "label",
+                        "id": "id",
+                    }
+                ),
+            ),
+        ),
+        local=(
+            LocalSource(
+                "tsv",
+                {
+                    "train": "x-final/{lang}/train.tsv",
+                    "validation": "x-final/{lang}/dev_2k.tsv",
+                    "test": "x-final/{lang}/test_2k.tsv",
+                },
+                RowMap(
+                    fields={
+                        "text_a": "sentence1",
+                        "text_b": "sentence2",
+                        "label": "label",
+                        "id": "id",
+                    }
+                ),
+                note="https://storage.googleapis.com/paws/pawsx/x-final.tar.gz",
+            ),
+        ),
+    ),
+)
+
+UDPOS = Task(
+    name="udpos",
+    kind=Kind.TAGGING,
+    metric="seqeval_f1",
+    languages=UDPOS_LANGS,
+    splits=_eval_splits(UDPOS_LANGS, "validation", "test"),
+    labels=UPOS,
+    codes=UDPOS_NAMES,
+    train_task="udpos",
+    tags=XTREME | {"english_train"},
+    description="UD-POS (UD v2.5): all treebanks of a language concatenated; UPOS tags.",
+    sources=Sources(
+        hub=(
+            HubSource(
+                "google/xtreme",
+                {"train": "train", "validation": "validation", "test": "test"},
+                name="udpos.{code}",
+                rows=RowMap(fields={"tokens": "tokens", "tags": "pos_tags"}),
+            ),
+        ),
+        local=(_udpos_local("2.5", "1-3105"),),
+    ),
+)
+
+PANX = Task(
+    name="panx",
+    kind=Kind.TAGGING,
+    metric="seqeval_f1",
+    languages=PANX_LANGS,
+    splits=_eval_splits(PANX_LANGS, "validation", "test"),
+    labels=PANX_TAGS,
+    train_task="panx",
+    tags=XTREME | {"english_train"},
+    description="PAN-X / WikiANN named entities (Rahimi et al. splits).",
+    sources=Sources(
+        hub=(
+            HubSource(
+                "unimelb-nlp/wikiann",
+                {"train": "train", "validation": "validation", "test": "test"},
+                name="{lang}",
+                rows=RowMap(fields={"tokens": "tokens", "tags": "ner_tags"}),
+            ),
+        ),
+        local=(
+            LocalSource(
+                "conll",
+                {
+                    "train": "panx_dataset/{lang}/train",
+                    "validation": "panx_dataset/{lang}/dev",
+                    "test": "panx_dataset/{lang}/test",
+                },
+                options={"prefix": "{lang}:"},
+                note="AmazonPhotos.zip of XTREME (per-language tars with train/dev/test)",
+            ),
+        ),
+        tfds=(
+            TfdsSource(
+                "wikiann/{lang}",
+                {"train": "train", "validation": "validation", "test": "test"},
+                RowMap(fields={"tokens": "tokens", "tags": "tags"}),
+            ),
+        ),
+    ),
+)
+
+XQUAD = Task(
+    name="xquad",
+    kind=Kind.SPAN_EXTRACTION,
+    metric="squad",
+    languages=XQUAD_LANGS,
+    splits=_eval_splits(XQUAD_LANGS, "test", train=None),
+    train_task="squad_v1",
+    tags=XTREME,
+    description="XQuAD: SQuAD v1.1 dev paragraphs translated into 10 languages.",
+    sources=Sources(
+        hub=(HubSource("google/xquad", {"test": "validation"}, name="xquad.{lang}"),),
+        local=(
+            LocalSource(
+                "squad_json",
+                {"test": "xquad/xquad.{lang}.json"},
+                SPAN,
+                note="https://github.com/deepmind/xquad",
+            ),
+        ),
+    ),
+)
+
+MLQA = Task(
+    name="mlqa",
+    kind=Kind.SPAN_EXTRACTION,
+    metric="mlqa",
+    languages=MLQA_LANGS,
+    splits=_eval_splits(MLQA_LANGS, "validation", "test", train=None),
+    train_task="squad_v1",
+    tags=XTREME,
+    description="MLQA, same-language context/question pairs.",
+    sources=Sources(
+        hub=(
+            HubSource(
+                "google/xtreme",
+                {"validation": "validation", "test": "test"},
+                name="MLQA.{lang}.{lang}",
+            ),
+        ),
+        local=(
+            LocalSource(
+                "squad_json",
+                {
+                    "validation": "MLQA_V1/dev/dev-context-{lang}-question-{lang}.json",
+                    "test": "MLQA_V1/test/test-context-{lang}-question-{lang}.json",
+                },
+                SPAN,
+                note="https://dl.fbaipublicfiles.com/MLQA/MLQA_V1.zip",
+            ),
+        ),
+    ),
+)
+
+TYDIQA = Task(
+    name="tydiqa",
+    kind=Kind.SPAN_EXTRACTION,
+    metric="squad",
+    languages=TYDIQA_LANGS,
+    splits=_eval_splits(TYDIQA_LANGS, "test"),
+    codes=TYDIQA_NAMES,
+    train_task="tydiqa",
+    tags=XTREME | {"english_train"},
+    description="TyDiQA-GoldP: English train, the official dev set as test (as XTREME does).",
+    sources=Sources(
+        hub=(
+            HubSource(
+                "google/xtreme",
+                {"train": "train", "test": "validation"},
+                name="tydiqa",
+                rows=RowMap(where={"id": "{code}-*"}),
+            ),
+        ),
+        local=(
+            LocalSource(
+                "squad_json",
+                {
+                    "train": "tydiqa/tydiqa-goldp-v1.1-train.json",
+                    "test": "tydiqa/tydiqa-goldp-v1.1-dev/tydiqa-goldp-dev-{code}.json",
+                },
+                RowMap(where={"id": "{code}-*"}),
+                note="https://storage.googleapis.com/tydiqa/v1.1/ (GoldP train json, dev tgz)",
+            ),
+        ),
+    ),
+)
+
+BUCC = Task(
+    name="bucc2018",
+    kind=Kind.RETRIEVAL,
+    metric="bucc_f1",
+    languages=BUCC_LANGS,
+    splits=_eval_splits(BUCC_LANGS, "validation", "test", train=None),
+    tags=XTREME,
+    description="BUCC 2018 parallel sentence mining against English; dev = the sample gold, "
+    "test = the training gold (as XTREME does).",
+    sources=Sources(
+        hub=(
+            HubSource(
+                "google/xtreme",
+                {"validation": "validation", "test": "test"},
+                name="bucc18.{lang}",
+                rows=BITEXT_HUB,
+                note="the hub copy holds only the gold pairs, not the non-parallel sentences",
+            ),
+        ),
+        local=(
+            LocalSource(
+                "bucc",
+                {
+                    split: tuple(
+                        f"bucc2018/{{lang}}-en/{{lang}}-en.{name}.{side}"
+                        for side in ("{lang}", "en", "gold")
+                    )
+                    for split, name in (("validation", "sample"), ("test", "training"))
+                },
+                note="https://comparable.limsi.fr/bucc2018/ (sample-gold and training-gold tars)",
+            ),
+        ),
+    ),
+)
+
+TATOEBA = Task(
+    name="tatoeba",
+    kind=Kind.RETRIEVAL,
+    metric="tatoeba_accuracy",
+    languages=TATOEBA_LANGS,
+    splits=_eval_splits(TATOEBA_LANGS, "test", train=None),
+    codes=TATOEBA_CODES,
+    tags=XTREME,
+    description="Tatoeba (LASER v1): find each sentence's English translation.",
+    sources=Sources(
+        hub=(
+            HubSource(
+                "google/xtreme", {"test": "validation"}, name="tatoeba.{code}", rows=BITEXT_HUB
+            ),
+        ),
+        local=(
+            LocalSource(
+                "tatoeba",
+                {
+                    "test": (
+                        "tatoeba/v1/tatoeba.{code}-eng.{code}",
+                        "tatoeba/v1/tatoeba.{code}-eng.eng",
+                    )
+                },
+                BITEXT_HUB,
+                note="https://github.com/facebookresearch/LASER/tree/main/data/tatoeba/v1",
+            ),
+        ),
+    ),
+)
+
+COPA_ROWS = RowMap(
+    fields={
+        "context": ["premise", "question"],
+        "choices": ["choice1", "choice2"],
+        "label": "label",
+        "id": "idx",
+    },
+    value_maps={
+        "question": {"cause": "What was the cause?", "effect": "What happened as a result?"}
+    },
+)
+
+COPA = Task(
+    name="copa",
+    kind=Kind.MULTIPLE_CHOICE,
+    metric="accuracy",
+    languages=("en",),
+    splits={"train": ("en",), "validation": ("en",)},
+    num_choices=2,
+    tags=frozenset({"english_train"}),
+    description="COPA (SuperGLUE): English training data of XCOPA.",
+    sources=Sources(
+        hub=(
+            HubSource(
+                "aps/super_glue",
+                {"train": "train", "validation": "validation"},
+                name="copa",
+                rows=COPA_ROWS,
+            ),
+        ),
+        local=(
+            LocalSource(
+                "jsonl",
+                {"train": "COPA/train.jsonl", "validation": "COPA/val.jsonl"},
+                COPA_ROWS,
+                note="https://dl.fbaipublicfiles.com/glue/superglue/data/v2/COPA.zip",
+            ),
+        ),
+        tfds=(
+            TfdsSource(
+                "super_glue/copa", {"train": "train", "validation": "validation"}, COPA_ROWS
+            ),
+        ),
+    ),
+)
+
+XCOPA = Task(
+    name="xcopa",
+    kind=Kind.MULTIPLE_CHOICE,
+    metric="accuracy",
+    languages=XCOPA_LANGS,
+    splits=_eval_splits(XCOPA_LANGS, "validation", "test", train=None),
+    num_choices=2,
+    train_task="copa",
+    tags=XTREME_R,
+    description="XCOPA: COPA translated into 11 languages.",
+    sources=Sources(
+        hub=(
+            HubSource(
+                "cambridgeltl/xcopa",
+                {"validation": "validation", "test": "test"},
+                name="{lang}",
+                rows=COPA_ROWS,
+            ),
+        ),
+        local=(
+            LocalSource(
+                "jsonl",
+                {
+                    "validation": "xcopa/data/{lang}/val.{lang}.jsonl",
+                    "test": "xcopa/data/{lang}/test.{lang}.jsonl",
+                },
+                COPA_ROWS,
+                note="https://github.com/cambridgeltl/xcopa/tree/master/data",
+            ),
+        ),
+    ),
+)
+
+MEWSLIX = Task(
+    name="mewslix",
+    kind=Kind.RETRIEVAL,
+    metric="map@20",
+    languages=MEWSLIX_LANGS,
+    splits=_eval_splits(MEWSLIX_LANGS, "validation", "test"),
+    train_task="mewslix",
+    tags=XTREME_R | {"english_train"},
+    description="Mewsli-X entity retrieval: WikiNews mentions against one candidate set; "
+    "English Wikipedia pairs to train.",
+    sources=Sources(
+        local=(
+            LocalSource(
+                "mewslix",
+                {
+                    "train": "mewslix/wikipedia_pairs-train.jsonl",
+                    **{
+                        split: (
+                            f"mewslix/wikinews_mentions-{name}.jsonl",
+                            "mewslix/candidate_set_entities.jsonl",
+                        )
+                        for split, name in (("validation", "dev"), ("test", "test"))
+                    },
+                },
+                note="scripts/download_mewslix_data.sh of google-research/xtreme",
+            ),
+        ),
+        hub_unavailable="Mewsli-X is built by a script from WikiNews dumps (google-research "
+        "dense_representations_for_entity_retrieval/mel/get-mewsli-x.sh); put its output "
+        "jsonl files under mewslix/ and use source='local'",
+    ),
+)
+
+LAREQA = Task(
+    name="lareqa",
+    kind=Kind.RETRIEVAL,
+    metric="map@20",
+    languages=XQUAD_LANGS,
+    splits=_eval_splits(XQUAD_LANGS, "test", train=None),
+    train_task="squad_v1",
+    tags=XTREME_R,
+    description="LAReQA (XQuAD-R): answer-sentence retrieval from a pool in 11 languages.",
+    sources=Sources(
+        local=(
+            LocalSource(
+                "lareqa",
+                {"test": "lareqa/xquad-r/*.json"},
+                note="https://github.com/google-research-datasets/lareqa (xquad-r/{lang}.json)",
+            ),
+        ),
+        hub_unavailable="the hub copy (google-research-datasets/xquad_r) drops the sentence "
+        "breaks the candidates are built from; download xquad-r/*.json from "
+        "github.com/google-research-datasets/lareqa into lareqa/xquad-r/ and use source='local'",
+    ),
+)
+
+
+def _wider(task: Task, name: str, languages: list[str], local: LocalSource | None = None) -> Task:
+    """An XTREME-R variant: the same sources over a wider language set."""
+    splits = {split: ("en",) if split == "train" else tuple(languages) for split in task.splits}
+    sources = replace(task.sources, local=(local,)) if local else task.sources
+    return replace(
+        task, name=name, languages=tuple(languages), splits=splits, tags=XTREME_R, sources=sources
+    )
+
+
+TASKS = [
+    XNLI, PAWSX, UDPOS, PANX, XQUAD, MLQA, TYDIQA, BUCC, TATOEBA, COPA, XCOPA, MEWSLIX, LAREQA,
+    _wider(UDPOS, "udpos_xtreme_r", UDPOS_R_LANGS, _udpos_local("2.7", "1-3424")),
+    _wider(PANX, "panx_xtreme_r", PANX_R_LANGS),
+    _wider(XQUAD, "xquad_xtreme_r", XQUAD_R_LANGS),
+    _wider(TATOEBA, "tatoeba_xtreme_r", TATOEBA_R_LANGS),
+]  # fmt: skip
+
+for _task in TASKS:
+    register(_task)

@@ -1,0 +1,96 @@
+"""Tagging formats: CoNLL-style `token<TAB>tag` with blank lines between sentences (PAN-X,
+XTREME's processed UD-POS, CCG), and CoNLL-U (raw UD treebanks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from jaxstilts.tasks.problems import WRONG_COLUMN_COUNT, RowProblem
+from jaxstilts.tasks.readers.text import lines
+
+Row = tuple[str, dict[str, Any]] | RowProblem
+
+
+def _sentence(path: Path, start: int, tokens: list, tags: list, sent_id: str | None = None) -> Row:
+    return f"{path}:{start}", {
+        "tokens": tokens,
+        "tags": tags,
+        "id": sent_id or f"{path.name}:{start}",
+    }
+
+
+def read_conll(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
+    """`token<TAB>...<TAB>tag` lines. PAN-X writes tokens as `lang:token`; the prefix named by
+    `prefix` (a template such as `{lang}:`) is removed. `-DOCSTART-` lines are document breaks."""
+    prefix = options.get("prefix", "").format(**context)
+    token_column = options.get("token_column", 0)
+    tag_column = options.get("tag_column", -1)
+    min_columns = options.get("min_columns", 2)
+    for path in paths:
+        tokens, tags, start, broken = [], [], None, False
+        for number, line in lines(path):
+            if isinstance(line, RowProblem):
+                if not broken:  # one problem per sentence: the sentence is the row
+                    yield line
+                broken = True
+                continue
+            if not line.strip() or line.startswith("-DOCSTART-"):
+                if tokens and not broken:
+                    yield _sentence(path, start, tokens, tags)
+                tokens, tags, start, broken = [], [], None, False
+                continue
+            if start is None:
+                start = number
+            values = line.split("\t")
+            if len(values) < min_columns:
+                detail = f"{len(values)} tab-separated fields, expected token and tag"
+                if not broken:
+                    yield RowProblem(f"{path}:{number}", WRONG_COLUMN_COUNT, detail)
+                broken = True
+                continue
+            token = values[token_column]
+            if prefix and token.startswith(prefix):
+                token = token[len(prefix) :]
+            tokens.append(token)
+            tags.append(values[tag_column])
+        if tokens and not broken:
+            yield _sentence(path, start, tokens, tags)
+
+
+def read_conllu(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
+    """CoNLL-U: FORM and UPOS of each syntactic word. Multi-word token lines (`3-4`) and empty
+    nodes (`5.1`) are not words of the tag sequence; comments carry the sentence id."""
+    for path in paths:
+        tokens, tags, start, sent_id, broken = [], [], None, None, False
+        for number, line in lines(path):
+            if isinstance(line, RowProblem):
+                if not broken:  # one problem per sentence: the sentence is the row
+                    yield line
+                broken = True
+                continue
+            if not line.strip():
+                if tokens and not broken:
+                    yield _sentence(path, start, tokens, tags, sent_id)
+                tokens, tags, start, sent_id, broken = [], [], None, None, False
+                continue
+            if start is None:
+                start = number
+            if line.startswith("#"):
+                if line.startswith("# sent_id"):
+                    sent_id = line.partition("=")[2].strip()
+                continue
+            values = line.split("\t")
+            if len(values) != 10:
+                detail = f"{len(values)} tab-separated fields, CoNLL-U has 10"
+                if not broken:
+                    yield RowProblem(f"{path}:{number}", WRONG_COLUMN_COUNT, detail)
+                broken = True
+                continue
+            if "-" in values[0] or "." in values[0]:
+                continue
+            tokens.append(values[1])
+            tags.append(values[3])
+        if tokens and not broken:
+            yield _sentence(path, start, tokens, tags, sent_id)

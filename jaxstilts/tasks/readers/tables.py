@@ -1,0 +1,86 @@
+"""Row-per-line formats: TSV (XNLI, PAWS-X, GLUE), CSV (Cosmos QA) and JSON lines (SNLI, ANLI,
+HellaSwag, CommonsenseQA, COPA/XCOPA, SuperGLUE, user data)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from jaxstilts.tasks.problems import INVALID_JSON, WRONG_COLUMN_COUNT, RowProblem
+from jaxstilts.tasks.readers.text import bad_utf8, decode, lines
+
+Row = tuple[str, dict[str, Any]] | RowProblem
+
+
+def read_tsv(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
+    """Tab-separated, no quoting (GLUE/XNLI text contains bare quotes). The first line is a header
+    unless `columns` are given; a line with another number of fields is a problem."""
+    delimiter = options.get("delimiter", "\t")
+    for path in paths:
+        columns = list(options["columns"]) if options.get("columns") else None
+        for number, line in lines(path):
+            if isinstance(line, RowProblem):
+                yield line
+                continue
+            if not line.strip():
+                continue
+            values = line.split(delimiter)
+            if columns is None:
+                columns = values
+                continue
+            where = f"{path}:{number}"
+            if len(values) != len(columns):
+                detail = f"{len(values)} fields, header has {len(columns)}"
+                yield RowProblem(where, WRONG_COLUMN_COUNT, detail)
+                continue
+            yield where, dict(zip(columns, values, strict=True))
+
+
+def read_csv(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
+    """Comma-separated with quoting (fields may span lines); the first record is the header."""
+    for path in paths:
+        text = decode(path.read_bytes())
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = None
+        start = 1
+        for values in reader:
+            where = f"{path}:{start}"
+            start = reader.line_num + 1
+            if header is None:
+                header = values
+                continue
+            if not values:
+                continue
+            problem = bad_utf8(where, "\x1f".join(values))
+            if problem:
+                yield problem
+            elif len(values) != len(header):
+                detail = f"{len(values)} fields, header has {len(header)}"
+                yield RowProblem(where, WRONG_COLUMN_COUNT, detail)
+            else:
+                yield where, dict(zip(header, values, strict=True))
+
+
+def read_jsonl(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
+    """One JSON object per line."""
+    for path in paths:
+        for number, line in lines(path):
+            if isinstance(line, RowProblem):
+                yield line
+                continue
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield RowProblem(where, INVALID_JSON, str(e))
+                continue
+            if not isinstance(row, dict):
+                yield RowProblem(where, INVALID_JSON, f"a JSON {type(row).__name__}, not an object")
+                continue
+            yield where, row

@@ -1,0 +1,47 @@
+"""Reading text files line by line with exact line numbers and explicit UTF-8 failures.
+
+Files are decoded as UTF-8 with `surrogateescape`: a line with bytes that are not UTF-8 becomes an
+`invalid_utf8` problem naming the file and line, instead of an exception that loses the position or
+a silent replacement character.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from jaxstilts.tasks.problems import INVALID_UTF8, RowProblem
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text with undecodable bytes kept as lone surrogates (caught by validation)."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def bad_utf8(where: str, text: str) -> RowProblem | None:
+    match = _SURROGATE.search(text)
+    if match is None:
+        return None
+    raw = text[match.start()].encode("utf-8", errors="surrogateescape")
+    return RowProblem(
+        where, INVALID_UTF8, f"byte {raw!r} at column {match.start() + 1} is not UTF-8"
+    )
+
+
+def lines(path: Path) -> Iterator[tuple[int, str | RowProblem]]:
+    """(line number, text without newline) or (line number, invalid-UTF-8 problem)."""
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, 1):
+            text = decode(raw) if number == 1 else raw.decode("utf-8", errors="surrogateescape")
+            text = text.rstrip("\r\n")
+            problem = bad_utf8(f"{path}:{number}", text)
+            yield number, (problem if problem else text)
+
+
+def line_of(text: str, offset: int) -> int:
+    """1-based line number of character `offset` in `text`."""
+    return text.count("\n", 0, offset) + 1

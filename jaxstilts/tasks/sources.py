@@ -1,0 +1,287 @@
+"""Load a task's split (one language, several, or all) from the hub, official local files or TFDS.
+
+Every source yields raw rows `(where, dict)`; from there one path serves all of them: field
+mapping (`fields.py`), validation (`validate.py`), problem accounting (`problems.py`) and a
+canonical `datasets.Dataset`. Nothing after the read knows which source the rows came from.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import datasets
+
+from jaxstilts.tasks.base import Kind, LocalSource, Task
+from jaxstilts.tasks.fields import Excluded, map_row, matches
+from jaxstilts.tasks.hub import SourceUnavailable, hub_datasets, hub_rows
+from jaxstilts.tasks.problems import DUPLICATE_ID, LoadReport, RowProblem
+from jaxstilts.tasks.readers import POOL_FORMATS, READERS
+from jaxstilts.tasks.retrieval import split_pool
+from jaxstilts.tasks.validate import Repaired, check_row
+
+PROVIDERS = ("local", "hub", "tfds")
+
+_FEATURES = {
+    Kind.PAIR_CLASSIFICATION: {"text_a": "string", "text_b": "string", "label": "string"},
+    Kind.MULTIPLE_CHOICE: {"context": "string", "choices": ["string"], "label": "int32"},
+    Kind.SPAN_EXTRACTION: {
+        "context": "string",
+        "question": "string",
+        "answers": {"text": ["string"], "answer_start": ["int32"]},
+    },
+    Kind.TAGGING: {"tokens": ["string"], "tags": ["string"]},
+    Kind.RETRIEVAL: {"text": "string", "text_b": "string", "side": "string"},
+}
+
+
+def canonical_features(kind: Kind) -> datasets.Features:
+    """The column types of a canonical examples table of `kind`."""
+
+    def build(spec):
+        if isinstance(spec, list):
+            return datasets.List(build(spec[0]))
+        if isinstance(spec, dict):
+            return {k: build(v) for k, v in spec.items()}
+        return datasets.Value(spec)
+
+    spec = {"id": "string", "language": "string", **_FEATURES[kind]}
+    return datasets.Features({k: build(v) for k, v in spec.items()})
+
+
+@dataclass
+class Examples:
+    """A loaded split: canonical rows, the load report, and (retrieval) the gold links.
+
+    `fingerprint` identifies the inputs (task definition, files or hub data, options); the
+    featurizer cache is keyed on it.
+    """
+
+    task: Task
+    split: str
+    languages: tuple[str, ...]
+    rows: datasets.Dataset
+    report: LoadReport
+    source: str
+    fingerprint: str
+    gold: dict[str, list[str]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def load_examples(
+    task: Task | str,
+    split: str,
+    language: str | Sequence[str] | None = None,
+    *,
+    source: str = "local",
+    data_dir: str | Path | None = None,
+    skip_invalid: bool = False,
+    hub_data_files: Mapping[str, Any] | None = None,
+    hub_kwargs: Mapping[str, Any] | None = None,
+    tfds_data_dir: str | None = None,
+) -> Examples:
+    """Rows of `task`'s `split` in `language` (a code, several, or None for all that have it).
+
+    source: "local" (official files under `data_dir`, or the task's embedded default), "hub"
+        (`datasets.load_dataset`; `hub_data_files` points it at local parquet/json files) or
+        "tfds" (needs the optional extra).
+    skip_invalid: skip malformed rows instead of raising; the counts per reason are logged and
+        returned in `Examples.report`.
+    """
+    from jaxstilts.tasks.registry import get_task
+
+    task = get_task(task) if isinstance(task, str) else task
+    available = task.languages_of(split)
+    if language is None:
+        languages = available
+    else:
+        languages = (language,) if isinstance(language, str) else tuple(language)
+    missing = [lang for lang in languages if lang not in available]
+    if missing:
+        raise KeyError(f"task {task.name} split {split} has no languages {missing} ({available})")
+    components = [c for c in task.sources.of(source) if split in _splits_of(c)]
+    pooled = all(isinstance(c, LocalSource) and c.format in POOL_FORMATS for c in components)
+    if task.kind == Kind.RETRIEVAL and len(languages) > 1 and not (components and pooled):
+        raise ValueError(
+            f"task {task.name}: load one language at a time -- each language is searched against "
+            "its own English side, so languages cannot share one candidate pool"
+        )
+    if not components:
+        why = task.sources.hub_unavailable if source == "hub" else ""
+        raise SourceUnavailable(
+            f"task {task.name}: no {source} source for split {split!r}"
+            + (f": {why}" if why else "")
+        )
+    if source == "local":
+        root = Path(data_dir if data_dir is not None else task.default_data_dir or ".")
+    report = LoadReport(skip_invalid=skip_invalid)
+    identity: list[Any] = [repr(task), split, languages, source, skip_invalid]
+    collector = _Collector(task, report)
+    for component in components:
+        pool = source == "local" and component.format in POOL_FORMATS
+        for lang in (None,) if pool else languages:
+            context = _context(task, lang, languages)
+            if source == "local":
+                paths = _local_paths(task, component, split, root, context)
+                identity.append([(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths])
+                reader = READERS[component.format]
+                items = reader(paths, component.options, context)
+            elif source == "hub":
+                items = _hub_items(
+                    task, component, split, context, hub_data_files, hub_kwargs, identity
+                )
+            else:
+                from jaxstilts.tasks.tfds_reader import tfds_rows
+
+                identity.append([component.name, split, lang])
+                items = tfds_rows(component, split, context, tfds_data_dir)
+            collector.add(items, component.rows, lang, context)
+    rows, gold = collector.finish()
+    report.kept = len(rows)
+    report.log(f"{task.name} {split} {','.join(languages)} ({source})")
+    features = canonical_features(task.kind)
+    columns = {name: [row[name] for row in rows] for name in features}
+    table = datasets.Dataset.from_dict(columns, features=features)
+    digest = hashlib.sha256(json.dumps(identity, default=str).encode()).hexdigest()[:20]
+    return Examples(task, split, languages, table, report, source, digest, gold)
+
+
+def _splits_of(component) -> Iterable[str]:
+    return component.files if isinstance(component, LocalSource) else component.splits
+
+
+def _context(task: Task, lang: str | None, languages: Sequence[str]) -> dict[str, Any]:
+    return {
+        "lang": lang or "",
+        "code": task.code(lang) if lang else "",
+        "languages": tuple(languages),
+    }
+
+
+def _local_paths(
+    task: Task, component: LocalSource, split: str, root: Path, context: Mapping
+) -> list[Path]:
+    """Files of one split: templates filled in, globs expanded in sorted order, all must exist."""
+    paths: list[Path] = []
+    for template in component.files[split]:
+        relative = template.format(lang=context["lang"], code=context["code"])
+        pattern = str(root / relative)
+        if glob.has_magic(relative):  # the root may hold [ or * itself: only the template globs
+            found = sorted(glob.glob(str(Path(glob.escape(str(root))) / relative)))
+        else:
+            found = [pattern]
+        found = [Path(p) for p in found if Path(p).is_file()]
+        if not found:
+            where = f" ({component.note})" if component.note else ""
+            raise FileNotFoundError(
+                f"task {task.name} split {split}"
+                + (f" language {context['lang']}" if context["lang"] else "")
+                + f": no file {pattern}{where}"
+            )
+        paths.extend(found)
+    return paths
+
+
+def _hub_items(task, component, split, context, data_files, kwargs, identity) -> Iterator:
+    for where, dataset in hub_datasets(
+        task, component, split, context, data_files, **(kwargs or {})
+    ):
+        identity.append([where, getattr(dataset, "_fingerprint", None)])
+        yield from hub_rows(dataset, where)
+
+
+class _Collector:
+    """Map, validate and account for rows; assemble retrieval pools and gold links."""
+
+    def __init__(self, task: Task, report: LoadReport):
+        self.task, self.report = task, report
+        self.rows: list[dict[str, Any]] = []
+        self.gold: dict[str, list[str]] = {}
+        self.ids: set[str] = set()
+        self.candidates: dict[str, str] = {}
+
+    def add(self, items: Iterable, rowmap, lang: str | None, context: Mapping) -> None:
+        kept = self._filtered(items, rowmap, context)
+        if self.task.kind == Kind.RETRIEVAL:
+            self._add_retrieval(kept, rowmap, lang)
+            return
+        for item in kept:
+            if isinstance(item, RowProblem):
+                self.report.reject(item)
+                continue
+            where, raw = item
+            row = map_row(self.task.kind, rowmap, raw, where)
+            if isinstance(row, Excluded):
+                self.report.exclude(row)
+                continue
+            if isinstance(row, RowProblem):
+                self.report.reject(row)
+                continue
+            row.setdefault("id", None)
+            row["id"] = str(row["id"]) if row["id"] is not None else where
+            row["language"] = lang or ""
+            self._keep(row, where)
+
+    def _filtered(self, items: Iterable, rowmap, context: Mapping) -> Iterator:
+        for item in items:
+            if isinstance(item, RowProblem):
+                self.report.read += 1
+                yield item
+            elif matches(rowmap, item[1], context):
+                self.report.read += 1
+                yield item
+
+    def _keep(self, row: dict[str, Any], where: str) -> None:
+        row, problems = check_row(self.task, row, where)
+        for problem in problems:
+            if isinstance(problem, Repaired):
+                self.report.repair(problem)
+            else:
+                self.report.reject(problem)
+        if row is None:
+            return
+        if self.task.kind in (Kind.SPAN_EXTRACTION, Kind.RETRIEVAL):
+            if row["id"] in self.ids:  # answers and gold links are keyed by id
+                if row.get("side") == "candidate" and self.candidates.get(row["id"]) == row["text"]:
+                    # The same entity in several training pairs: one candidate, counted.
+                    detail = f"candidate {row['id']!r} listed again"
+                    self.report.repair(RowProblem(where, "duplicate_candidate_merged", detail))
+                    return
+                self.report.reject(RowProblem(where, DUPLICATE_ID, f"id {row['id']!r} seen before"))
+                return
+            self.ids.add(row["id"])
+            if row.get("side") == "candidate":
+                self.candidates[row["id"]] = row["text"]
+        self.rows.append({k: row.get(k) for k in ("id", "language", *_FEATURES[self.task.kind])})
+
+    def _add_retrieval(self, items: Iterable, rowmap, lang: str | None) -> None:
+        links, buffered = [], []
+        for item in items:
+            if isinstance(item, RowProblem):
+                self.report.reject(item)
+            else:
+                buffered.append(item)
+        for item in split_pool(buffered, rowmap, lang):
+            if isinstance(item, RowProblem):
+                self.report.reject(item)
+            elif item[0] == "gold":
+                links.append(item[1])
+            else:
+                self._keep(item[1], item[0])
+        for query_id, candidate_id in links:
+            self.gold.setdefault(query_id, []).append(candidate_id)
+
+    def finish(self) -> tuple[list[dict[str, Any]], dict[str, list[str]] | None]:
+        if self.task.kind != Kind.RETRIEVAL:
+            return self.rows, None
+        # Links to rows that were skipped as invalid would point nowhere: keep only live ones.
+        live = {r["id"] for r in self.rows}
+        gold = {q: [c for c in cs if c in live] for q, cs in self.gold.items() if q in live}
+        return self.rows, {q: cs for q, cs in gold.items() if cs}

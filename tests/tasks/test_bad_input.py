@@ -1,0 +1,202 @@
+"""Malformed rows: an error naming the file and line (or row) and the problem; with
+`skip_invalid` the row is skipped and counted per reason, logged and returned."""
+
+import json
+import logging
+
+import pytest
+
+from jaxstilts.tasks import DataError, load_examples
+
+XNLI_HEADER = "language\tgold_label\tsentence1\tsentence2\tpairID\n"
+GOOD = "de\tentailment\tEr schläft.\tEr ruht.\tp1\n"
+
+
+def _xnli(tmp_path, *lines: str | bytes) -> None:
+    folder = tmp_path / "XNLI-1.0"
+    folder.mkdir()
+    body = XNLI_HEADER.encode() + b"".join(
+        line if isinstance(line, bytes) else line.encode() for line in lines
+    )
+    (folder / "xnli.test.tsv").write_bytes(body)
+
+
+CASES = {
+    "unknown_label": ("de\tmaybe\tEr schläft.\tEr ruht.\tp2\n", 3),
+    "empty_text": ("de\tneutral\tEr schläft.\t \tp2\n", 3),
+    "wrong_column_count": ("de\tneutral\tEr schläft.\tEr ruht.\tp2\textra\n", 3),
+    "invalid_utf8": (b"de\tneutral\tEr schl\xe4ft.\tEr ruht.\tp2\n", 3),
+}
+
+
+@pytest.mark.parametrize("reason", list(CASES))
+def test_bad_tsv_rows_raise_with_file_line_and_reason(tmp_path, reason):
+    line, number = CASES[reason]
+    _xnli(tmp_path, GOOD, line, GOOD)
+    with pytest.raises(DataError) as error:
+        load_examples("xnli", "test", "de", data_dir=tmp_path)
+    assert error.value.reason == reason
+    assert str(error.value).startswith(f"{tmp_path}/XNLI-1.0/xnli.test.tsv:{number}: {reason}:")
+
+
+def test_skip_invalid_counts_every_reason_and_logs(tmp_path, caplog):
+    _xnli(tmp_path, GOOD, *(line for line, _ in CASES.values()), GOOD.replace("p1", "p9"))
+    with caplog.at_level(logging.WARNING, logger="jaxstilts.tasks"):
+        examples = load_examples("xnli", "test", "de", data_dir=tmp_path, skip_invalid=True)
+    assert examples.rows["id"] == ["p1", "p9"]
+    report = examples.report
+    assert dict(report.skipped) == {reason: 1 for reason in CASES}
+    assert report.read == 6 and report.kept == 2
+    assert "skipped" in caplog.text and "xnli.test.tsv:5" in caplog.text
+    assert report.as_dict()["skipped"] == {reason: 1 for reason in CASES}
+
+
+def test_missing_field_and_invalid_json_in_jsonl(tmp_path):
+    folder = tmp_path / "COPA"
+    folder.mkdir()
+    good = {
+        "premise": "It rained.",
+        "choice1": "We stayed in.",
+        "choice2": "We swam.",
+        "question": "effect",
+        "label": 0,
+        "idx": 1,
+    }
+    missing = {k: v for k, v in good.items() if k != "choice2"}
+    lines = [json.dumps(good), json.dumps(missing), "{not json", json.dumps({**good, "label": 7})]
+    (folder / "train.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"train\.jsonl:2: missing_field: no column 'choice2'"):
+        load_examples("copa", "train", data_dir=tmp_path)
+    examples = load_examples("copa", "train", data_dir=tmp_path, skip_invalid=True)
+    assert len(examples) == 1
+    assert dict(examples.report.skipped) == {
+        "missing_field": 1,
+        "invalid_json": 1,
+        "unknown_label": 1,
+    }
+
+
+def _squad(tmp_path, answer: str, start: int) -> None:
+    folder = tmp_path / "squad"
+    folder.mkdir(exist_ok=True)
+    data = {
+        "data": [
+            {
+                "title": "t",
+                "paragraphs": [
+                    {
+                        "context": "Marie Curie was born in Warsaw.",
+                        "qas": [
+                            {
+                                "id": "q1",
+                                "question": "Where?",
+                                "answers": [{"text": answer, "answer_start": start}],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+    (folder / "train-v1.1.json").write_text(json.dumps(data))
+
+
+def test_answer_not_in_context_names_the_question(tmp_path):
+    _squad(tmp_path, "Krakow", 24)
+    with pytest.raises(DataError) as error:
+        load_examples("squad_v1", "train", data_dir=tmp_path)
+    assert error.value.reason == "answer_not_in_context"
+    assert "train-v1.1.json: data[0].paragraphs[0].qas[0] (id q1)" in str(error.value)
+    skipped = load_examples("squad_v1", "train", data_dir=tmp_path, skip_invalid=True)
+    assert len(skipped) == 0 and skipped.report.skipped == {"answer_not_in_context": 1}
+
+
+def test_misplaced_answer_offset_is_repaired_and_counted(tmp_path):
+    _squad(tmp_path, " Warsaw", 21)  # leading space, start two characters early
+    examples = load_examples("squad_v1", "train", data_dir=tmp_path)
+    answers = examples.rows["answers"][0]
+    assert answers == {"text": ["Warsaw"], "answer_start": [24]}
+    assert examples.report.repaired == {"answer_start_moved": 1}
+
+
+def _bucc(tmp_path, gold: str) -> None:
+    folder = tmp_path / "bucc2018" / "de-en"
+    folder.mkdir(parents=True)
+    (folder / "de-en.training.de").write_text("de-1\tIch mag Tee.\nde-2\tDas Museum.\n")
+    (folder / "de-en.training.en").write_text("en-1\tI like tea.\nen-2\tThe museum.\n")
+    (folder / "de-en.training.gold").write_text(gold)
+
+
+def test_bucc_gold_id_without_sentence(tmp_path):
+    _bucc(tmp_path, "de-1\ten-1\nde-2\ten-9\n")
+    with pytest.raises(DataError) as error:
+        load_examples("bucc2018", "test", "de", data_dir=tmp_path)
+    assert error.value.reason == "unknown_sentence_id"
+    assert str(error.value).startswith(f"{tmp_path}/bucc2018/de-en/de-en.training.gold:2:")
+    assert "'en-9'" in str(error.value)
+    examples = load_examples("bucc2018", "test", "de", data_dir=tmp_path, skip_invalid=True)
+    assert examples.gold == {"de-1": ["en-1"]}
+    assert examples.report.skipped == {"unknown_sentence_id": 1}
+
+
+def test_tagging_sentence_problems(tmp_path):
+    folder = tmp_path / "panx_dataset" / "de"
+    folder.mkdir(parents=True)
+    text = "de:Marie\tB-PER\nde:Curie\tI-PER\n\nde:kaputt\n\nde:Paris\tB-TOWN\n\nde:Berlin\tB-LOC\n"
+    (folder / "test").write_text(text)
+    with pytest.raises(DataError, match=r"panx_dataset/de/test:4: wrong_column_count"):
+        load_examples("panx", "test", "de", data_dir=tmp_path)
+    examples = load_examples("panx", "test", "de", data_dir=tmp_path, skip_invalid=True)
+    assert examples.rows["tokens"] == [["Marie", "Curie"], ["Berlin"]]
+    assert examples.report.skipped == {"wrong_column_count": 1, "unknown_label": 1}
+    assert "test:6" in examples.report.samples["unknown_label"][0]
+
+
+def test_wrong_choice_count_and_duplicate_ids(tmp_path):
+    folder = tmp_path / "hellaswag"
+    folder.mkdir()
+    row = {"ind": 1, "ctx": "She opens the oven.", "endings": ["a.", "b.", "c.", "d."], "label": 0}
+    lines = [row, {**row, "ind": 2, "endings": ["a.", "b."]}]
+    (folder / "hellaswag_train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    with pytest.raises(DataError, match=r"hellaswag_train\.jsonl:2: wrong_choice_count: 2"):
+        load_examples("hellaswag", "train", data_dir=tmp_path)
+    _squad(tmp_path, "Warsaw", 24)
+    path = tmp_path / "squad" / "train-v1.1.json"
+    data = json.loads(path.read_text())
+    data["data"].append(data["data"][0])
+    path.write_text(json.dumps(data))
+    with pytest.raises(DataError, match="duplicate_id: id 'q1' seen before"):
+        load_examples("squad_v1", "train", data_dir=tmp_path)
+
+
+def test_repeated_training_entities_are_merged_and_counted(tmp_path):
+    folder = tmp_path / "mewslix"
+    folder.mkdir()
+    text = "Marie Curie was born in Warsaw."
+    entity = {"entity_id": "Q270", "title": "Warsaw", "description": "Capital of Poland."}
+
+    def pair(example_id):
+        mention = {
+            "example_id": example_id,
+            "entity_id": "Q270",
+            "mention_span": {"text": "Warsaw", "start": 24, "end": 30},
+        }
+        return {
+            "contextual_mention": {"context": {"language": "en", "text": text}, "mention": mention},
+            "entity": entity,
+        }
+
+    lines = [pair("m1"), pair("m2")]
+    (folder / "wikipedia_pairs-train.jsonl").write_text(
+        "".join(json.dumps(x) + "\n" for x in lines)
+    )
+    examples = load_examples("mewslix", "train", data_dir=tmp_path)
+    assert examples.rows["side"] == ["query", "candidate", "query"]
+    assert examples.gold == {"m1": ["Q270"], "m2": ["Q270"]}
+    assert examples.report.repaired == {"duplicate_candidate_merged": 1}
+    lines.append(pair("m1"))
+    (folder / "wikipedia_pairs-train.jsonl").write_text(
+        "".join(json.dumps(x) + "\n" for x in lines)
+    )
+    with pytest.raises(DataError, match=r"wikipedia_pairs-train\.jsonl:3: duplicate_id: id 'm1'"):
+        load_examples("mewslix", "train", data_dir=tmp_path)
