@@ -79,10 +79,15 @@ class MultiTaskModel(nnx.Module):
     def __init__(self, config: XLMRConfig, heads: dict[str, tuple[str, int | None]], *,
                  rngs: nnx.Rngs):
         self.config = config
-        self.kinds = {name: kind for name, (kind, _) in heads.items()}
+        self.head_kinds = tuple(sorted((name, kind) for name, (kind, _) in heads.items()))
         self.encoder = XLMREncoder(config, rngs)
         self.heads = nnx.Dict({name: make_head(kind, config, rngs, n)
                                for name, (kind, n) in heads.items() if kind != "retrieval"})
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        """Task name -> head kind (stored as a tuple so the graph definition stays hashable)."""
+        return dict(self.head_kinds)
 
     def __call__(self, task: str, input_ids: jax.Array, attention_mask: jax.Array,
                  deterministic: bool = True, rngs: nnx.Rngs | None = None):

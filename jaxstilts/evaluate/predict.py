@@ -1,0 +1,357 @@
+"""Vectorized prediction: every language of an eval set in one pass, one compiled function per kind.
+
+Why this shape: evaluating language by language at a fixed padded length wastes most of the
+compute on padding and pays Python overhead per language. Here the examples of all languages are
+pooled, bucketed by length into a few fixed lengths (the smallest of `BUCKETS` that fits, trimmed
+to the bucket's longest row rounded up to a multiple of 8), cut into fixed-size batches (the last
+one padded with copies of a real row and masked out by `valid`), sharded over the mesh's
+data-parallel axes, and the outputs scattered back to the original row order. A bucket count of
+compiled shapes per head kind, whatever the number of languages.
+
+Inputs are features in the featurizers' batch contract (`input_ids`, `attention_mask`
+[N, L] or [N, C, L] for multiple choice), either as a dict of numpy arrays or as any object with
+`lengths()` and `collate(indices, length)` (the tasks package's `Features`). Outputs are numpy
+arrays with one row per input row, in input order:
+
+| kind            | keys                                                                  |
+|-----------------|-----------------------------------------------------------------------|
+| classification  | label [N]; logits [N, K] if `return_logits`                          |
+| multiple_choice | label [N]; logits [N, C] if `return_logits`                          |
+| span            | start_logits, end_logits [N, W] float32, -inf where attention_mask=0 |
+| tagging         | token_label [N, W] int32, -1 where attention_mask=0; logits (0 there)|
+| retrieval       | vectors [N, D] float32: mean-pooled layer-`layer` hidden states       |
+
+W is the input width (the dict's L, or `Features.max_length`), so positions line up with the
+featurizer's offset mappings and label arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from jaxstilts.model.heads import default_retrieval_layer
+from jaxstilts.model.partitioning import batch_sharding, state_shardings
+
+BUCKETS = (32, 64, 128, 256, 512)
+LENGTH_MULTIPLE = 8
+KINDS = ("classification", "multiple_choice", "span", "tagging", "retrieval")
+# The tasks package names its kinds after the data; the model after the head.
+KIND_ALIASES = {"pair_classification": "classification", "span_extraction": "span"}
+
+
+def head_kind(kind: str) -> str:
+    """The head kind for a task kind or head kind (`span_extraction` -> `span`)."""
+    kind = KIND_ALIASES.get(str(kind), str(kind))
+    if kind not in KINDS:
+        raise ValueError(f"cannot predict kind {kind!r}; expected one of {KINDS}")
+    return kind
+
+
+# --------------------------------------------------------------------------------------- sources
+
+
+class Source(Protocol):
+    """What the evaluator reads features through (the tasks package's `Features` is one)."""
+
+    def __len__(self) -> int: ...
+    def lengths(self) -> np.ndarray: ...
+    def collate(self, indices: np.ndarray, length: int) -> Mapping[str, np.ndarray]: ...
+
+
+class ArrayFeatures:
+    """A dict of padded numpy arrays seen as a `Source`: rows sliced, columns trimmed."""
+
+    def __init__(self, arrays: Mapping[str, Any]):
+        if "input_ids" not in arrays or "attention_mask" not in arrays:
+            raise KeyError("features need 'input_ids' and 'attention_mask'")
+        self.input_ids = np.asarray(arrays["input_ids"])
+        self.attention_mask = np.asarray(arrays["attention_mask"])
+        if self.input_ids.shape != self.attention_mask.shape:
+            raise ValueError(f"input_ids {self.input_ids.shape} and attention_mask "
+                             f"{self.attention_mask.shape} differ in shape")
+        self.max_length = self.input_ids.shape[-1]
+
+    def __len__(self) -> int:
+        return self.input_ids.shape[0]
+
+    def lengths(self) -> np.ndarray:
+        """Position of the last real token + 1 (for multiple choice, over the choices)."""
+        shape = self.attention_mask.shape
+        mask = self.attention_mask.reshape(shape[0], math.prod(shape[1:-1]), shape[-1]) != 0
+        last = np.where(mask.any(-1), self.max_length - np.argmax(mask[..., ::-1], axis=-1), 0)
+        return last.max(axis=1)
+
+    def collate(self, indices: np.ndarray, length: int) -> dict[str, np.ndarray]:
+        if length > self.max_length:
+            raise ValueError(f"length {length} exceeds the features' width {self.max_length}")
+        return {"input_ids": self.input_ids[indices, ..., :length].astype(np.int32),
+                "attention_mask": self.attention_mask[indices, ..., :length].astype(np.int32)}
+
+
+def as_source(features: Any) -> Source:
+    """`features` itself if it collates, else a dict of arrays wrapped in `ArrayFeatures`."""
+    if hasattr(features, "collate") and hasattr(features, "lengths"):
+        return features
+    return ArrayFeatures(features)
+
+
+_RAGGED_FILL = {"labels": -100, "word_ids": -1, "offset_mapping": -1, "context_mask": 0}
+
+
+def feature_column(features: Any, key: str) -> Any:
+    """A host column (`language`, `label`, `offset_mapping`, ...) of a dict of arrays, a
+    `datasets.Dataset`, the tasks package's `Examples` (`.rows`) or `Features` (`.dataset`,
+    unpadded: per-token columns are padded here to its `max_length`); None if absent."""
+    if features is None:
+        return None
+    width = getattr(features, "max_length", None)
+    table = features
+    for name in ("dataset", "rows"):  # `Features.dataset`, `Examples.rows`
+        inner = getattr(features, name, None)
+        if inner is not None and hasattr(inner, "column_names"):
+            table = inner
+            break
+    if hasattr(table, "column_names"):
+        if key not in table.column_names:
+            return None
+        values = table[key]
+        if key in _RAGGED_FILL and width:
+            return _pad_ragged(values, int(width), _RAGGED_FILL[key])
+        return np.asarray(values) if key in ("language", "label", "example_index") else values
+    return features.get(key) if isinstance(features, Mapping) else None
+
+
+def _pad_ragged(rows: Sequence, width: int, fill: int) -> np.ndarray:
+    rows = [np.asarray(r) for r in rows]
+    tail = rows[0].shape[1:] if rows else ()
+    out = np.full((len(rows), width) + tail, fill, np.int64)
+    for i, r in enumerate(rows):
+        out[i, :len(r)] = r
+    return out
+
+
+# ------------------------------------------------------------------------------------------ plan
+
+
+class Batch(NamedTuple):
+    rows: np.ndarray  # [batch_size] source rows; padding slots repeat a real row
+    valid: np.ndarray  # [batch_size] bool: False on padding slots
+    length: int  # tokens per row in this batch
+
+
+def bucket_lengths(lengths: np.ndarray, buckets: Sequence[int] = BUCKETS,
+                   multiple: int = LENGTH_MULTIPLE, limit: int | None = None) -> np.ndarray:
+    """Each row's padded length: the smallest bucket that fits, trimmed to the longest row of
+    that bucket rounded up to `multiple`, and never beyond `limit` (the features' width)."""
+    lengths = np.maximum(np.asarray(lengths, np.int64), 1)
+    edges = np.asarray(sorted(buckets), np.int64)
+    slot = np.searchsorted(edges, lengths)  # beyond the last bucket: the "max" bucket
+    out = np.empty_like(lengths)
+    for s in np.unique(slot):
+        members = slot == s
+        longest = int(lengths[members].max())
+        padded = -(-longest // multiple) * multiple
+        if s < len(edges):
+            padded = min(padded, int(edges[s]))
+        out[members] = padded if limit is None else min(padded, max(limit, longest))
+    return out
+
+
+def plan_batches(lengths: np.ndarray, batch_size: int, buckets: Sequence[int] = BUCKETS,
+                 multiple: int = LENGTH_MULTIPLE, limit: int | None = None) -> list[Batch]:
+    """Fixed-size batches covering every row once, grouped by padded length, longest first."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    padded = bucket_lengths(lengths, buckets, multiple, limit)
+    batches = []
+    for length in sorted(np.unique(padded).tolist(), reverse=True):
+        members = np.flatnonzero(padded == length)
+        members = members[np.argsort(-np.asarray(lengths)[members], kind="stable")]
+        for start in range(0, len(members), batch_size):
+            rows = members[start:start + batch_size]
+            valid = np.zeros(batch_size, bool)
+            valid[:len(rows)] = True
+            rows = np.concatenate([rows, np.full(batch_size - len(rows), rows[0])])
+            batches.append(Batch(rows, valid, int(length)))
+    return batches
+
+
+# ----------------------------------------------------------------------------------- device side
+
+
+def _run(model: nnx.Module, kind: str, task: str | None, layer: int, with_logits: bool,
+         input_ids: jax.Array, attention_mask: jax.Array) -> dict[str, jax.Array]:
+    """One batch through the model, reduced on the device to what the host needs."""
+    if kind == "retrieval":
+        return {"vectors": model.encode(input_ids, attention_mask, layer).astype(jnp.float32)}
+    out = model(task, input_ids, attention_mask) if task else model(input_ids, attention_mask)
+    if kind == "span":
+        real = attention_mask != 0
+        return {"start_logits": jnp.where(real, out.start, -jnp.inf),
+                "end_logits": jnp.where(real, out.end, -jnp.inf)}
+    result = {}
+    if kind == "tagging":
+        result["token_label"] = jnp.where(attention_mask != 0, out.argmax(-1), -1).astype(jnp.int32)
+    else:
+        result["label"] = out.argmax(-1).astype(jnp.int32)
+    if with_logits:
+        logits = out.astype(jnp.float32)
+        if kind == "tagging":
+            logits = jnp.where(attention_mask[..., None] != 0, logits, 0.0)
+        result["logits"] = logits
+    return result
+
+
+_COMPILED: dict[tuple, Any] = {}
+
+
+def _compiled(graphdef: nnx.GraphDef, kind: str, task: str | None, layer: int, with_logits: bool,
+              mesh: Mesh | None):
+    def forward(params, input_ids, attention_mask):
+        model = nnx.merge(graphdef, params)
+        return _run(model, kind, task, layer, with_logits, input_ids, attention_mask)
+
+    out = NamedSharding(mesh, PartitionSpec()) if mesh is not None else None
+    key = (graphdef, kind, task, layer, with_logits, mesh)
+    try:
+        hash(key)
+    except TypeError:  # a graphdef with unhashable static attributes: compile per Predictor
+        return jax.jit(forward, out_shardings=out)
+    if key not in _COMPILED:
+        _COMPILED[key] = jax.jit(forward, out_shardings=out)
+    return _COMPILED[key]
+
+
+def _mesh_of(params: Any) -> Mesh | None:
+    """The mesh the parameters already live on, if they are sharded over several devices."""
+    for leaf in jax.tree.leaves(params):
+        sharding = getattr(leaf, "sharding", None)
+        if isinstance(sharding, NamedSharding) and sharding.mesh.size > 1:
+            return sharding.mesh
+    return None
+
+
+def data_parallel_size(mesh: Mesh | None) -> int:
+    """How many ways a batch is split: the product of the mesh axes the batch rule uses."""
+    if mesh is None:
+        return 1
+    axes = batch_sharding(mesh, 1).spec[0] or ()
+    axes = (axes,) if isinstance(axes, str) else axes
+    return math.prod(mesh.shape[a] for a in axes)
+
+
+class Predictor:
+    """A model ready to predict: parameters placed once, compiled functions reused per kind.
+
+    `model` is an NNX module or `(graphdef, params)` (params an `nnx.State` or a pure dict, as the
+    trainer holds them). `task` names the head of a `MultiTaskModel`; leave it None for a
+    single-head `XLMRModel`. With `mesh` None, parameters already sharded over a mesh keep it.
+    """
+
+    def __init__(self, model: nnx.Module | tuple[nnx.GraphDef, Any], mesh: Mesh | None = None,
+                 *, task: str | None = None):
+        if isinstance(model, tuple):
+            model = nnx.merge(*model)
+        self.graphdef, state = nnx.split(model)
+        self.default_layer = (getattr(model, "retrieval_layer", None)
+                              or default_retrieval_layer(model.config))
+        self.task = task
+        params = nnx.to_pure_dict(state)
+        self.mesh = mesh if mesh is not None else _mesh_of(params)
+        if self.mesh is not None:
+            params = jax.device_put(params, nnx.to_pure_dict(state_shardings(state, self.mesh)))
+        self.params = params
+
+    def _put(self, array: np.ndarray) -> jax.Array:
+        if self.mesh is None:
+            return jnp.asarray(array)
+        sharding = batch_sharding(self.mesh, array.ndim)
+        return jax.make_array_from_callback(array.shape, sharding, lambda index: array[index])
+
+    def __call__(self, features: Any, kind: str, batch_size: int = 32, *,
+                 layer: int | None = None, return_logits: bool = False,
+                 buckets: Sequence[int] = BUCKETS) -> dict[str, np.ndarray]:
+        """Outputs for every row of `features`, in row order (see the module docstring).
+
+        `batch_size` is rounded up to a multiple of the mesh's data-parallel size.
+        """
+        kind = head_kind(kind)
+        source = as_source(features)
+        n = len(source)
+        shards = data_parallel_size(self.mesh)
+        batch_size = -(-batch_size // shards) * shards  # every shard gets the same rows
+        width = int(getattr(source, "max_length", 0)) or None
+        layer = self.default_layer if layer is None else layer
+        fn = _compiled(self.graphdef, kind, self.task, layer, return_logits, self.mesh)
+        plan = plan_batches(source.lengths(), batch_size, buckets, limit=width)
+        width = width or max((b.length for b in plan), default=1)
+        outputs: dict[str, np.ndarray] = {}
+        pending: list[tuple[Batch, Any]] = []
+
+        def drain(keep: int) -> None:
+            while len(pending) > keep:
+                batch, result = pending.pop(0)
+                _scatter(outputs, jax.device_get(result), batch, n, width)
+
+        for batch in plan:  # dispatch is asynchronous: collate the next batch while this one runs
+            arrays = source.collate(batch.rows, batch.length)
+            ids = self._put(np.asarray(arrays["input_ids"], np.int32))
+            mask = self._put(np.asarray(arrays["attention_mask"], np.int32))
+            pending.append((batch, fn(self.params, ids, mask)))
+            drain(keep=2)
+        drain(keep=0)
+        if not outputs:  # an empty set: shapes from an abstract evaluation of one row
+            outputs = _empty_outputs(fn, self.params, source, width)
+        return outputs
+
+
+_FILL = {"start_logits": -np.inf, "end_logits": -np.inf, "token_label": -1}
+_PER_TOKEN = {"start_logits", "end_logits", "token_label"}
+
+
+def _scatter(outputs: dict[str, np.ndarray], result: Mapping[str, np.ndarray], batch: Batch,
+             n: int, width: int) -> None:
+    rows, valid = batch.rows[batch.valid], batch.valid
+    for key, value in result.items():
+        value = np.asarray(value)[valid]
+        per_token = key in _PER_TOKEN or (key == "logits" and "token_label" in result)
+        if key not in outputs:
+            shape = (n, width) + value.shape[2:] if per_token else (n,) + value.shape[1:]
+            outputs[key] = np.full(shape, _FILL.get(key, 0), value.dtype)
+        if per_token:
+            outputs[key][rows, :value.shape[1]] = value[:, :width]
+        else:
+            outputs[key][rows] = value
+
+
+def _empty_outputs(fn, params, source, width) -> dict[str, np.ndarray]:
+    probe = source.collate(np.zeros(0, np.int64), width)
+    spec = jax.ShapeDtypeStruct((1,) + tuple(np.shape(probe["input_ids"])[1:]), jnp.int32)
+    abstract = jax.eval_shape(fn, params, spec, spec)
+    return {k: np.zeros((0,) + v.shape[1:], v.dtype) for k, v in abstract.items()}
+
+
+def predict(model: nnx.Module | tuple[nnx.GraphDef, Any], features: Any, kind: str,
+            batch_size: int = 32, mesh: Mesh | None = None, *, task: str | None = None,
+            layer: int | None = None, return_logits: bool = False,
+            buckets: Sequence[int] = BUCKETS) -> dict[str, np.ndarray]:
+    """Predict every row of `features` with `model` (see `Predictor` and the module docstring)."""
+    return Predictor(model, mesh, task=task)(features, kind, batch_size, layer=layer,
+                                             return_logits=return_logits, buckets=buckets)
+
+
+def split_by_language(outputs: Mapping[str, np.ndarray], languages: Sequence[str]
+                      ) -> dict[str, dict[str, np.ndarray]]:
+    """Outputs per language (languages in order of first appearance, rows in input order)."""
+    languages = np.asarray(languages)
+    order = dict.fromkeys(languages.tolist())
+    return {lang: {k: np.asarray(v)[languages == lang] for k, v in outputs.items()}
+            for lang in order}
