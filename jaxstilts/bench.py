@@ -236,13 +236,50 @@ def environment() -> dict:
             "date": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
-def run(b: BenchConfig, reference: str | None = None) -> dict:
+def bench_evaluator(b: BenchConfig, examples_per_language: int = 200,
+                    languages: int = 5) -> dict:
+    """Examples/s of the vectorized evaluator against a per-language loop, same model and data."""
+    from flax import nnx
+
+    from jaxstilts.evaluate.throughput import synthetic_features, throughput
+    from jaxstilts.model.modeling import XLMRModel
+
+    cfg = b.model_config()
+    model = XLMRModel(cfg, "classification", num_labels=b.num_labels, rngs=nnx.Rngs(0))
+    features = synthetic_features(languages=languages, per_language=examples_per_language,
+                                  max_length=min(120, b.seq - 2), width=b.seq,
+                                  vocab_size=cfg.vocab_size)
+    return throughput(model, features, "classification", batch_size=b.batch)
+
+
+def bench_pipeline(b: BenchConfig, rows: int = 20_000, seed: int = 0) -> dict:
+    """Padding fraction of the bucketed loader on an MNLI-like length distribution (log-normal
+    token counts, median ~40, clipped to the max length) against one fixed length."""
+    from jaxstilts.data.buckets import PlanSettings, default_buckets, epoch_plan, padding_fraction
+
+    rng = np.random.default_rng(seed)
+    lengths = np.clip(rng.lognormal(np.log(40), 0.5, rows).astype(int), 8, b.seq)
+    out = {}
+    for name, buckets in (("bucketed", default_buckets(b.seq)), ("fixed", (b.seq,))):
+        settings = PlanSettings(batch_size=b.batch, buckets=tuple(buckets), shuffle=True,
+                                seed=seed, drop_remainder=True)
+        plan = epoch_plan(lengths, settings, 0)
+        out[name] = {"buckets": list(buckets), "padding_fraction": padding_fraction(lengths, plan)}
+    return out
+
+
+def run(b: BenchConfig, reference: str | None = None, evaluator: bool = False,
+        pipeline: bool = False) -> dict:
     cfg = b.model_config()
     result = {"config": dataclasses.asdict(b), "model": {
         "layers": cfg.num_hidden_layers, "hidden": cfg.hidden_size,
         "heads": cfg.num_attention_heads, "ffn": cfg.intermediate_size, "vocab": cfg.vocab_size,
         "non_embedding_params": non_embedding_params(cfg)},
         "environment": environment(), "jax": bench_jax(b)}
+    if evaluator:
+        result["evaluator"] = bench_evaluator(b)
+    if pipeline:
+        result["pipeline"] = bench_pipeline(b)
     if reference == "pytorch":
         result["pytorch"] = bench_torch(b)
         result["speedup_vs_pytorch"] = (result["jax"]["tokens_per_s"]

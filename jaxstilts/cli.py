@@ -1,9 +1,14 @@
-"""The `jaxstilts` command: a thin dispatcher onto the package's functions."""
+"""The `jaxstilts` command: a thin dispatcher onto the package's functions.
+
+Configs are ml_collections `.py` files; any `--config.KEY=VALUE` after the command overrides a
+field, checked against the config's keys and types before anything runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from importlib import resources
 
@@ -39,17 +44,113 @@ def cmd_forward(args: argparse.Namespace) -> int:
     langs = list(SENTENCES)
     enc = tokenizer([SENTENCES[lang] for lang in langs], padding=True, return_tensors="np")
     ids, mask = jnp.asarray(enc["input_ids"]), jnp.asarray(enc["attention_mask"])
-    hidden = model.encoder(ids, mask).last_hidden_state
     vectors = np.asarray(model(ids, mask))
     print(f"model: {model.config.num_hidden_layers} layers, hidden {model.config.hidden_size}, "
-          f"vocab {model.config.vocab_size}; batch {tuple(ids.shape)} -> hidden states "
-          f"{tuple(hidden.shape)}; layer-{model.retrieval_layer} mean-pooled vectors "
-          f"{vectors.shape}")
+          f"vocab {model.config.vocab_size}; batch {tuple(ids.shape)}; layer-"
+          f"{model.retrieval_layer} mean-pooled vectors {vectors.shape}")
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    sims = unit @ unit[0]
-    for lang, row, sim in zip(langs, np.asarray(enc["attention_mask"]), sims):
-        pieces = tokenizer.convert_ids_to_tokens(enc["input_ids"][langs.index(lang)][: row.sum()])
-        print(f"  {lang}  {int(row.sum()):3d} tokens  cos(en)={sim:+.3f}  {' '.join(pieces[:8])}")
+    for i, lang in enumerate(langs):
+        n = int(enc["attention_mask"][i].sum())
+        pieces = tokenizer.convert_ids_to_tokens(enc["input_ids"][i][:n])
+        print(f"  {lang}  {n:3d} tokens  cos(en)={unit[i] @ unit[0]:+.3f}  {' '.join(pieces[:8])}")
+    return 0
+
+
+def _config(args: argparse.Namespace, overrides: list[str]):
+    from jaxstilts.config import load_config
+
+    return load_config(args.config, overrides)
+
+
+def _print_run(record: dict) -> None:
+    target = record["target"]
+    print(f"\n{record['name']}: {record['metric']} averaged over languages = "
+          f"{record['score']:.2f}" if record.get("score") is not None else record["name"])
+    for lang, scores in record["results"].get(target, {}).items():
+        print(f"  {lang:6s} " + "  ".join(f"{k} {v:6.2f}" for k, v in scores.items()))
+
+
+def cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
+    from jaxstilts.pipeline import run_experiment
+
+    config = _config(args, overrides)
+    workdir = args.workdir or f"runs/{config.name}"
+    _print_run(run_experiment(config, workdir, progress=not args.quiet))
+    print(f"\nworkdir: {workdir}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace, overrides: list[str]) -> int:
+    from jaxstilts.pipeline import run_sweep
+    from jaxstilts.report import write_report
+
+    config = _config(args, overrides)
+    workdir = args.workdir or f"runs/{config.name}"
+    for record in run_sweep(config, workdir, progress=not args.quiet):
+        _print_run(record)
+    paths = write_report(workdir)
+    print(f"\nreport: {paths['report.md']}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
+    """The whole method on the embedded data: baseline and STILTs, zero-shot on 7 languages."""
+    from jaxstilts.config import load_config
+    from jaxstilts.pipeline import run_sweep
+    from jaxstilts.report import write_report
+
+    config = load_config("demo", overrides)
+    records = run_sweep(config, args.workdir, progress=not args.quiet)
+    by_name = {r["name"]: r for r in records}
+    target = config.target.task
+    langs = list(next(iter(records))["results"][target])
+    print(f"\nZero-shot accuracy on {target} (trained on English only):\n")
+    print("| run | " + " | ".join(langs) + " | avg |")
+    print("|---|" + "---|" * (len(langs) + 1))
+    for name, r in by_name.items():
+        cells = [r["results"][target][lang]["accuracy"] for lang in langs]
+        print(f"| {name} | " + " | ".join(f"{c:.1f}" for c in cells) + f" | {r['score']:.1f} |")
+    paths = write_report(args.workdir)
+    print(f"\nheatmap: {paths.get('heatmap.png')}\nreport:  {paths['report.md']}\n"
+          f"TensorBoard: tensorboard --logdir {args.workdir}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, overrides: list[str]) -> int:
+    from jaxstilts.pipeline import evaluate_workdir
+
+    config = _config(args, overrides)
+    _print_run(evaluate_workdir(config, args.workdir))
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from jaxstilts.evaluate.xtreme import score_folder
+
+    print(json.dumps(score_folder(args.predictions, args.labels, args.benchmark), indent=2))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from jaxstilts.report import write_report
+
+    paths = write_report(args.sweep_dir, args.out)
+    for name, path in paths.items():
+        print(f"{name:20s} {path}")
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from jaxstilts.convert import convert
+
+    print(convert(args.source, args.dest, head=args.head))
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from jaxstilts.convert import inspect_workdir
+
+    print(json.dumps(inspect_workdir(args.workdir), indent=2))
     return 0
 
 
@@ -61,20 +162,60 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                steps=args.steps, warmup=args.warmup, dtype=args.dtype,
                                remat=args.remat, frozen_embeddings=args.frozen_embeddings,
                                attention_dropout=not args.no_attention_dropout)
-    result = bench.run(config, reference=args.reference)
+    result = bench.run(config, reference=args.reference, evaluator=args.evaluator,
+                       pipeline=args.pipeline)
     if args.save:
         result["saved_to"] = str(bench.save(result, args.save))
     print(json.dumps(result, indent=2))
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="jaxstilts", description=__doc__)
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jaxstilts", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     sub = parser.add_subparsers(dest="command", required=True)
+
     p = sub.add_parser("forward", help="forward pass of the embedded tiny model (smoke check)")
     p.add_argument("--model", help="a Hugging Face folder or hub id instead of the tiny model")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_forward)
+
+    for name, func, text in (("run", cmd_run, "all phases of one experiment"),
+                             ("sweep", cmd_sweep, "a grid of experiments, then the report"),
+                             ("eval", cmd_eval, "re-evaluate a finished run's workdir")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("config", help="config file, or a name under configs/ (e.g. demo)")
+        p.add_argument("--workdir", required=name == "eval",
+                       help="local path or gs:// URL (default runs/<config name>)")
+        p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.set_defaults(func=func, takes_overrides=True)
+
+    p = sub.add_parser("demo", help="STILTs on the embedded data with a tiny model (CPU)")
+    p.add_argument("--workdir", default="runs/demo")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_demo, takes_overrides=True)
+
+    p = sub.add_parser("score", help="score a predictions folder against labels (JSON)")
+    p.add_argument("--predictions", required=True)
+    p.add_argument("--labels", required=True)
+    p.add_argument("--benchmark", default="xtreme", choices=["xtreme", "xtreme-r"])
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("report", help="tables, heatmap and analyses of a sweep")
+    p.add_argument("sweep_dir")
+    p.add_argument("--out", default=None)
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("convert", help="HF folder <-> Orbax checkpoint (direction from SOURCE)")
+    p.add_argument("source")
+    p.add_argument("dest")
+    p.add_argument("--head", default=None, help="head kind to write to an HF folder")
+    p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("inspect", help="phases, steps, metrics and parameter digests")
+    p.add_argument("workdir")
+    p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("bench", help="benchmark the training step (JSON output)")
     p.add_argument("--preset", default="tiny",
@@ -90,14 +231,35 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-attention-dropout", action="store_true",
                    help="no attention-probability dropout: the fused kernel in training too")
     p.add_argument("--reference", choices=["pytorch"], help="also time transformers' PyTorch")
+    p.add_argument("--evaluator", action="store_true",
+                   help="also time the vectorized evaluator against a per-language loop")
+    p.add_argument("--pipeline", action="store_true",
+                   help="also measure the bucketed input pipeline's padding fraction")
     p.add_argument("--save", nargs="?", const="benchmarks/results", default=None,
                    help="save the JSON record under this folder")
     p.set_defaults(func=cmd_bench)
-    args = parser.parse_args(argv)
-    return args.func(args)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    overrides = [r for r in rest if r.startswith("--config.")]
+    unknown = [r for r in rest if not r.startswith("--config.")]
+    if unknown or (overrides and not getattr(args, "takes_overrides", False)):
+        parser.error(f"unrecognized arguments: {' '.join(unknown or overrides)}")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from jaxstilts.config import ConfigError
+
+    try:
+        if getattr(args, "takes_overrides", False):
+            return args.func(args, overrides)
+        return args.func(args)
+    except (ConfigError, FileNotFoundError) as e:
+        print(f"jaxstilts {args.command}: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
     sys.exit(main())
-
-

@@ -39,7 +39,12 @@ def resolve_config_path(name: str | Path) -> Path:
 
 def load_config(name: str | Path, overrides: list[str] = (), arg: str | None = None
                 ) -> ml_collections.ConfigDict:
-    """`get_config(arg)` of a config file, with `--config.a.b=value` overrides applied."""
+    """`get_config(arg)` of a config file, with `--config.a.b=value` overrides applied.
+
+    `name` may carry the argument after a colon, ml_collections style: `paper/stilts.py:mnli,xnli`.
+    """
+    if arg is None and ":" in str(name) and not Path(name).exists():
+        name, arg = str(name).split(":", 1)
     path = resolve_config_path(name)
     module = _load_module(path)
     if not hasattr(module, "get_config"):
@@ -94,3 +99,45 @@ def apply_override(config: ml_collections.ConfigDict, item: str, source: str = "
         node[leaf] = value
     except (TypeError, AttributeError, KeyError) as e:
         raise ConfigError(f"override {item!r}: {e}") from None
+
+
+def _phase(**changes) -> ml_collections.ConfigDict:
+    """A training phase with jiant's defaults (DESIGN.md): AdamW 1e-5, warm-up 10%, clip 1.0,
+    batch 32, validation every 1000 steps on 500 examples, patience 30."""
+    phase = ml_collections.ConfigDict(dict(
+        tasks=(), task="", epochs=3.0, steps=0, batch_size=32, log_every=50,
+        checkpoint_every=500, validate_every=1000, validation_examples=500, patience=30,
+        sampling="proportional", temperature=2.0, cap=0, mlm_rate=0.0, mlm_files=(),
+        optim=ml_collections.ConfigDict(dict(
+            lr=1e-5, eps=1e-8, weight_decay=0.01, clip_norm=1.0, warmup_fraction=0.1,
+            accumulation_steps=1, frozen_embeddings=False)),
+    ))
+    phase.update(changes)
+    return phase
+
+
+def experiment_defaults() -> ml_collections.ConfigDict:
+    """Every key an experiment config has; config files start from this and change fields.
+
+    model.pretrained: a Hugging Face folder or hub id ('' with model.preset: a seeded random init).
+    intermediate.tasks: () for the baseline; several names for multi-task training.
+    target.task: the XTREME task; its English training task comes from the registry.
+    """
+    c = ml_collections.ConfigDict()
+    c.name = "experiment"
+    c.seed = 0
+    c.model = ml_collections.ConfigDict(dict(pretrained="", preset="", tokenizer="",
+                                             dtype="float32", remat="none"))
+    c.data = ml_collections.ConfigDict(dict(source="local", data_dir="", cache_dir="",
+                                            skip_invalid=False, max_length=0,
+                                            mlm_max_length=128))
+    c.mesh = ml_collections.ConfigDict(dict(data=-1, fsdp=1, tensor=1))
+    c.distributed = ml_collections.ConfigDict(dict(coordinator="", num_processes=1,
+                                                   process_id=-1))
+    c.intermediate = _phase()
+    c.target = _phase(task="")
+    c.evaluate = ml_collections.ConfigDict(dict(split="test", languages=(), batch_size=64,
+                                                retrieval_layer=0))
+    c.user_tasks = ()
+    c.sweep = ml_collections.ConfigDict(dict(intermediate=(), targets=(), baseline=True))
+    return c

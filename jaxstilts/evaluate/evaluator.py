@@ -31,7 +31,7 @@ import numpy as np
 from flax import nnx
 from jax.sharding import Mesh
 
-from jaxstilts.evaluate import postprocess, qa_decode, results, submission
+from jaxstilts.evaluate import postprocess, results, submission
 from jaxstilts.evaluate.metrics.errors import ScoringError
 from jaxstilts.evaluate.predict import feature_column as _column
 from jaxstilts.evaluate.predict import predict
@@ -210,23 +210,18 @@ def _tagging(task, outputs, features, examples, languages, label_names, notes):
 
 
 def _span(task, outputs, features, examples, languages, notes, *, n_best, max_answer_length):
-    """Answer text per question id. The tasks package's `Features` are decoded by its own
-    `decode_spans`; plain arrays by `qa_decode` (XTREME's legacy rules, see there)."""
+    """Answer text per question id, by the tasks package's decoder (XTREME's rules, see there)
+    for arrays and `Features` alike; XTREME's QA tasks have no unanswerable questions."""
+    from jaxstilts.tasks.span_decode import decode_answers  # here: `tasks` loads `datasets`
+
     ids = _required(examples, "id", task)
     contexts = _required(examples, "context", task)
     example_index = np.asarray(_required(features, "example_index", task))
-    if hasattr(features, "examples") and hasattr(features, "dataset"):
-        from jaxstilts.tasks.span_decode import decode_spans
-
-        decoded = decode_spans(features, outputs["start_logits"], outputs["end_logits"],
-                               n_best=n_best, max_answer_length=max_answer_length)
-        answers = [decoded.get(str(i), "") for i in ids]
-    else:
-        answers = qa_decode.decode_answers(
-            outputs["start_logits"], outputs["end_logits"],
-            np.asarray(_required(features, "offset_mapping", task)), example_index, contexts,
-            context_mask=_column(features, "context_mask"), n_best=n_best,
-            max_answer_length=max_answer_length)
+    answers = decode_answers(
+        outputs["start_logits"], outputs["end_logits"],
+        np.asarray(_required(features, "offset_mapping", task)), example_index, contexts,
+        context_mask=_column(features, "context_mask"), n_best=n_best,
+        max_answer_length=max_answer_length)
     ex_language = _example_languages(example_index, languages, examples, len(contexts), task,
                                      notes)
     gold_answers = _column(examples, "answers")

@@ -29,7 +29,13 @@ from jaxstilts.tasks.hub import SourceUnavailable
 from jaxstilts.tasks.problems import DataError, LoadReport
 from jaxstilts.tasks.registry import get_task, register, task_from_config, task_names
 from jaxstilts.tasks.sources import Examples, load_examples
-from jaxstilts.tasks.span_decode import decode_span_predictions, decode_spans
+from jaxstilts.tasks.span_decode import (
+    Prediction,
+    decode_answers,
+    decode_predictions,
+    decode_span_predictions,
+    decode_spans,
+)
 from jaxstilts.tasks.tagging import merge_word_predictions
 
 __all__ = [
@@ -44,11 +50,14 @@ __all__ = [
     "Kind",
     "LoadReport",
     "LocalSource",
+    "Prediction",
     "RowMap",
     "SourceUnavailable",
     "Sources",
     "Task",
     "TfdsSource",
+    "decode_answers",
+    "decode_predictions",
     "decode_span_predictions",
     "decode_spans",
     "demo_mlm_files",

@@ -8,6 +8,7 @@ checkpoint that fails to restore; the encoder-only restore is what the phase han
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +25,15 @@ def _as_tree(state: TrainState) -> dict:
     return {"step": state.step, "params": state.params, "opt_state": state.opt_state}
 
 
-def _path(p: str | Path) -> epath.Path:
-    """Local paths and gs:// URLs alike (etils epath)."""
-    return epath.Path(p)
+def abs_path(p: str | Path) -> epath.Path:
+    """Local paths (made absolute, as Orbax requires) and gs:// URLs alike (etils epath)."""
+    text = str(p)
+    return epath.Path(text if "://" in text else os.path.abspath(text))
 
 
 class Checkpointer:
     def __init__(self, workdir: str | Path, keep: int = 2, async_save: bool = True):
-        self.workdir = _path(workdir)
+        self.workdir = abs_path(workdir)
         self.latest = ocp.CheckpointManager(
             self.workdir / "checkpoints",
             options=ocp.CheckpointManagerOptions(max_to_keep=keep,
@@ -85,31 +87,41 @@ class Checkpointer:
         self.best.close()
 
 
-def restore_encoder(phase_dir: str | Path, target_encoder: Any) -> Any:
-    """Only the encoder parameters of a finished phase, onto `target_encoder`'s shardings.
+def read_only_manager(root: str | Path) -> ocp.CheckpointManager:
+    return ocp.CheckpointManager(
+        abs_path(root), options=ocp.CheckpointManagerOptions(read_only=True, create=False))
 
-    Takes the best validated checkpoint, or the latest when the phase never validated.
-    `target_encoder` is a pytree of arrays or ShapeDtypeStructs with the shardings wanted here
-    (any mesh); heads and optimizer state in the checkpoint are not read.
+
+def restore_params(phase_dir: str | Path, target: Any, key: str = "encoder") -> Any:
+    """Only `params[key]` of a finished phase (the encoder, or the heads), onto `target`'s
+    shardings, from the best validated checkpoint or the latest when the phase never validated.
+
+    `target` is a pytree of arrays or ShapeDtypeStructs with the shardings wanted here (any
+    mesh); nothing else in the checkpoint (other parameters, optimizer state) is read.
     """
     for which in ("best", "checkpoints"):
-        root = _path(phase_dir) / which
+        root = abs_path(phase_dir) / which
         if not root.exists():
             continue
-        mngr = ocp.CheckpointManager(root, options=ocp.CheckpointManagerOptions(read_only=True))
+        mngr = read_only_manager(root)
         step = mngr.latest_step()
         if step is not None:
             break
         mngr.close()
     else:
         raise FileNotFoundError(f"{phase_dir}: no checkpoint (best/ or checkpoints/) to take "
-                                "the encoder from; did the phase run?")
+                                f"the {key} from; did the phase run?")
     abstract = jax.tree.map(
-        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding), target_encoder)
+        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding), target)
     restore_args = jax.tree.map(lambda x: ocp.ArrayRestoreArgs(sharding=x.sharding), abstract)
-    item = {"params": {"encoder": abstract}}
     out = mngr.restore(step, args=ocp.args.Composite(state=ocp.args.PyTreeRestore(
-        item=item, restore_args={"params": {"encoder": restore_args}}, partial_restore=True)))
+        item={"params": {key: abstract}}, restore_args={"params": {key: restore_args}},
+        partial_restore=True)))
     mngr.close()
-    log.info("encoder taken from %s/%d", root, step)
-    return out.state["params"]["encoder"]
+    log.info("%s taken from %s/%d", key, root, step)
+    return out.state["params"][key]
+
+
+def restore_encoder(phase_dir: str | Path, target_encoder: Any) -> Any:
+    """The phase handoff: the encoder of a finished phase, the rest left behind."""
+    return restore_params(phase_dir, target_encoder, "encoder")

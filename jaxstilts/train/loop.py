@@ -165,6 +165,22 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
         ckpt.save(state, data_state, meta, best=best)
         last_good = int(jax.device_get(state.step))
 
+    def validate_and_save() -> bool:
+        """Validate, keep the best, save; True when patience is exhausted."""
+        flush()
+        result = validate(steps, state.params, feeds, mesh)
+        improved = result["score"] is not None and (
+            meta["best_score"] is None or result["score"] > meta["best_score"])
+        if improved:
+            meta.update(best_score=result["score"], best_step=step, bad_validations=0)
+        else:
+            meta["bad_validations"] += 1
+        meta["history"].append({"step": step, **result})
+        if writer and result["score"] is not None:
+            writer.add_scalar("validation/score", result["score"], step)
+        save(best=improved)
+        return bool(loop.patience and meta["bad_validations"] >= loop.patience)
+
     step = int(jax.device_get(state.step))
     stopped_early = preempted = False
     while step < loop.total_steps:
@@ -178,19 +194,7 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
         if step % loop.log_every == 0:
             flush()
         if step % loop.validate_every == 0:
-            flush()
-            result = validate(steps, state.params, feeds, mesh)
-            improved = result["score"] is not None and (
-                meta["best_score"] is None or result["score"] > meta["best_score"])
-            if improved:
-                meta.update(best_score=result["score"], best_step=step, bad_validations=0)
-            else:
-                meta["bad_validations"] += 1
-            meta["history"].append({"step": step, **result})
-            if writer and result["score"] is not None:
-                writer.add_scalar("validation/score", result["score"], step)
-            save(best=improved)
-            if loop.patience and meta["bad_validations"] >= loop.patience:
+            if validate_and_save():
                 stopped_early = True
                 log.info("early stop at step %d: %d validations without improvement", step,
                          meta["bad_validations"])
@@ -205,7 +209,11 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
             log.warning("preemption sync point reached at step %d: saved and stopping", step)
             break
     flush()
-    if not (stopped_early or preempted) and step not in ckpt.latest.all_steps():
+    finished = not (stopped_early or preempted)
+    has_validation = any(f.validation for f in feeds.values())
+    if finished and has_validation and step % loop.validate_every:
+        validate_and_save()  # the final state competes for "best" too
+    if finished and step not in ckpt.latest.all_steps():
         save()
     ckpt.wait()
     ckpt.close()

@@ -20,13 +20,13 @@ from jaxstilts.evaluate import submission
 from jaxstilts.evaluate.evaluator import evaluate_task
 from jaxstilts.evaluate.metrics import retrieval
 from jaxstilts.evaluate.predict import Predictor, plan_batches, predict
-from jaxstilts.evaluate.qa_decode import decode_answers
 from jaxstilts.evaluate.reference import predict_per_language_loop
 from jaxstilts.evaluate.results import read_results
 from jaxstilts.evaluate.xtreme import score_folder
 from jaxstilts.model import XLMRConfig, XLMRModel
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import make_mesh
+from jaxstilts.tasks.span_decode import decode_answers
 
 LANGUAGES = ("en", "ru", "zh")
 PER_LANGUAGE = 9

@@ -1,0 +1,19 @@
+"""One experiment of the paper's grid: XLM-R Large → intermediate task(s) → target → zero-shot.
+
+    jaxstilts run configs/paper/stilts.py:mnli,xnli
+    jaxstilts run configs/paper/stilts.py:baseline,pawsx          # no intermediate task
+    jaxstilts run configs/paper/stilts.py:squad_v2,tatoeba        # retrieval: from the encoder
+    jaxstilts run configs/paper/stilts.py:multi,xquad             # all nine intermediate tasks
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import MULTI_TASK, paper_config  # noqa: E402
+
+
+def get_config(arg: str = "mnli,xnli"):
+    inter, target = arg.split(",")
+    inter = {"baseline": "", "multi": MULTI_TASK}.get(inter, inter)
+    return paper_config(tuple(t for t in inter.split("+") if t), target)

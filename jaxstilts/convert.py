@@ -1,0 +1,160 @@
+"""Hugging Face folder <-> Orbax phase checkpoint, and a look inside a workdir's checkpoints.
+
+An Orbax "phase folder" is what a training phase leaves: `checkpoints/<step>/` (and `best/`)
+holding `state` = {step, params, opt_state}, plus `model_config.json` and `done.json`.
+Converting an HF folder writes such a folder with the encoder only, usable as the
+`init_encoder_from` of a phase; converting a phase folder writes an HF folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import jax
+import numpy as np
+import orbax.checkpoint as ocp
+from etils import epath
+from flax import nnx
+
+from jaxstilts.model import XLMRConfig, XLMRModel, load_pretrained, save_pretrained
+from jaxstilts.train.checkpoint import abs_path, read_only_manager, restore_encoder
+
+
+def _is_hf(folder: epath.Path) -> bool:
+    weights = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
+    return (folder / "config.json").exists() and any((folder / w).exists() for w in weights)
+
+
+def _is_phase(folder: epath.Path) -> bool:
+    return (folder / "checkpoints").exists() or (folder / "best").exists()
+
+
+def convert(source: str | Path, dest: str | Path, head: str | None = None) -> str:
+    """HF folder -> phase folder (encoder only), or phase folder -> HF folder."""
+    src, dst = abs_path(source), abs_path(dest)
+    if _is_hf(src):
+        model = load_pretrained(src)
+        params = nnx.to_pure_dict(nnx.state(model.encoder, nnx.Param))
+        dst.mkdir(parents=True, exist_ok=True)
+        (dst / "model_config.json").write_text(json.dumps(model.config.to_hf_dict(), indent=2))
+        mngr = ocp.CheckpointManager(dst / "checkpoints")
+        state = {"step": np.zeros((), np.int32), "params": {"encoder": params}}
+        mngr.save(0, args=ocp.args.Composite(state=ocp.args.StandardSave(state)))
+        mngr.wait_until_finished()
+        mngr.close()
+        return f"{src} (Hugging Face) -> {dst} (Orbax, encoder only, step 0)"
+    if _is_phase(src):
+        config_file = src / "model_config.json"
+        if not config_file.exists():
+            raise FileNotFoundError(f"{config_file}: needed to rebuild the model")
+        config = XLMRConfig.from_hf_dict(json.loads(config_file.read_text()), str(config_file))
+        num_labels = None
+        if head in ("classification", "tagging"):
+            heads = json.loads((src / "done.json").read_text()).get("heads", {})
+            sizes = [n for kind, n in heads.values() if kind == head]
+            if len(sizes) != 1:
+                raise ValueError(f"{src}: expected one {head} head in done.json, found {heads}")
+            num_labels = sizes[0]
+        model = XLMRModel(config, head, num_labels=num_labels, rngs=nnx.Rngs(0))
+        graphdef, params = nnx.split(model, nnx.Param)
+        params = nnx.to_pure_dict(params)
+        params["encoder"] = restore_encoder(src, params["encoder"])
+        if head:
+            params["head"] = _restore_single_head(src, params["head"])
+        save_pretrained(nnx.merge(graphdef, params), dst)
+        return f"{src} (Orbax) -> {dst} (Hugging Face, head {head})"
+    raise FileNotFoundError(f"{src}: neither a Hugging Face folder (config.json + weights) nor a "
+                            "phase folder (checkpoints/ or best/)")
+
+
+def _restore_single_head(phase: epath.Path, target: dict) -> dict:
+    """The one head of a single-task phase, whatever its task name."""
+    step, saved = _latest(phase)
+    heads = saved["params"].get("heads", {})
+    if len(heads) != 1:
+        raise ValueError(f"{phase}: expected one head, found {sorted(heads)}")
+    (values,) = heads.values()
+    return jax.tree.map(lambda t, v: np.asarray(v, t.dtype).reshape(t.shape), target, values)
+
+
+def _latest(phase: epath.Path) -> tuple[int, dict]:
+    """The newest checkpoint of a phase (best first), restored as host numpy arrays."""
+    for which in ("best", "checkpoints"):
+        root = phase / which
+        if root.exists():
+            steps = _steps(root)
+            if steps:
+                return steps[-1], _restore_numpy(root, steps[-1])
+    raise FileNotFoundError(f"{phase}: no checkpoint")
+
+
+def _steps(root: epath.Path) -> list[int]:
+    return sorted(int(p.name) for p in root.iterdir() if p.name.isdigit())
+
+
+def _restore_numpy(root: epath.Path, step: int) -> dict:
+    mngr = read_only_manager(root)
+    meta = mngr.item_metadata(step)["state"]
+    meta = getattr(meta, "tree", meta)
+    args = jax.tree.map(lambda _: ocp.RestoreArgs(restore_type=np.ndarray), meta)
+    out = mngr.restore(step, args=ocp.args.Composite(
+        state=ocp.args.PyTreeRestore(restore_args=args)))
+    mngr.close()
+    return out.state
+
+
+def params_digest(params) -> str:
+    """sha256 over every parameter's path, dtype, shape and bytes (order-independent of I/O)."""
+    h = hashlib.sha256()
+    for path, leaf in sorted(jax.tree_util.tree_flatten_with_path(params)[0],
+                             key=lambda kv: jax.tree_util.keystr(kv[0])):
+        arr = np.ascontiguousarray(np.asarray(leaf))
+        h.update(f"{jax.tree_util.keystr(path)}|{arr.dtype}|{arr.shape}".encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()[:16]
+
+
+def _phase_folders(root: epath.Path, depth: int = 4) -> list[epath.Path]:
+    """Folders holding checkpoints/ or best/, at most `depth` levels down (no recursive glob,
+    which cloud storage does not offer)."""
+    found, level = [], [root]
+    for _ in range(depth + 1):
+        found += [f for f in level if _is_phase(f)]
+        level = [c for f in level if not _is_phase(f) for c in f.iterdir() if c.is_dir()]
+    return sorted(found)
+
+
+def inspect_workdir(workdir: str | Path) -> dict:
+    """Every phase folder under `workdir`: its steps, metrics and parameter digests."""
+    root = abs_path(workdir)
+    if not root.exists():
+        raise FileNotFoundError(f"{root}: no such workdir")
+    phases = {}
+    for folder in _phase_folders(root):
+        done = folder / "done.json"
+        entry = {"done": done.exists()}
+        if done.exists():
+            record = json.loads(done.read_text())
+            entry.update({k: record.get(k) for k in ("phase", "tasks", "steps", "best_score",
+                                                     "best_step", "stopped_early")})
+        for which in ("checkpoints", "best"):
+            if not (folder / which).exists():
+                continue
+            entry[which] = {}
+            for step in _steps(folder / which):
+                info = {}
+                meta_file = folder / which / str(step) / "meta" / "metadata"
+                if meta_file.exists():
+                    meta = json.loads(meta_file.read_text())
+                    info["best_score"] = meta.get("best_score")
+                    info["last_validation"] = (meta.get("history") or [None])[-1]
+                try:
+                    info["params_digest"] = params_digest(
+                        _restore_numpy(folder / which, step)["params"])
+                except Exception as e:  # a broken checkpoint is reported, not fatal
+                    info["error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+                entry[which][str(step)] = info
+        phases[str(folder.relative_to(root)) if folder != root else "."] = entry
+    return {"workdir": str(root), "phases": phases}

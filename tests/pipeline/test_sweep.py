@@ -1,0 +1,120 @@
+"""A 2 × 2 sweep on the official-format fixtures: killed mid-way, resumed without redoing
+finished runs; then `report`, `inspect` and `convert` on what it left."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = "tests/pipeline/sweep_config.py"
+RUNS = ["baseline__xnli", "baseline__pawsx", "mnli__xnli", "mnli__pawsx", "sst2__xnli",
+        "sst2__pawsx"]
+
+
+def jaxstilts(*args, **kwargs):
+    env = dict(os.environ, PYTHONUNBUFFERED="1", JAX_PLATFORMS="cpu")
+    return subprocess.Popen([sys.executable, "-m", "jaxstilts.cli", *map(str, args)], cwd=REPO,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            **kwargs)
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    """Run the sweep, SIGKILL it once two runs have finished, run it again to the end."""
+    workdir = tmp_path_factory.mktemp("sweep")
+    proc = jaxstilts("sweep", CONFIG, "--workdir", workdir, "--quiet")
+    deadline = time.time() + 600
+    while time.time() < deadline and proc.poll() is None:
+        if len(list(workdir.glob("runs/*/run.json"))) >= 2:
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    first_out = proc.communicate()[0]
+    finished = {p.parent.name: p.stat().st_mtime_ns for p in workdir.glob("runs/*/run.json")}
+    assert len(finished) >= 2, first_out[-3000:]
+    assert len(finished) < len(RUNS), "the sweep was not interrupted"
+    second = jaxstilts("-v", "sweep", CONFIG, "--workdir", workdir, "--quiet")
+    out = second.communicate(timeout=900)[0]
+    assert second.returncode == 0, out[-4000:]
+    return workdir, finished, out
+
+
+def test_the_resumed_sweep_completes_without_redoing_finished_runs(sweep):
+    workdir, finished, out = sweep
+    assert sorted(p.parent.name for p in workdir.glob("runs/*/run.json")) == sorted(RUNS)
+    for name, mtime in finished.items():
+        assert (workdir / "runs" / name / "run.json").stat().st_mtime_ns == mtime, name
+        assert f"{name} is finished; skipping" in out
+    # Each intermediate phase was trained once and shared by both targets.
+    for inter in ("mnli", "sst2"):
+        done = json.loads((workdir / "intermediate" / inter / "done.json").read_text())
+        assert done["steps"] == 3
+    record = json.loads((workdir / "runs" / "mnli__pawsx" / "run.json").read_text())
+    assert set(record["results"]["pawsx"]) == {"en", "de", "zh"}
+    assert 0 <= record["score"] <= 100
+    assert (workdir / "runs" / "mnli__pawsx" / "eval" / "predictions" / "pawsx" /
+            "test-de.tsv").exists()
+    env = json.loads((workdir / "runs" / "mnli__pawsx" / "environment.json").read_text())
+    assert env["libraries"]["jax"] and "git_revision" in env
+
+
+def test_report_writes_tables_and_a_heatmap(sweep):
+    from matplotlib.image import imread
+
+    workdir, _, _ = sweep
+    report = workdir / "report"
+    deltas = (report / "deltas.csv").read_text().splitlines()
+    assert deltas[0].split(",")[:3] == ["intermediate", "xnli", "pawsx"]
+    image = imread(report / "heatmap.png")
+    assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 200
+
+
+def test_inspect_lists_phases_steps_and_digests(sweep):
+    workdir, _, _ = sweep
+    proc = jaxstilts("inspect", workdir)
+    out = proc.communicate(timeout=300)[0]
+    assert proc.returncode == 0, out[-3000:]
+    info = json.loads(out[out.index("{"):])
+    phase = info["phases"]["intermediate/mnli"]
+    assert phase["done"] and phase["steps"] == 3
+    digests = {s["params_digest"] for s in phase["checkpoints"].values()}
+    assert len(digests) == len(phase["checkpoints"]) >= 2  # parameters change between steps
+
+
+def test_convert_round_trip_between_orbax_and_hugging_face(sweep, tmp_path):
+    import jax.numpy as jnp
+    import numpy as np
+    import torch
+    import transformers
+
+    from jaxstilts.convert import convert
+    from jaxstilts.model import load_pretrained
+
+    workdir, _, _ = sweep
+    target = workdir / "runs" / "mnli__xnli" / "target"
+    convert(target, tmp_path / "hf", head="classification")
+    hf = transformers.XLMRobertaForSequenceClassification.from_pretrained(tmp_path / "hf").eval()
+    ours = load_pretrained(tmp_path / "hf", "classification")
+    ids = np.array([[0, 100, 200, 300, 2, 1]], np.int32)
+    mask = (ids != 1).astype(np.int32)
+    with torch.no_grad():
+        want = hf(input_ids=torch.tensor(ids, dtype=torch.long),
+                  attention_mask=torch.tensor(mask)).logits.numpy()
+    got = np.asarray(ours(jnp.asarray(ids), jnp.asarray(mask)))
+    assert np.abs(got - want).max() < 1e-5
+    # And back: the HF folder becomes a phase folder whose encoder a new phase can start from.
+    convert(tmp_path / "hf", tmp_path / "orbax")
+    from flax import nnx
+
+    from jaxstilts.train.checkpoint import restore_encoder
+
+    encoder = restore_encoder(tmp_path / "orbax", nnx.to_pure_dict(nnx.state(ours.encoder,
+                                                                              nnx.Param)))
+    np.testing.assert_array_equal(np.asarray(encoder["embeddings"]["word"]),
+                                  np.asarray(ours.encoder.embeddings.word[...]))
