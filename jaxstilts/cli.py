@@ -111,7 +111,8 @@ def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
         cells = [r["results"][target][lang]["accuracy"] for lang in langs]
         print(f"| {name} | " + " | ".join(f"{c:.1f}" for c in cells) + f" | {r['score']:.1f} |")
     paths = write_report(args.workdir)
-    print(f"\nheatmap: {paths.get('heatmap.png')}\nreport:  {paths['report.md']}\n"
+    heatmap = paths.get(f"heatmap_{target}_languages.png", paths.get("heatmap.png"))
+    print(f"\nheatmap: {heatmap}\nreport:  {paths['report.md']}\n"
           f"TensorBoard: tensorboard --logdir {args.workdir}")
     return 0
 

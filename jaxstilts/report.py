@@ -9,6 +9,7 @@ Files written into `out_dir` (default `SWEEP_DIR/report`):
   relatedness.md/.csv       mean delta per (intermediate-task type, target-task type)
   resources.md/.csv         high- vs low-resource language averages and deltas per run
   heatmap.png               intermediate x target deltas (raw scores when no target has a baseline)
+  heatmap_<target>_languages.png   intermediate x language deltas of each target with a baseline
 
 A row is "baseline" (pretrained -> target), one intermediate task, or "a+b+..." for multi-task.
 Runs whose status is not "done" are listed as missing and left out of every number.
@@ -407,13 +408,34 @@ def label(name: str) -> str:
 
 
 def plot_heatmap(sweep: Sweep, path: Path) -> bool:
-    """Write the heatmap PNG; False (nothing written) when there is nothing to plot."""
+    """Write the intermediate × target heatmap; False (nothing written) when nothing to plot."""
+    rows, cols, values, is_delta = heatmap_data(sweep)
+    title = ("Gain over the baseline (no intermediate task)" if is_delta
+             else "Target-task scores (no baseline run: raw scores)")
+    return _draw(rows, [label(c) if c != "avg" else "Avg" for c in cols], values, is_delta, path,
+                 "Target task", title)
+
+
+def plot_language_heatmap(sweep: Sweep, target: str, path: Path) -> bool:
+    """Intermediate × language deltas of one target (the zero-shot gain per language)."""
+    table = language_table(sweep, target)
+    header, rows = table
+    deltas = [r for r in rows if r[1] == "delta"]
+    if not deltas:
+        return False
+    values = [[c if isinstance(c, float) else None for c in r[2:]] for r in deltas]
+    cols = [c if c != "avg" else "Avg" for c in header[2:]]
+    return _draw([str(r[0]) for r in deltas], cols, values, True, path, "Language",
+                 f"{label(target)}: zero-shot gain over the baseline per language")
+
+
+def _draw(rows: list[str], cols: list[str], values: list[list[float | None]], is_delta: bool,
+          path: Path, xlabel: str, title: str) -> bool:
     import matplotlib
     import numpy as np
     from matplotlib.colors import Normalize
     from matplotlib.figure import Figure  # no pyplot: no global state, Agg canvas
 
-    rows, cols, values, is_delta = heatmap_data(sweep)
     data = np.ma.masked_invalid(np.array(values, dtype=float))
     if not rows or data.mask.all():
         return False
@@ -428,20 +450,12 @@ def plot_heatmap(sweep: Sweep, path: Path) -> bool:
     image = ax.imshow(data, cmap=cmap.with_extremes(bad="0.88"), norm=norm, aspect="auto")
     _annotate(ax, data, image, is_delta)
     ax.axvline(len(cols) - 1.5, color="white", linewidth=4)  # sets the average column apart
-    ax.set_xticks(
-        range(len(cols)),
-        [label(c) if c != "avg" else "Avg" for c in cols],
-        rotation=30 if len(cols) > 6 else 0,
-        ha="right" if len(cols) > 6 else "center",
-    )
+    ax.set_xticks(range(len(cols)), cols, rotation=30 if len(cols) > 6 else 0,
+                  ha="right" if len(cols) > 6 else "center")
     ax.set_yticks(range(len(rows)), [label(r) for r in rows])
-    ax.set_xlabel("Target task")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("Intermediate task" if is_delta else "Intermediate task (or baseline)")
-    ax.set_title(
-        "Gain over the baseline (no intermediate task)"
-        if is_delta
-        else "Target-task scores (no baseline run: raw scores)"
-    )
+    ax.set_title(title)
     bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
     bar.set_label("Δ score vs baseline (points)" if is_delta else "score")
     ax.tick_params(length=0)
@@ -503,6 +517,10 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> di
     write("languages.md", "\n".join(language_md))
     if plot_heatmap(sweep, out / "heatmap.png"):
         paths["heatmap.png"] = out / "heatmap.png"
+    for target in sweep.targets:
+        name = f"heatmap_{target}_languages.png"
+        if plot_language_heatmap(sweep, target, out / name):
+            paths[name] = out / name
     write("report.md", _index(sweep, sweep_dir, paths, notes.get("deltas", "")))
     return paths
 
@@ -607,6 +625,7 @@ def _index(sweep: Sweep, sweep_dir: Path, paths: Mapping[str, Path], note: str) 
     ]
     if "heatmap.png" in paths:
         lines += ["![heatmap](heatmap.png)", ""]
+    lines += [f"![{name}]({name})\n" for name in paths if name.endswith("_languages.png")]
     best = _best(sweep)
     if best:
         lines += ["## Best intermediate task per target", "", *best, ""]
