@@ -327,9 +327,27 @@ def _metric_task(name: str) -> str:
 
 def _evaluate_retrieval(config, target, lang, model, mesh, tokenizer, layer, folder):
     features = features_of(config, target, config.evaluate.split, tokenizer, lang)
+    threshold = None
+    if target == "bucc2018":  # the mining threshold is chosen on dev, then applied to test
+        threshold = _bucc_dev_threshold(config, lang, model, mesh, tokenizer, layer)
     return evaluate_task(model, _metric_task(target), features, output_dir=folder,
                          batch_size=config.evaluate.batch_size, mesh=mesh, layer=layer,
-                         links=features.examples.gold)
+                         links=features.examples.gold, bucc_threshold=threshold)
+
+
+def _bucc_dev_threshold(config, lang, model, mesh, tokenizer, layer) -> float:
+    from jaxstilts.evaluate.metrics import bucc
+    from jaxstilts.evaluate.predict import feature_column, predict
+
+    dev = features_of(config, "bucc2018", "validation", tokenizer, lang)
+    vectors = predict(model, dev, "retrieval", config.evaluate.batch_size, mesh,
+                      layer=layer)["vectors"]
+    ids = np.asarray(feature_column(dev, "id"))
+    sides = np.asarray(feature_column(dev, "side"))
+    q, c = np.flatnonzero(sides == "query"), np.flatnonzero(sides == "candidate")
+    candidates = bucc.mine_candidates(ids[q].tolist(), vectors[q], ids[c].tolist(), vectors[c])
+    gold = [(qid, cid) for qid in ids[q].tolist() for cid in dev.examples.gold.get(qid, ())]
+    return bucc.best_threshold(candidates, gold)
 
 
 # ---------------------------------------------------------------- experiments

@@ -101,7 +101,10 @@ def retrieval_predictions(
             row_of = {cid: r for r, cid in zip(_rows(is_cand), ids[is_cand].tolist())}
             c = np.asarray([row_of[cid] for qid in q_ids for cid in links.get(qid, ())], np.int64)
         elif task == "bucc2018":
-            raise ScoringError("bucc2018 needs `groups` to tell each language's English side")
+            if len(set(languages[is_query].tolist())) > 1:
+                raise ScoringError("bucc2018 with several languages needs `groups` to tell "
+                                   "each language's English side")
+            c = _rows(is_cand)  # one language loaded: every candidate is its English side
         else:
             c = _rows(is_cand)
         c_ids = ids[c].tolist()

@@ -42,9 +42,10 @@ def make_mesh(data: int = -1, fsdp: int = 1, tensor: int = 1,
             raise ValueError(f"mesh sizes {dict(zip(MESH_AXES, sizes))} do not divide "
                              f"{len(devices)} devices")
         sizes[sizes.index(-1)] = len(devices) // known
-    if math.prod(sizes) != len(devices):
+    if math.prod(sizes) > len(devices):
         raise ValueError(f"mesh sizes {dict(zip(MESH_AXES, sizes))} need {math.prod(sizes)} "
                          f"devices, {len(devices)} available")
+    devices = devices[:math.prod(sizes)]  # explicit sizes may use fewer devices than exist
     return jax.make_mesh(tuple(sizes), MESH_AXES, axis_types=(AxisType.Auto,) * 3,
                          devices=devices)
 

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from flax import nnx
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
@@ -36,13 +37,32 @@ def param_shardings(params: nnx.State, mesh: Mesh, rules=RULES) -> dict:
     return nnx.to_pure_dict(state_shardings(params, mesh, rules))
 
 
+def _keys(path) -> tuple:
+    return tuple(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k))) for k in path)
+
+
 def train_state_shardings(tx: optax.GradientTransformation, params: dict, p_shardings: dict,
                           mesh: Mesh) -> TrainState:
-    """Optimizer moments follow their parameters; counters are replicated."""
+    """Optimizer moments follow their parameters; counters are replicated.
+
+    A moment is matched to the parameter whose path ends its own path (optax nests moments
+    under its state tuples), so masked and partitioned optimizers work alike.
+    """
     replicated = NamedSharding(mesh, PartitionSpec())
+    by_path = {_keys(path): (s, tuple(np.shape(v))) for (path, s), (_, v) in zip(
+        jax.tree_util.tree_flatten_with_path(p_shardings)[0],
+        jax.tree_util.tree_flatten_with_path(params)[0])}
+
+    def sharding_of(path, leaf):
+        keys = _keys(path)
+        for i in range(len(keys)):
+            hit = by_path.get(keys[i:])
+            if hit and hit[1] == tuple(leaf.shape):
+                return hit[0]
+        return replicated
+
     abstract_opt = jax.eval_shape(tx.init, params)
-    opt = optax.tree_map_params(tx, lambda _, s: s, abstract_opt, p_shardings,
-                                transform_non_params=lambda _: replicated)
+    opt = jax.tree_util.tree_map_with_path(sharding_of, abstract_opt)
     return TrainState(replicated, p_shardings, opt)
 
 

@@ -200,3 +200,14 @@ def test_continued_mlm_trains_beside_a_task(tmp_path):
     # The MLM loss starts near log(vocab): a real prediction over the whole vocabulary.
     first_mlm = logs[drawn.index("mlm")]
     assert abs(first_mlm - np.log(CFG.vocab_size)) < 1.0
+
+
+def test_frozen_embeddings_stay_put_while_the_rest_trains():
+    mesh = make_mesh(2, 2, 2)
+    before = host(nnx.to_pure_dict(nnx.state(model(), nnx.Param)))
+    after = run_steps(mesh, 2, OptimConfig(lr=1e-3, frozen_embeddings=True))
+    word = ("encoder", "embeddings", "word")
+    np.testing.assert_array_equal(after["encoder"]["embeddings"]["word"],
+                                  before["encoder"]["embeddings"]["word"], err_msg=str(word))
+    assert np.abs(after["encoder"]["layers"][0]["mlp_in"]["kernel"]
+                  - before["encoder"]["layers"][0]["mlp_in"]["kernel"]).max() > 0
