@@ -111,7 +111,8 @@ def bench_jax(b: BenchConfig) -> dict:
     tx = make_optimizer(OptimConfig(frozen_embeddings=b.frozen_embeddings), 10_000)
     graphdef, state, shardings = create_train_state(model, tx, mesh)
     del model
-    steps = Steps(graphdef, {"task": "classification"}, tx, shardings, mesh)
+    steps = Steps(graphdef, {"task": "classification"}, tx, shardings, mesh,
+                  frozen_embeddings=b.frozen_embeddings)
     batch = put_batch(_random_batch(cfg, b.batch, b.seq, b.num_labels), mesh)
 
     t0 = time.perf_counter()

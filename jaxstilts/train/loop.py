@@ -119,7 +119,8 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
         params["encoder"] = restore_encoder(init_encoder_from, state.params["encoder"])
         state = state._replace(params=params)
         log.info("encoder initialised from %s", init_encoder_from)
-    steps = Steps(graphdef, model.kinds, tx, shardings, mesh, dropout_seed=loop.seed)
+    steps = Steps(graphdef, model.kinds, tx, shardings, mesh, dropout_seed=loop.seed,
+                  frozen_embeddings=optim.frozen_embeddings)
     ckpt = Checkpointer(workdir, keep=loop.keep, async_save=loop.async_checkpoints)
     meta = {"best_score": None, "best_step": None, "bad_validations": 0, "history": []}
     resumed_from = None

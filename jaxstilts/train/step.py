@@ -60,14 +60,29 @@ def loss_and_metrics(kind: str, out, batch: dict) -> tuple[jax.Array, dict]:
     raise ValueError(f"no training loss for head kind {kind!r}")
 
 
+WORD = ("encoder", "embeddings", "word")
+
+
+def with_leaf(tree: dict, path: tuple[str, ...], value):
+    """A copy of nested dicts `tree` with `path` set to `value` (None removes it from autodiff)."""
+    if len(path) == 1:
+        return {**tree, path[0]: value}
+    return {**tree, path[0]: with_leaf(tree[path[0]], path[1:], value)}
+
+
 class Steps:
-    """Compiled train and eval steps for each task of a model, over one mesh."""
+    """Compiled train and eval steps for each task of a model, over one mesh.
+
+    With `frozen_embeddings` the word embedding is left out of differentiation altogether (its
+    250k-row gradient is never formed) and passed through the update unchanged.
+    """
 
     def __init__(self, graphdef: nnx.GraphDef, kinds: dict[str, str],
                  tx: optax.GradientTransformation, shardings: TrainState, mesh: Mesh,
-                 dropout_seed: int = 0):
+                 dropout_seed: int = 0, frozen_embeddings: bool = False):
         self.graphdef, self.kinds, self.tx = graphdef, kinds, tx
         self.shardings, self.mesh, self.seed = shardings, mesh, dropout_seed
+        self.frozen = frozen_embeddings
         self._train: dict[str, Callable] = {}
         self._eval: dict[str, Callable] = {}
 
@@ -86,19 +101,28 @@ class Steps:
 
     def _compile_train(self, task: str, batch: dict) -> Callable:
         graphdef, kind, tx, seed = self.graphdef, self.kinds[task], self.tx, self.seed
+        frozen = self.frozen
 
         def train_step(state: TrainState, batch: dict):
             key = jax.random.fold_in(jax.random.key(seed), state.step)
+            word = state.params["encoder"]["embeddings"]["word"]
 
             def loss_fn(params):
+                if frozen:
+                    params = with_leaf(params, WORD, word)
                 model = nnx.merge(graphdef, params)
                 out = model(task, batch["input_ids"], batch["attention_mask"],
                             deterministic=False, rngs=nnx.Rngs(dropout=key))
                 return loss_and_metrics(kind, out, batch)
 
-            (_, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
+            trainable = with_leaf(state.params, WORD, None) if frozen else state.params
+            (_, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(trainable)
+            if frozen:  # the optimizer zeroes this update; XLA drops the zeros
+                grads = with_leaf(grads, WORD, jnp.zeros_like(word))
             updates, opt_state = tx.update(grads, state.opt_state, state.params)
             params = optax.apply_updates(state.params, updates)
+            if frozen:
+                params = with_leaf(params, WORD, word)
             metrics["grad_norm"] = optax.global_norm(grads)
             return TrainState(state.step + 1, params, opt_state), metrics
 

@@ -45,7 +45,8 @@ def run_steps(mesh, n_steps=3, optim=None, batches=None, cfg=CFG):
     m = model(cfg=cfg)
     tx = make_optimizer(optim, 10)
     graphdef, state, shardings = create_train_state(m, tx, mesh)
-    steps = Steps(graphdef, m.kinds, tx, shardings, mesh)
+    steps = Steps(graphdef, m.kinds, tx, shardings, mesh,
+                  frozen_embeddings=optim.frozen_embeddings)
     source = ArraySource(synthetic("classification", 64), 8)
     for i in range(n_steps):
         batch = batches[i] if batches else next(source)
