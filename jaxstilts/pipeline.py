@@ -271,7 +271,7 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
 
 
 def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
-                   head_record: dict | None) -> dict:
+                   head_record: dict | None, progress: bool = False) -> dict:
     """Zero-shot evaluation of `target` in all its (or the configured) languages."""
     folder = abs_path(folder)
     if (done := _done(folder)) is not None:
@@ -293,7 +293,8 @@ def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
     layer = config.evaluate.retrieval_layer or default_retrieval_layer(model.config)
     if task.kind == Kind.RETRIEVAL:
         evaluations = [_evaluate_retrieval(config, target, lang, (graphdef, params), mesh,
-                                           tokenizer, layer, folder) for lang in languages]
+                                           tokenizer, layer, folder, progress)
+                       for lang in languages]
         scores = {k: v for e in evaluations for k, v in e.scores.items()}
     else:
         labels = tuple(head_record["labels"]) if head_record and head_record.get("labels") else None
@@ -301,7 +302,8 @@ def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
                                labels)
         evaluation = evaluate_task((graphdef, params), _metric_task(target), features,
                                    output_dir=folder, batch_size=config.evaluate.batch_size,
-                                   mesh=mesh, head=target, label_names=features.labels)
+                                   mesh=mesh, head=target, label_names=features.labels,
+                                   progress=progress)
         scores = evaluation.scores
     record = {"target": target, "languages": list(languages), "results": {target: scores}}
     _mark_done(folder, record)
@@ -325,14 +327,16 @@ def _metric_task(name: str) -> str:
     return by_kind[task.kind]
 
 
-def _evaluate_retrieval(config, target, lang, model, mesh, tokenizer, layer, folder):
+def _evaluate_retrieval(config, target, lang, model, mesh, tokenizer, layer, folder,
+                        progress=False):
     features = features_of(config, target, config.evaluate.split, tokenizer, lang)
     threshold = None
     if target == "bucc2018":  # the mining threshold is chosen on dev, then applied to test
         threshold = _bucc_dev_threshold(config, lang, model, mesh, tokenizer, layer)
     return evaluate_task(model, _metric_task(target), features, output_dir=folder,
                          batch_size=config.evaluate.batch_size, mesh=mesh, layer=layer,
-                         links=features.examples.gold, bucc_threshold=threshold)
+                         links=features.examples.gold, bucc_threshold=threshold,
+                         progress=progress)
 
 
 def _bucc_dev_threshold(config, lang, model, mesh, tokenizer, layer) -> float:
@@ -407,7 +411,7 @@ def run_experiment(config: ml_collections.ConfigDict, workdir: str | Path, *,
         head_record["labels"] = _labels_of(config, target, tokenizer)
         encoder_from = target_dir
     evaluation = evaluate_phase(config, target, workdir / "eval", mesh, tokenizer, encoder_from,
-                                head_record)
+                                head_record, progress)
     record = _run_record(config, inter_tasks, target, evaluation)
     record["encoder_from"] = str(encoder_from) if encoder_from is not None else None
     if jax.process_index() == 0:

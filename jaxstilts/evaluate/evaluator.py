@@ -124,7 +124,7 @@ def evaluate_task(
     links: Mapping[str, Sequence[str]] | None = None, output_dir: str | Path | None = None,
     benchmark: Benchmark = "xtreme", batch_size: int = 32, mesh: Mesh | None = None,
     head: str | None = None, layer: int | None = None, n_best: int = 20,
-    max_answer_length: int = 30, bucc_threshold: float | None = None,
+    max_answer_length: int = 30, bucc_threshold: float | None = None, progress: bool = False,
 ) -> TaskEvaluation:
     """Predict, score every language, and (with `output_dir`) write `predictions/<task>/test-*`
     and merge this task into `results.json` (plus its Markdown and CSV tables).
@@ -136,7 +136,8 @@ def evaluate_task(
     kind = TASK_KINDS.get(task)
     if kind is None:
         raise ScoringError(f"no evaluator for task {task!r} (known: {', '.join(TASK_KINDS)})")
-    outputs = predict(model, features, kind, batch_size, mesh, task=head, layer=layer)
+    outputs = predict(model, features, kind, batch_size, mesh, task=head, layer=layer,
+                      progress=progress)
     predictions, derived, notes = language_predictions(
         task, outputs, features, examples, label_names=label_names, links=links, n_best=n_best,
         max_answer_length=max_answer_length, bucc_threshold=bucc_threshold)

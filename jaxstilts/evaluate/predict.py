@@ -278,10 +278,12 @@ class Predictor:
 
     def __call__(self, features: Any, kind: str, batch_size: int = 32, *,
                  layer: int | None = None, return_logits: bool = False,
-                 buckets: Sequence[int] = BUCKETS) -> dict[str, np.ndarray]:
+                 buckets: Sequence[int] = BUCKETS, progress: bool = False
+                 ) -> dict[str, np.ndarray]:
         """Outputs for every row of `features`, in row order (see the module docstring).
 
-        `batch_size` is rounded up to a multiple of the mesh's data-parallel size.
+        `batch_size` is rounded up to a multiple of the mesh's data-parallel size; `progress`
+        shows a bar with ETA over the batches.
         """
         kind = head_kind(kind)
         source = as_source(features)
@@ -301,6 +303,10 @@ class Predictor:
                 batch, result = pending.pop(0)
                 _scatter(outputs, jax.device_get(result), batch, n, width)
 
+        if progress and jax.process_index() == 0:
+            from tqdm.auto import tqdm
+
+            plan = tqdm(plan, desc=f"predict ({kind})", unit="batch")
         for batch in plan:  # dispatch is asynchronous: collate the next batch while this one runs
             arrays = source.collate(batch.rows, batch.length)
             ids = self._put(np.asarray(arrays["input_ids"], np.int32))
@@ -342,10 +348,11 @@ def _empty_outputs(fn, params, source, width) -> dict[str, np.ndarray]:
 def predict(model: nnx.Module | tuple[nnx.GraphDef, Any], features: Any, kind: str,
             batch_size: int = 32, mesh: Mesh | None = None, *, task: str | None = None,
             layer: int | None = None, return_logits: bool = False,
-            buckets: Sequence[int] = BUCKETS) -> dict[str, np.ndarray]:
+            buckets: Sequence[int] = BUCKETS, progress: bool = False) -> dict[str, np.ndarray]:
     """Predict every row of `features` with `model` (see `Predictor` and the module docstring)."""
     return Predictor(model, mesh, task=task)(features, kind, batch_size, layer=layer,
-                                             return_logits=return_logits, buckets=buckets)
+                                             return_logits=return_logits, buckets=buckets,
+                                             progress=progress)
 
 
 def split_by_language(outputs: Mapping[str, np.ndarray], languages: Sequence[str]
