@@ -26,6 +26,8 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
+from etils import epath
+
 from jaxstilts.evaluate.results import resource_group
 
 BASELINE = "baseline"
@@ -167,7 +169,8 @@ def run_from_record(record: Mapping[str, Any]) -> Run:
 def load_runs(sweep_dir: str | Path) -> list[Run]:
     """Every run under `sweep_dir/runs`; a folder without `run.json` is an incomplete run."""
     runs = []
-    for folder in sorted(Path(sweep_dir, "runs").glob("*")):
+    for folder in sorted(epath.Path(sweep_dir) / "runs" / name
+                         for name in _listdir(epath.Path(sweep_dir) / "runs")):
         path = folder / "run.json"
         if path.is_file():
             runs.append(run_from_record(json.loads(path.read_text(encoding="utf-8"))))
@@ -175,6 +178,10 @@ def load_runs(sweep_dir: str | Path) -> list[Run]:
             row, target = folder.name.rsplit("__", 1)
             runs.append(Run(folder.name, row, target, "incomplete (no run.json)", None, {}))
     return runs
+
+
+def _listdir(folder: epath.Path) -> list[str]:
+    return [p.name for p in folder.iterdir()] if folder.exists() else []
 
 
 class Sweep:
@@ -460,7 +467,9 @@ def _draw(rows: list[str], cols: list[str], values: list[list[float | None]], is
     bar.set_label("Δ score vs baseline (points)" if is_delta else "score")
     ax.tick_params(length=0)
     fig.tight_layout()
-    fig.savefig(path, dpi=150)
+    buffer = io.BytesIO()  # via bytes, so that gs:// paths work too
+    fig.savefig(buffer, format="png", dpi=150)
+    path.write_bytes(buffer.getvalue())
     return True
 
 
@@ -486,12 +495,12 @@ def _cells(data: Any) -> Iterable[tuple[tuple[int, int], float | None]]:
 
 def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> dict[str, Path]:
     """Write the sweep's report (see the module docstring) and return {name: path}."""
-    sweep_dir = Path(sweep_dir)
+    sweep_dir = epath.Path(sweep_dir)  # local or gs:// alike
     runs = load_runs(sweep_dir)
     if not runs:
         raise FileNotFoundError(f"no runs under {sweep_dir / 'runs'}")
     sweep = Sweep(runs)
-    out = Path(out_dir) if out_dir is not None else sweep_dir / "report"
+    out = epath.Path(out_dir) if out_dir is not None else sweep_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
 

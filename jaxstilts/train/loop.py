@@ -231,7 +231,11 @@ def _summary_writer(workdir):
         return None
     from tensorboardX import SummaryWriter
 
-    return SummaryWriter(str(epath.Path(workdir) / "tensorboard"))
+    try:
+        return SummaryWriter(str(epath.Path(workdir) / "tensorboard"))
+    except Exception as e:  # e.g. gs:// without a filesystem plugin: train on, without events
+        log.warning("no TensorBoard events for %s (%s: %s)", workdir, type(e).__name__, e)
+        return None
 
 
 def _progress(loop: LoopConfig, start: int):
