@@ -118,3 +118,18 @@ def test_convert_round_trip_between_orbax_and_hugging_face(sweep, tmp_path):
                                                                               nnx.Param)))
     np.testing.assert_array_equal(np.asarray(encoder["embeddings"]["word"]),
                                   np.asarray(ours.encoder.embeddings.word[...]))
+
+
+def test_eval_rescores_a_finished_run_in_other_languages(sweep):
+    from jaxstilts.pipeline import evaluate_workdir
+
+    from .sweep_config import get_config
+
+    workdir, _, _ = sweep
+    config = get_config()
+    config.target.task = "pawsx"
+    config.evaluate.languages = ("en", "ja", "ko")
+    record = evaluate_workdir(config, workdir / "runs" / "mnli__pawsx")
+    assert set(record["results"]["pawsx"]) == {"en", "ja", "ko"}
+    saved = json.loads((workdir / "runs" / "mnli__pawsx" / "run.json").read_text())
+    assert saved["results"] == record["results"]
