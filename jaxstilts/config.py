@@ -137,7 +137,8 @@ def experiment_defaults() -> ml_collections.ConfigDict:
     c.intermediate = _phase()
     c.target = _phase(task="")
     c.evaluate = ml_collections.ConfigDict(dict(split="test", languages=(), batch_size=64,
-                                                retrieval_layer=0))
+                                                retrieval_layer=0, noise_rates=(),
+                                                noise_seed=0))
     c.user_tasks = ()
     c.sweep = ml_collections.ConfigDict(dict(intermediate=(), targets=(), baseline=True))
     return c

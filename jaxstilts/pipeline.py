@@ -108,14 +108,39 @@ def build_model(config: ml_collections.ConfigDict, heads: dict[str, tuple[str, i
 # ---------------------------------------------------------------- data
 
 
-def features_of(config, task_name: str, split: str, tokenizer, language=None, labels=None):
+# Input fields that character noise may touch, per kind; never contexts of QA (the gold answers
+# are spans of them) and never labels.
+NOISY_FIELDS = {Kind.PAIR_CLASSIFICATION: ("text_a", "text_b"),
+                Kind.MULTIPLE_CHOICE: ("context", "choices"),
+                Kind.SPAN_EXTRACTION: ("question",), Kind.TAGGING: ("tokens",)}
+
+
+def with_noise(examples, perturb, tag: str):
+    """A copy of `examples` whose input text went through `perturb` (lists element-wise)."""
+    import dataclasses
+
+    fields = [f for f in NOISY_FIELDS.get(examples.task.kind, ()) if f in examples.rows.features]
+
+    def noisy(row):
+        return {f: [perturb(t) for t in row[f]] if isinstance(row[f], list) else perturb(row[f])
+                for f in fields}
+
+    rows = examples.rows.map(noisy, keep_in_memory=True, desc=f"noise {tag}")
+    return dataclasses.replace(examples, rows=rows, fingerprint=f"{examples.fingerprint}-{tag}")
+
+
+def features_of(config, task_name: str, split: str, tokenizer, language=None, labels=None,
+                perturb=None, tag: str = ""):
     """Examples of one split, featurized (cached under data.cache_dir). A task with no source
-    of the configured kind (a user task with local files only) is read from its local files."""
+    of the configured kind (a user task with local files only) is read from its local files.
+    `perturb` (with a `tag` naming it) adds character noise to the inputs."""
     data = config.data
     task = get_task(task_name)
     source = data.source if task.sources.of(data.source) else "local"
     examples = load_examples(task, split, language, source=source,
                              data_dir=data.data_dir or None, skip_invalid=data.skip_invalid)
+    if perturb is not None:
+        examples = with_noise(examples, perturb, tag)
     return featurize(examples, tokenizer, FeaturizeConfig(max_length=data.max_length or None),
                      labels=labels, cache_dir=data.cache_dir or None)
 
@@ -306,8 +331,27 @@ def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
                                    progress=progress)
         scores = evaluation.scores
     record = {"target": target, "languages": list(languages), "results": {target: scores}}
+    if config.evaluate.noise_rates and task.kind != Kind.RETRIEVAL:
+        record["noise"] = _noise_scores(config, target, (graphdef, params), mesh, tokenizer,
+                                        languages, labels)
+        (folder / "noise.json").write_text(json.dumps(record["noise"], indent=2))
     _mark_done(folder, record)
     return record
+
+
+def _noise_scores(config, target, model, mesh, tokenizer, languages, labels) -> dict:
+    """Per-language scores under character noise at each configured rate (fixed seed)."""
+    from jaxstilts.evaluate.perturb import perturber
+
+    seed, out = config.evaluate.noise_seed, {}
+    for rate in (float(r) for r in config.evaluate.noise_rates):
+        features = features_of(config, target, config.evaluate.split, tokenizer, languages,
+                               labels, perturb=perturber(rate, seed=seed),
+                               tag=f"noise-{rate}-{seed}")
+        out[str(rate)] = evaluate_task(model, _metric_task(target), features, mesh=mesh,
+                                       head=target, batch_size=config.evaluate.batch_size,
+                                       label_names=features.labels).scores
+    return out
 
 
 def _metric_task(name: str) -> str:
@@ -462,9 +506,12 @@ def _run_record(config, intermediate: list[str], target: str, evaluation: dict) 
     metric_task = _metric_task(target)
     average = average_over_languages(scores) if scores else {}
     score = task_score(metric_task, average) if average else None
-    return {"name": run_name(intermediate, target), "intermediate": intermediate,
-            "target": target, "status": "done", "metric": get_task(target).metric,
-            "score": score, "average": average, "results": evaluation["results"]}
+    record = {"name": run_name(intermediate, target), "intermediate": intermediate,
+              "target": target, "status": "done", "metric": get_task(target).metric,
+              "score": score, "average": average, "results": evaluation["results"]}
+    if "noise" in evaluation:
+        record["noise"] = evaluation["noise"]
+    return record
 
 
 def sweep_runs(config: ml_collections.ConfigDict) -> list[tuple[list[str], str]]:

@@ -26,3 +26,33 @@ def test_retrieval_targets_are_scored_from_the_intermediate_encoder(tmp_path):
                     f"test-{lang}.tsv").exists()
     done = json.loads((shared / "done.json").read_text())
     assert done["tasks"] == ["mnli"]  # trained once, used by both targets
+
+
+def test_character_noise_is_scored_per_rate_and_language(tmp_path):
+    c = get_config()
+    c.target.task = "xnli"
+    c.evaluate.languages = ("en", "zh")
+    c.evaluate.noise_rates = (0.0, 0.3)
+    record = run_experiment(c, tmp_path)
+    noise = record["noise"]
+    assert set(noise) == {"0.0", "0.3"}
+    assert noise["0.0"] == record["results"]["xnli"]  # rate 0 is the clean evaluation
+    assert set(noise["0.3"]) == {"en", "zh"}
+    assert json.loads((tmp_path / "eval" / "noise.json").read_text()) == noise
+
+
+def test_noise_changes_the_inputs_and_not_the_labels(tokenizer):
+    import numpy as np
+
+    from jaxstilts.evaluate.perturb import perturber
+    from jaxstilts.pipeline import features_of
+
+    c = get_config()
+    clean = features_of(c, "xnli", "test", tokenizer, ("en", "zh"))
+    noisy = features_of(c, "xnli", "test", tokenizer, ("en", "zh"),
+                        perturb=perturber(0.3, seed=0), tag="noise-0.3-0")
+    a, b = clean.arrays(), noisy.arrays()
+    np.testing.assert_array_equal(a["label"], b["label"])
+    assert clean.examples.rows["text_a"] != noisy.examples.rows["text_a"]
+    assert any(x.shape != y.shape or (x != y).any()
+               for x, y in zip(a["input_ids"], b["input_ids"]))
