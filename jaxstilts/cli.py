@@ -57,9 +57,13 @@ def cmd_forward(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace, overrides: list[str]):
+    """The validated config; multi-host set up from it before any device is touched."""
     from jaxstilts.config import load_config
+    from jaxstilts.pipeline import setup_distributed
 
-    return load_config(args.config, overrides)
+    config = load_config(args.config, overrides)
+    setup_distributed(config)
+    return config
 
 
 def _print_run(record: dict) -> None:

@@ -132,7 +132,9 @@ def experiment_defaults() -> ml_collections.ConfigDict:
                                             skip_invalid=False, max_length=0,
                                             mlm_max_length=128))
     c.mesh = ml_collections.ConfigDict(dict(data=-1, fsdp=1, tensor=1))
-    c.distributed = ml_collections.ConfigDict(dict(coordinator="", num_processes=1,
+    # Multi-host: `auto` lets jax.distributed detect a TPU pod / SLURM / Kubernetes job;
+    # otherwise name the coordinator (host:port), the process count and this process's id.
+    c.distributed = ml_collections.ConfigDict(dict(auto=False, coordinator="", num_processes=1,
                                                    process_id=-1))
     c.intermediate = _phase()
     c.target = _phase(task="")

@@ -71,10 +71,13 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
 
 
 def setup_distributed(config: ml_collections.ConfigDict) -> None:
+    """`jax.distributed.initialize` when configured; must run before JAX touches a device."""
     d = config.distributed
     if d.coordinator:
         jax.distributed.initialize(d.coordinator, d.num_processes,
                                    d.process_id if d.process_id >= 0 else None)
+    elif d.auto:
+        jax.distributed.initialize()
 
 
 def tokenizer_of(config: ml_collections.ConfigDict):
