@@ -95,14 +95,13 @@ def _steps(root: epath.Path) -> list[int]:
 
 
 def _restore_numpy(root: epath.Path, step: int) -> dict:
+    """One checkpoint as host arrays, whatever mesh or hosts saved it (via one local device)."""
     mngr = read_only_manager(root)
-    meta = mngr.item_metadata(step)["state"]
-    meta = getattr(meta, "tree", meta)
-    args = jax.tree.map(lambda _: ocp.RestoreArgs(restore_type=np.ndarray), meta)
+    one = jax.sharding.SingleDeviceSharding(jax.local_devices()[0])
     out = mngr.restore(step, args=ocp.args.Composite(
-        state=ocp.args.PyTreeRestore(restore_args=args)))
+        state=ocp.args.StandardRestore(fallback_sharding=one)))
     mngr.close()
-    return out.state
+    return jax.tree.map(np.asarray, out.state)
 
 
 def params_digest(params) -> str:

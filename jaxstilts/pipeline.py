@@ -312,8 +312,8 @@ def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
     else:
         heads = {}
     model = build_model(config, heads, config.seed)
-    graphdef, params = nnx.split(model, nnx.Param)
-    params = nnx.to_pure_dict(params)
+    graphdef, state = nnx.split(model, nnx.Param)
+    params = on_mesh(state, mesh)
     if encoder_from is not None:
         params["encoder"] = restore_encoder(encoder_from, params["encoder"])
         if head_record:
@@ -372,6 +372,17 @@ def _metric_task(name: str) -> str:
     if task.kind not in by_kind:
         raise ValueError(f"task {name}: no official scorer for a {task.kind} task")
     return by_kind[task.kind]
+
+
+def on_mesh(state: nnx.State, mesh) -> dict:
+    """Parameters as global arrays laid out by the partitioning rules; every process passes the
+    same host values (seeded init or loaded weights), so this works across hosts too."""
+    from jaxstilts.model.partitioning import state_shardings
+
+    shardings = nnx.to_pure_dict(state_shardings(state, mesh))
+    values = jax.tree.map(np.asarray, nnx.to_pure_dict(state))
+    return jax.tree.map(lambda v, s: jax.make_array_from_callback(v.shape, s, lambda i: v[i]),
+                        values, shardings)
 
 
 def _evaluate_retrieval(config, target, lang, model, mesh, tokenizer, layer, folder,
