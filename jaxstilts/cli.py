@@ -10,7 +10,6 @@ import argparse
 import json
 import logging
 import sys
-from importlib import resources
 
 SENTENCES = {
     "en": "The weather is nice today.",
@@ -23,10 +22,6 @@ SENTENCES = {
 }
 
 
-def tiny_tokenizer_dir() -> str:
-    return str(resources.files("jaxstilts") / "assets" / "tiny_tokenizer")
-
-
 def cmd_forward(args: argparse.Namespace) -> int:
     """A forward pass of the embedded tiny model (random weights) over a few languages."""
     import jax.numpy as jnp
@@ -34,6 +29,7 @@ def cmd_forward(args: argparse.Namespace) -> int:
     from flax import nnx
 
     from jaxstilts.model import XLMRConfig, XLMRModel, load_pretrained, load_tokenizer
+    from jaxstilts.model.tokenizer import tiny_tokenizer_dir
 
     if args.model:
         model = load_pretrained(args.model, "retrieval")

@@ -23,6 +23,7 @@ import numpy as np
 from etils import epath
 from flax import nnx
 
+from jaxstilts.data.arrays import ArraySource
 from jaxstilts.data.mlm import MaskedSource
 from jaxstilts.data.multitask import TaskSampler, task_probabilities
 from jaxstilts.data.pipeline import BatchLoader, LoaderConfig
@@ -31,6 +32,7 @@ from jaxstilts.model import XLMRConfig, load_pretrained, load_tokenizer
 from jaxstilts.model.heads import default_retrieval_layer
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import make_mesh
+from jaxstilts.model.tokenizer import tiny_tokenizer_dir
 from jaxstilts.tasks import FeaturizeConfig, featurize, get_task, load_examples, task_from_config
 from jaxstilts.tasks.base import Kind
 from jaxstilts.train.checkpoint import abs_path, restore_encoder, restore_params
@@ -81,8 +83,6 @@ def setup_distributed(config: ml_collections.ConfigDict) -> None:
 
 
 def tokenizer_of(config: ml_collections.ConfigDict):
-    from jaxstilts.cli import tiny_tokenizer_dir
-
     source = config.model.tokenizer or config.model.pretrained or tiny_tokenizer_dir()
     return load_tokenizer(source)
 
@@ -182,7 +182,6 @@ def _feed(config, features, phase, seed: int, valid_features=None) -> TaskFeed:
 
 def _mlm_feed(config, tokenizer, seed: int) -> TaskFeed:
     """Continued multilingual MLM over plain-text files (one sentence per line)."""
-    from jaxstilts.evaluate.predict import ArrayFeatures
     from jaxstilts.tasks import demo_mlm_files
 
     files = ({Path(f).stem: Path(f) for f in config.intermediate.mlm_files}
@@ -193,33 +192,11 @@ def _mlm_feed(config, tokenizer, seed: int) -> TaskFeed:
                     padding="max_length", return_tensors="np")
     arrays = {"input_ids": enc["input_ids"].astype(np.int32),
               "attention_mask": enc["attention_mask"].astype(np.int32)}
-    source = _ArrayBatches(ArrayFeatures(arrays), config.intermediate.batch_size, seed)
+    shard = (jax.process_index(), jax.process_count())
+    source = ArraySource(arrays, config.intermediate.batch_size, seed, shard=shard)
     masked = MaskedSource(source, mask_id=tokenizer.mask_token_id, vocab_size=len(tokenizer),
                           special_ids=tuple(tokenizer.all_special_ids), seed=seed)
     return TaskFeed("mlm", masked)
-
-
-class _ArrayBatches:
-    """Endless shuffled batches of fixed-length arrays; position (epoch, index) is its state."""
-
-    def __init__(self, features, batch_size: int, seed: int):
-        self.arrays, self.batch_size, self.seed = features.arrays, batch_size, seed
-        self.n = len(features)
-        self.epoch = self.index = 0
-
-    def __next__(self):
-        if self.index + self.batch_size > self.n:
-            self.epoch, self.index = self.epoch + 1, 0
-        order = np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
-        rows = np.sort(order[self.index:self.index + self.batch_size])
-        self.index += self.batch_size
-        return {k: v[rows] for k, v in self.arrays.items()}
-
-    def get_state(self):
-        return {"epoch": self.epoch, "index": self.index}
-
-    def set_state(self, state):
-        self.epoch, self.index = state["epoch"], state["index"]
 
 
 # ---------------------------------------------------------------- phases

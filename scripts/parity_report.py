@@ -10,8 +10,8 @@ import numpy as np
 import torch
 import transformers
 
-from jaxstilts.cli import tiny_tokenizer_dir
 from jaxstilts.model import load_pretrained, load_tokenizer
+from jaxstilts.model.tokenizer import tiny_tokenizer_dir
 
 CLASSES = {"classification": "XLMRobertaForSequenceClassification",
            "span": "XLMRobertaForQuestionAnswering", "tagging": "XLMRobertaForTokenClassification",

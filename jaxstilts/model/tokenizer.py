@@ -14,6 +14,13 @@ from pathlib import Path
 SPM_FILE = "sentencepiece.bpe.model"
 
 
+def tiny_tokenizer_dir() -> str:
+    """The 4,000-piece demo tokenizer shipped in the package (scripts/build_tiny_tokenizer.py)."""
+    from importlib import resources
+
+    return str(resources.files("jaxstilts") / "assets" / "tiny_tokenizer")
+
+
 def train_sentencepiece(texts: Iterable[str], folder: str | Path, vocab_size: int = 4000) -> Path:
     """Train a BPE SentencePiece model on `texts` and save it as `folder/sentencepiece.bpe.model`.
 

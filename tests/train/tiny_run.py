@@ -13,39 +13,22 @@ import time
 
 import numpy as np
 
+from jaxstilts.data.arrays import ArraySource as BaseArraySource
+
 VOCAB = 4002
 
 
-class ArraySource:
-    """Endless epoch-shuffled batches over in-memory arrays; position = (epoch, index)."""
+class ArraySource(BaseArraySource):
+    """The package's array source, optionally slowed down so a test can kill a run mid-way."""
 
-    def __init__(self, arrays: dict[str, np.ndarray], batch_size: int, seed: int = 0,
-                 shard: tuple[int, int] = (0, 1), sleep: float = 0.0):
-        self.arrays, self.batch_size, self.seed = arrays, batch_size, seed
-        self.shard, self.sleep = shard, sleep
-        self.n = len(next(iter(arrays.values())))
-        self.epoch, self.index = 0, 0
-
-    def __iter__(self):
-        return self
+    def __init__(self, *args, sleep: float = 0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sleep = sleep
 
     def __next__(self) -> dict[str, np.ndarray]:
-        if self.index + self.batch_size > self.n:
-            self.epoch, self.index = self.epoch + 1, 0
-        order = np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
-        rows = order[self.index:self.index + self.batch_size]
-        self.index += self.batch_size
-        i, k = self.shard  # this process's slice of the global batch
-        rows = np.array_split(rows, k)[i]
         if self.sleep:
             time.sleep(self.sleep)
-        return {name: a[rows] for name, a in self.arrays.items()}
-
-    def get_state(self) -> dict:
-        return {"epoch": self.epoch, "index": self.index}
-
-    def set_state(self, state: dict) -> None:
-        self.epoch, self.index = state["epoch"], state["index"]
+        return super().__next__()
 
 
 def synthetic(kind: str, n: int, length: int = 12, seed: int = 0) -> dict[str, np.ndarray]:
