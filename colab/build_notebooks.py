@@ -24,7 +24,7 @@ QUICKSTART = [
         "English intermediate-task training (STILTs) for zero-shot cross-lingual transfer, end "
         "to end, on the embedded demo data with a tiny randomly initialised XLM-R. Runs on a CPU "
         "runtime in about a minute. The real experiments use the same calls with "
-        "`configs/paper/...` (see the TPU notebook)."),
+        "packaged `paper/...` configs (see the TPU notebook)."),
     new_code_cell('REPO_URL = "https://github.com/YOUR-ORG/jaxstilts"  # your clone of the '
                   'project\n' + INSTALL),
     new_markdown_cell("## 1. A config\n\nExperiments are `ml_collections` configs; overrides "

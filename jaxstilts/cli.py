@@ -186,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
                              ("sweep", cmd_sweep, "a grid of experiments, then the report"),
                              ("eval", cmd_eval, "re-evaluate a finished run's workdir")):
         p = sub.add_parser(name, help=text)
-        p.add_argument("config", help="config file, or a name under configs/ (e.g. demo)")
+        p.add_argument("config", help="a packaged config name (tiny, demo, "
+                       "paper/stilts.py:mnli,xnli) or the path of your own config file")
         p.add_argument("--workdir", required=name == "eval",
                        help="local path or gs:// URL (default runs/<config name>)")
         p.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -1,6 +1,6 @@
 """Experiment configs: ml_collections `.py` files with `get_config()`, command-line overrides.
 
-`load_config("configs/demo.py", ["--config.train.lr=2e-5"])` returns a locked ConfigDict. An
+`load_config("demo", ["--config.target.optim.lr=2e-5"])` returns a locked ConfigDict. An
 override of a key that does not exist, or with a value of the wrong type, is an error that names
 the key — before any compute starts.
 """
@@ -25,16 +25,30 @@ def _load_module(path: Path):
     return module
 
 
+def packaged_configs() -> list[str]:
+    """Names of the configs shipped in `jaxstilts/configs/` (e.g. `tiny`, `paper/stilts`)."""
+    root = Path(__file__).resolve().parent / "configs"
+    return sorted(str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.py")
+                  if p.name != "__init__.py" and p.stem != "common")
+
+
 def resolve_config_path(name: str | Path) -> Path:
-    """A path, or a name under the repository's configs/ (e.g. `demo`, `paper/stilts_mnli`)."""
+    """A config file: the user's own (a path to an existing file), else one of the package's.
+
+    Package configs are named relative to `jaxstilts/configs/`, with or without `.py`
+    (`tiny`, `paper/stilts.py`); a leading `configs/` is accepted for the layout of a source
+    checkout. Only files count: a folder that happens to carry the name is ignored.
+    """
     path = Path(name)
-    if path.exists():
+    if path.is_file():
         return path
-    here = Path(__file__).resolve().parents[1] / "configs"
-    for candidate in (here / name, here / f"{name}.py"):
-        if candidate.exists():
-            return candidate
-    raise ConfigError(f"{name}: no such config file (nor configs/{name}.py)")
+    root = Path(__file__).resolve().parent / "configs"
+    rel = str(name).removeprefix("./").removeprefix("configs/").removesuffix(".py")
+    candidate = root / f"{rel}.py"
+    if rel and candidate.is_file() and candidate.name != "__init__.py":
+        return candidate
+    raise ConfigError(f"{name}: no such config file, and no packaged config of that name "
+                      f"(packaged: {', '.join(packaged_configs())})")
 
 
 def load_config(name: str | Path, overrides: list[str] = (), arg: str | None = None
@@ -43,7 +57,7 @@ def load_config(name: str | Path, overrides: list[str] = (), arg: str | None = N
 
     `name` may carry the argument after a colon, ml_collections style: `paper/stilts.py:mnli,xnli`.
     """
-    if arg is None and ":" in str(name) and not Path(name).exists():
+    if arg is None and ":" in str(name) and not Path(name).is_file():
         name, arg = str(name).split(":", 1)
     path = resolve_config_path(name)
     module = _load_module(path)

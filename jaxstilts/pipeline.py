@@ -1,6 +1,6 @@
 """The STILTs protocol as phases: pretrained → [intermediate] → target → zero-shot evaluation.
 
-    run_experiment(load_config("configs/demo.py"), "runs/demo")
+    run_experiment(load_config("demo"), "runs/demo")
 
 Each phase works in its own folder and leaves `done.json` when it finishes, so a re-run skips
 finished phases and resumes an interrupted one from its checkpoints. The intermediate phase's

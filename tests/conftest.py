@@ -1,4 +1,8 @@
-"""Test set-up: 8 simulated CPU devices, the shared reference files, a real tiny tokenizer."""
+"""Test set-up: 8 simulated CPU devices, the reference files in the checkout, a real tiny tokenizer.
+
+Everything the tests read lies inside the repository: XTREME's mock files under
+`tests/fixtures/xtreme_mock/`, MultiCheckList's templates in the package's assets.
+"""
 
 import os
 from pathlib import Path
@@ -15,24 +19,30 @@ jax.config.update("jax_num_cpu_devices", 8)
 
 import pytest  # noqa: E402
 
-SHARED = Path(os.environ.get("JAXSTILTS_SHARED", REPO.parent / "shared"))
+XTREME_MOCK = REPO / "tests" / "fixtures" / "xtreme_mock"
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """`../shared` beside the checkout (XTREME mock files, MultiCheckList text)."""
-    if not SHARED.is_dir():
-        raise FileNotFoundError(f"{SHARED}: shared reference folder missing; set JAXSTILTS_SHARED")
-    return SHARED
+def mock_dir() -> Path:
+    """XTREME's mock predictions and labels, with the scores its evaluate.py gives on them."""
+    return XTREME_MOCK
 
 
 @pytest.fixture(scope="session")
-def tokenizer_dir(tmp_path_factory, shared_dir) -> Path:
+def multichecklist_sentences():
+    """Every template sentence of XTREME-R's MultiCheckList (50 languages), from the package."""
+    from jaxstilts.model.tokenizer import multichecklist_path, multichecklist_sentences
+
+    return multichecklist_sentences(multichecklist_path())
+
+
+@pytest.fixture(scope="session")
+def tokenizer_dir(tmp_path_factory, multichecklist_sentences) -> Path:
     """SentencePiece BPE trained on MultiCheckList's 50 languages, saved as XLM-R saves its own."""
-    from jaxstilts.model.tokenizer import multichecklist_sentences, train_sentencepiece
+    from jaxstilts.model.tokenizer import train_sentencepiece
 
     folder = tmp_path_factory.mktemp("tokenizer")
-    sentences = multichecklist_sentences(shared_dir / "multichecklist" / "checklist_templates.tsv")
+    sentences = multichecklist_sentences
     train_sentencepiece(sentences, folder)
     return folder
 

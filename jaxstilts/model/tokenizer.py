@@ -21,6 +21,18 @@ def tiny_tokenizer_dir() -> str:
     return str(resources.files("jaxstilts") / "assets" / "tiny_tokenizer")
 
 
+def multichecklist_path() -> Path:
+    """XTREME-R's MultiCheckList templates shipped in the package (50 languages, Apache-2.0).
+
+    The text the tiny tokenizer, the demo data and the tests' tokenizers are built from; its
+    origin is recorded in `jaxstilts/assets/multichecklist/PROVENANCE.md`.
+    """
+    from importlib import resources
+
+    return Path(str(resources.files("jaxstilts") / "assets" / "multichecklist"
+                    / "checklist_templates.tsv"))
+
+
 def train_sentencepiece(texts: Iterable[str], folder: str | Path, vocab_size: int = 4000) -> Path:
     """Train a BPE SentencePiece model on `texts` and save it as `folder/sentencepiece.bpe.model`.
 

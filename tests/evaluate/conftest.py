@@ -1,14 +1,8 @@
-"""Evaluator fixtures: the XTREME mock folder and the figures the official script gives."""
+"""Evaluator fixtures: the figures the official script gives on the XTREME mock folder."""
 
 import json
-from pathlib import Path
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def mock_dir(shared_dir) -> Path:
-    return shared_dir / "xtreme_mock"
 
 
 @pytest.fixture(scope="session")

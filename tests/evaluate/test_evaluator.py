@@ -26,6 +26,7 @@ from jaxstilts.evaluate.xtreme import score_folder
 from jaxstilts.model import XLMRConfig, XLMRModel
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import make_mesh
+from jaxstilts.model.tokenizer import multichecklist_path
 from jaxstilts.tasks.span_decode import decode_answers
 
 LANGUAGES = ("en", "ru", "zh")
@@ -41,10 +42,9 @@ KINDS = ("classification", "multiple_choice", "span", "tagging", "retrieval")
 
 
 @pytest.fixture(scope="module")
-def sentences(shared_dir):
+def sentences():
     """Twenty template sentences per language."""
-    path = shared_dir / "multichecklist" / "checklist_templates.tsv"
-    with path.open(encoding="utf-8", newline="") as f:
+    with multichecklist_path().open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     out = {}
     for lang in LANGUAGES:

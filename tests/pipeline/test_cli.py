@@ -28,8 +28,8 @@ def test_unknown_arguments_are_refused():
         main(["score", "--predictions", "x", "--labels", "y", "--config.seed=1"])
 
 
-def test_score_reproduces_the_official_figures(shared_dir, capsys):
-    mock = shared_dir / "xtreme_mock"
+def test_score_reproduces_the_official_figures(mock_dir, capsys):
+    mock = mock_dir
     tasks = {}
     for benchmark in ("xtreme", "xtreme-r"):  # Mewsli-X belongs to XTREME-R only
         assert main(["score", "--predictions", str(mock / "predictions"), "--labels",

@@ -56,3 +56,45 @@ def test_the_config_is_locked_after_loading(config_file):
 def test_a_missing_config_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="nope.py: no such config file"):
         load_config(tmp_path / "nope.py")
+
+
+# The packaged configs: names resolve inside the installed package from any working directory.
+
+PACKAGED_ARGS = {"paper/stilts": "mnli,xnli", "paper/mlm_ablation": "mnli,xnli",
+                 "paper/translated": "xnli"}
+
+
+def test_every_packaged_config_loads_by_name_from_an_unrelated_folder(tmp_path, monkeypatch):
+    from jaxstilts.config import packaged_configs
+
+    monkeypatch.chdir(tmp_path)
+    names = packaged_configs()
+    assert {"tiny", "demo", "paper/stilts", "paper/grid", "xtreme_r/grid"} <= set(names)
+    for name in names:
+        arg = PACKAGED_ARGS.get(name)
+        config = load_config(f"{name}.py:{arg}" if arg else name)
+        assert config.name, name
+    assert load_config("paper/stilts.py:squad_v2,tatoeba").target.task == "tatoeba"
+    assert load_config("paper/stilts:baseline,pawsx").intermediate.tasks == ()
+    assert load_config("configs/tiny.py").name == "tiny"  # the source checkout's spelling
+
+
+def test_a_folder_named_like_a_config_does_not_shadow_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny").mkdir()
+    assert load_config("tiny").name == "tiny"
+
+
+def test_a_users_own_config_file_wins_over_a_packaged_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.py").write_text(
+        "from jaxstilts.configs.tiny import get_config as packaged\n\n"
+        "def get_config():\n    c = packaged()\n    c.name = 'mine'\n    return c\n")
+    assert load_config("tiny.py").name == "mine"
+    assert load_config("tiny").name == "tiny"
+
+
+def test_an_unknown_name_lists_the_packaged_configs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"nope: no such config file.*packaged: demo, "):
+        load_config("nope")

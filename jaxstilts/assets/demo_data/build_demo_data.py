@@ -1,6 +1,7 @@
-"""Regenerate the embedded demo data (deterministic): `python build_demo_data.py TEMPLATES_TSV`.
+"""Regenerate the embedded demo data (deterministic): `python build_demo_data.py [TEMPLATES_TSV]`.
 
-TEMPLATES_TSV is XTREME-R's MultiCheckList `checklist_templates.tsv` (Apache-2.0). Two tasks, in
+TEMPLATES_TSV (default: the copy in jaxstilts/assets/multichecklist) is XTREME-R's MultiCheckList
+`checklist_templates.tsv` (Apache-2.0). Two tasks, in
 official file formats, with labels that follow one simple pattern in every language, so a tiny
 model learns them in minutes on CPU:
 
@@ -206,4 +207,9 @@ def main(tsv: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    if len(sys.argv) > 1:
+        main(Path(sys.argv[1]))
+    else:
+        from jaxstilts.model.tokenizer import multichecklist_path
+
+        main(multichecklist_path())

@@ -1,0 +1,34 @@
+"""Settings shared by the paper's configs: Phang et al. 2020 with jiant's defaults (README,
+"Experiments and configs")."""
+
+from jaxstilts.config import experiment_defaults
+
+INTERMEDIATE = ("anli_plus", "mnli", "qqp", "sst2", "squad_v2", "hellaswag", "ccg", "cosmos_qa",
+                "commonsense_qa")
+TARGETS = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc2018", "tatoeba")
+MULTI_TASK = "+".join(INTERMEDIATE)
+
+# Target-task epochs (jiant's XTREME settings); QA uses batch 16, the rest 32.
+TARGET_EPOCHS = {"xnli": 2.0, "pawsx": 5.0, "udpos": 10.0, "panx": 10.0, "xquad": 2.0,
+                 "mlqa": 2.0, "tydiqa": 2.0, "xcopa": 2.0, "udpos_xtreme_r": 10.0,
+                 "panx_xtreme_r": 10.0, "xquad_xtreme_r": 2.0}
+QA = {"xquad", "mlqa", "tydiqa", "xquad_xtreme_r", "squad_v2"}
+
+
+def paper_config(intermediate: tuple[str, ...] = (), target: str = "xnli",
+                 pretrained: str = "FacebookAI/xlm-roberta-large"):
+    """XLM-R Large, bf16 compute, AdamW 1e-5, warm-up 10%, validation every 1000 steps on 500
+    examples with patience 30; intermediate tasks trained for up to 2 epochs (early stopping)."""
+    c = experiment_defaults()
+    c.name = "+".join(intermediate or ("baseline",)) + "__" + target
+    c.model.pretrained = pretrained
+    c.model.dtype = "bfloat16"
+    c.data.source = "hub"
+    c.intermediate.tasks = tuple(intermediate)
+    c.intermediate.epochs = 2.0
+    c.intermediate.batch_size = 16 if any(t in QA for t in intermediate) else 32
+    c.target.task = target
+    c.target.epochs = TARGET_EPOCHS.get(target, 2.0)
+    c.target.batch_size = 16 if target in QA else 32
+    c.evaluate.batch_size = 128
+    return c

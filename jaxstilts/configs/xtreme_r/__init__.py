@@ -1,0 +1,1 @@
+"""The paper's intermediate tasks against XTREME-R's targets."""
