@@ -4,6 +4,7 @@ Everything the tests read lies inside the repository: XTREME's mock files under
 `tests/fixtures/xtreme_mock/`, MultiCheckList's templates in the package's assets.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -18,6 +19,22 @@ import jax  # noqa: E402
 jax.config.update("jax_num_cpu_devices", 8)
 
 import pytest  # noqa: E402
+
+# The real-TFDS tests need the `tfds` extra (TensorFlow), which the main test environment leaves
+# out; `.ci/tfds` runs them in an environment of their own. Without the library they are not
+# collected, and the run says so at its end (no silent skip).
+TFDS_TESTS = ["tasks/test_tfds_real.py"]
+HAVE_TFDS = importlib.util.find_spec("tensorflow_datasets") is not None
+collect_ignore = [] if HAVE_TFDS else TFDS_TESTS
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not HAVE_TFDS:
+        terminalreporter.write_line(
+            f"not collected: tests/{', tests/'.join(TFDS_TESTS)} (no tensorflow_datasets here; "
+            "`.ci/tfds` runs them with the tfds extra)"
+        )
+
 
 XTREME_MOCK = REPO / "tests" / "fixtures" / "xtreme_mock"
 

@@ -121,14 +121,7 @@ TASKS = [
                     TfdsSource(
                         f"anli/r{r}",
                         {"train": "train", "validation": "validation"},
-                        RowMap(
-                            fields={
-                                "text_a": "context",
-                                "text_b": "hypothesis",
-                                "label": "label",
-                                "id": "uid",
-                            }
-                        ),
+                        ANLI_JSONL,  # TFDS's ClassLabel names the classes e/n/c, as the JSONL
                     )
                     for r in (1, 2, 3)
                 ),

@@ -438,7 +438,10 @@ COPA = Task(
         ),
         tfds=(
             TfdsSource(
-                "super_glue/copa", {"train": "train", "validation": "validation"}, COPA_ROWS
+                "super_glue/copa",
+                {"train": "train", "validation": "validation"},
+                # TFDS's ClassLabel names the answers choice1/choice2: back to choice indices.
+                replace(COPA_ROWS, label_map={"choice1": "0", "choice2": "1"}),
             ),
         ),
     ),

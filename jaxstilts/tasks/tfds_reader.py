@@ -36,10 +36,22 @@ def _plain(value: Any) -> Any:
 def tfds_rows(
     source: TfdsSource, split: str, context: Mapping[str, str], data_dir: str | None = None
 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Rows of `split` (our name) from each TFDS split behind it; class labels as their names."""
     tfds = _import_tfds()
     name = source.name.format(**context)
+    builder = _builder(tfds, name, data_dir)
+    builder.download_and_prepare()
+    names = class_label_names(builder.info.features)
     for tfds_split in source.splits[split]:
-        dataset, info = tfds.load(name, split=tfds_split, with_info=True, data_dir=data_dir)
-        names = class_label_names(info.features)
+        dataset = builder.as_dataset(split=tfds_split)
         for i, example in enumerate(tfds.as_numpy(dataset)):
             yield f"tfds {name} split {tfds_split} row {i}", named_labels(_plain(example), names)
+
+
+def _builder(tfds, name: str, data_dir: str | None):
+    """`tfds.builder`, with its page-long "not found" message cut to the line that matters."""
+    try:
+        return tfds.builder(name, data_dir=data_dir)
+    except ValueError as e:  # DatasetNotFoundError, or an unknown config of a known dataset
+        first = str(e).strip().splitlines()[0].split(" Here are")[0]
+        raise ValueError(f"TFDS has no dataset {name}: {first}") from e
