@@ -27,6 +27,7 @@ from jaxstilts.model import XLMRConfig, XLMRModel
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import make_mesh
 from jaxstilts.tasks.span_decode import decode_answers
+from tests.tasks import oracles
 
 LANGUAGES = ("en", "ru", "zh")
 PER_LANGUAGE = 9
@@ -394,11 +395,11 @@ def test_evaluate_task_on_featurized_fixture_files(name, languages, tokenizer, m
     slow = predict_per_language_loop(model, features, kind, jit=True)
     if name == "xquad":
         assert len(features) > len(examples)  # several windows per context
-        want = tasks.decode_spans(features, slow["start_logits"], slow["end_logits"])
+        want = oracles.decode_spans(features, slow["start_logits"], slow["end_logits"])
         got = {q: a for per_lang in result.predictions.values() for q, a in per_lang.items()}
         assert got == want
     elif name == "panx":
-        want = tasks.merge_word_predictions(features, slow["token_label"])
+        want = oracles.merge_word_predictions(features, slow["token_label"])
         got = [s for lang in languages for s in result.predictions[lang]]
         order = [i for lang in languages for i, r in enumerate(examples.rows["language"])
                  if r == lang]
