@@ -35,6 +35,11 @@ class Kind(enum.StrEnum):
         return TARGETS[self]
 
     @property
+    def default_metric(self) -> str:
+        """The metric a task of this kind is scored by unless its catalog entry says otherwise."""
+        return DEFAULT_METRICS[self]
+
+    @property
     def noisy_fields(self) -> tuple[str, ...]:
         """Input fields character noise may touch: never labels, never the contexts of QA (the
         gold answers are spans of them)."""
@@ -55,6 +60,14 @@ TARGETS = {
     Kind.SPAN_EXTRACTION: ("start_positions", "end_positions"),  # [N]; 0 = <s>: not here
     Kind.TAGGING: ("labels",),  # [N, L], IGNORE off each word's first sub-word
     Kind.RETRIEVAL: (),
+}
+
+DEFAULT_METRICS = {
+    Kind.PAIR_CLASSIFICATION: "accuracy",
+    Kind.MULTIPLE_CHOICE: "accuracy",
+    Kind.SPAN_EXTRACTION: "squad",
+    Kind.TAGGING: "seqeval_f1",
+    Kind.RETRIEVAL: "map@20",
 }
 
 NOISY_FIELDS = {

@@ -10,6 +10,7 @@ training data: they are evaluated straight from the intermediate encoder.
 
 from __future__ import annotations
 
+import importlib.metadata as md
 import json
 import logging
 import math
@@ -23,6 +24,7 @@ import numpy as np
 from etils import epath
 from flax import nnx
 
+from jaxstilts import __version__
 from jaxstilts.data.arrays import ArraySource
 from jaxstilts.data.mlm import MaskedSource
 from jaxstilts.data.multitask import TaskSampler, task_probabilities
@@ -31,6 +33,7 @@ from jaxstilts.evaluate.phase import evaluate_target
 from jaxstilts.evaluate.xtreme import average_over_languages, scorer_of, task_score
 from jaxstilts.kinds import Kind
 from jaxstilts.model import XLMRConfig, load_pretrained, load_tokenizer
+from jaxstilts.model.hf import resolve_folder
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import make_mesh
 from jaxstilts.model.tokenizer import tiny_tokenizer_dir
@@ -96,8 +99,6 @@ def model_config(config: ml_collections.ConfigDict) -> XLMRConfig:
     m = config.model
     extra = dict(dtype=m.dtype, remat=m.remat)
     if m.pretrained:
-        from jaxstilts.model.hf import resolve_folder
-
         return XLMRConfig.from_hf(resolve_folder(m.pretrained), **extra)
     return XLMRConfig.preset(m.preset, **extra)
 
@@ -262,10 +263,6 @@ def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
 
 
 def describe_environment() -> dict:
-    import importlib.metadata as md
-
-    from jaxstilts import __version__
-
     try:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                              cwd=Path(__file__).parent, timeout=5).stdout.strip() or None
@@ -347,11 +344,13 @@ def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str | Path) -> 
 
 
 def _labels_of(config, target, tokenizer) -> list[str] | None:
-    """The label names the target head was trained with (from its training task)."""
+    """The label names the target head was trained with (from its training task); None for
+    kinds without label names (spans, choices)."""
     task = get_task(training_task(target))
     if task.labels is not None:
         return list(task.labels)
-    return list(features_of(config.data, task.name, "train", tokenizer, "en").labels)
+    labels = features_of(config.data, task.name, "train", tokenizer, "en").labels
+    return None if labels is None else list(labels)
 
 
 def _run_record(config, intermediate: list[str], target: str, evaluation: dict) -> dict:

@@ -13,7 +13,6 @@ from dataclasses import replace
 from jaxstilts.languages import sorted_languages
 from jaxstilts.tasks.base import HubSource, Kind, LocalSource, RowMap, Sources, Task, TfdsSource
 from jaxstilts.tasks.catalog_intermediate import HUB_NLI, NLI_LABELS
-from jaxstilts.tasks.registry import register
 
 XTREME = frozenset({"xtreme"})
 XTREME_R = frozenset({"xtreme_r"})
@@ -543,6 +542,3 @@ TASKS = [
     _wider(XQUAD, "xquad_xtreme_r", XQUAD_R_LANGS),
     _wider(TATOEBA, "tatoeba_xtreme_r", TATOEBA_R_LANGS),
 ]  # fmt: skip
-
-for _task in TASKS:
-    register(_task)

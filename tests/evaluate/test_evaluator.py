@@ -27,6 +27,7 @@ from jaxstilts.model import XLMRConfig, XLMRModel
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import make_mesh
 from jaxstilts.tasks.span_decode import decode_answers
+from jaxstilts.train.state import place_params
 from tests.tasks import oracles
 
 LANGUAGES = ("en", "ru", "zh")
@@ -212,6 +213,18 @@ def test_sharded_equals_unsharded(kind, mesh_shape, models, features, evaluated)
     fast, _ = evaluated[kind]
     for key in sharded:
         np.testing.assert_allclose(sharded[key], fast[key], atol=1e-5, rtol=1e-5, err_msg=key)
+
+
+def test_parameters_placed_once_are_not_placed_again(models, features, evaluated):
+    """The pipeline places parameters with `place_params`; the predictor takes them as they are
+    (no merge, split and second copy), with the same outputs."""
+    mesh = make_mesh(data=8)
+    graphdef, state = nnx.split(models["classification"], nnx.Param)
+    params = place_params(state, mesh)
+    predictor = Predictor((graphdef, params), mesh)
+    assert predictor.params is params
+    out = predictor(features["classification"], "classification", 8)
+    np.testing.assert_array_equal(out["label"], evaluated["classification"][0]["label"])
 
 
 def test_graphdef_and_params_and_multitask_heads(models, features, evaluated):
