@@ -116,45 +116,86 @@ def apply_override(config: ml_collections.ConfigDict, item: str, source: str = "
 
 
 def _phase(**changes) -> ml_collections.ConfigDict:
-    """A training phase with jiant's defaults (DESIGN.md): AdamW 1e-5, warm-up 10%, clip 1.0,
-    batch 32, validation every 1000 steps on 500 examples, patience 30."""
-    phase = ml_collections.ConfigDict(dict(
-        tasks=(), task="", epochs=3.0, steps=0, batch_size=32, log_every=50,
-        checkpoint_every=500, validate_every=1000, validation_examples=500, patience=30,
-        sampling="proportional", temperature=2.0, cap=0, mlm_rate=0.0, mlm_files=(),
-        optim=ml_collections.ConfigDict(dict(
-            lr=1e-5, eps=1e-8, weight_decay=0.01, clip_norm=1.0, warmup_fraction=0.1,
-            accumulation_steps=1, frozen_embeddings=False)),
-    ))
+    """A training phase with jiant's defaults (Phang et al. 2020): AdamW 1e-5, warm-up 10%,
+    clip 1.0, batch 32, validation every 1000 steps on 500 examples, patience 30."""
+    phase = ml_collections.ConfigDict()
+    phase.tasks = ()  # intermediate: task names (several: multi-task training); () = baseline
+    phase.task = ""  # target: the XTREME task (its English training task comes from the catalog)
+    phase.epochs = 3.0  # length in epochs over all tasks' examples (used when steps is 0)
+    phase.steps = 0  # length in optimizer steps; overrides epochs when > 0
+    phase.batch_size = 32  # global rows per step (all hosts together)
+    phase.log_every = 50  # steps between training-metric logs
+    phase.checkpoint_every = 500  # steps between checkpoints
+    phase.validate_every = 1000  # steps between validations (and best-checkpoint saves); 0: never
+    phase.validation_examples = 500  # English validation examples per task, at most
+    phase.patience = 30  # validations without improvement before stopping early; 0: never stop
+    phase.sampling = "proportional"  # multi-task task choice: proportional | temperature | uniform
+    phase.temperature = 2.0  # `temperature` sampling: p(task) ∝ size ** (1 / temperature)
+    phase.cap = 0  # task sizes counted at most this large when sampling (0: no cap)
+    phase.mlm_rate = 0.0  # share of steps spent on continued multilingual MLM (intermediate)
+    phase.mlm_files = ()  # MLM text files, one sentence per line (() = the embedded demo text)
+    phase.optim = ml_collections.ConfigDict()  # fields of `train.optim.OptimConfig`
+    phase.optim.lr = 1e-5  # peak learning rate (AdamW)
+    phase.optim.eps = 1e-8  # AdamW epsilon
+    phase.optim.weight_decay = 0.01  # decoupled weight decay, not on biases and LayerNorm
+    phase.optim.clip_norm = 1.0  # global gradient-norm clipping (0: off)
+    phase.optim.warmup_fraction = 0.1  # linear warm-up over this share of steps, then decay to 0
+    phase.optim.accumulation_steps = 1  # micro-batches accumulated per optimizer update
+    phase.optim.frozen_embeddings = False  # keep the word embedding out of the update
     phase.update(changes)
     return phase
 
 
 def experiment_defaults() -> ml_collections.ConfigDict:
-    """Every key an experiment config has; config files start from this and change fields.
-
-    model.pretrained: a Hugging Face folder or hub id ('' with model.preset: a seeded random init).
-    intermediate.tasks: () for the baseline; several names for multi-task training.
-    target.task: the XTREME task; its English training task comes from the registry.
-    """
+    """Every key an experiment config has; config files start from this and change fields."""
     c = ml_collections.ConfigDict()
-    c.name = "experiment"
-    c.seed = 0
-    c.model = ml_collections.ConfigDict(dict(pretrained="", preset="", tokenizer="",
-                                             dtype="float32", remat="none"))
-    c.data = ml_collections.ConfigDict(dict(source="local", data_dir="", cache_dir="",
-                                            skip_invalid=False, max_length=0,
-                                            mlm_max_length=128))
-    c.mesh = ml_collections.ConfigDict(dict(data=-1, fsdp=1, tensor=1))
+    c.name = "experiment"  # the experiment's name (the default workdir is runs/<config name>)
+    c.seed = 0  # seeds head init, data order, dropout and task sampling
+
+    c.model = ml_collections.ConfigDict()
+    c.model.pretrained = ""  # Hugging Face folder or hub id; "" with `preset`: a seeded init
+    c.model.preset = ""  # tiny | base | large: the shape of a seeded random model
+    c.model.tokenizer = ""  # tokenizer folder or hub id ("": the pretrained's, else the tiny one)
+    c.model.dtype = "float32"  # compute dtype (float32 | bfloat16); parameters stay float32
+    c.model.remat = "none"  # per-layer rematerialisation: none | full | dots
+
+    c.data = ml_collections.ConfigDict()
+    c.data.source = "local"  # where task data comes from: local (official files) | hub | tfds
+    c.data.data_dir = ""  # root of the official files ("": the task's default, if it has one)
+    c.data.cache_dir = ""  # featurized-set cache ("": no cache, featurize in memory)
+    c.data.skip_invalid = False  # skip (and count) malformed rows instead of stopping on them
+    c.data.max_length = 0  # tokens per row (0: the task kind's default, 256 / 384 QA / 512)
+    c.data.mlm_max_length = 128  # tokens per continued-MLM row
+
+    # Devices: a (data, fsdp, tensor) mesh; one size may be -1 for "all remaining devices".
+    c.mesh = ml_collections.ConfigDict()
+    c.mesh.data = -1  # data-parallel ways
+    c.mesh.fsdp = 1  # parameter-sharding (fully sharded data parallel) ways
+    c.mesh.tensor = 1  # tensor-parallel ways
+
     # Multi-host: `auto` lets jax.distributed detect a TPU pod / SLURM / Kubernetes job;
     # otherwise name the coordinator (host:port), the process count and this process's id.
-    c.distributed = ml_collections.ConfigDict(dict(auto=False, coordinator="", num_processes=1,
-                                                   process_id=-1))
-    c.intermediate = _phase()
-    c.target = _phase(task="")
-    c.evaluate = ml_collections.ConfigDict(dict(split="test", languages=(), batch_size=64,
-                                                retrieval_layer=0, noise_rates=(),
-                                                noise_seed=0))
-    c.user_tasks = ()
-    c.sweep = ml_collections.ConfigDict(dict(intermediate=(), targets=(), baseline=True))
+    c.distributed = ml_collections.ConfigDict()
+    c.distributed.auto = False  # jax.distributed.initialize() with auto-detection
+    c.distributed.coordinator = ""  # host:port of process 0 ("": single process unless auto)
+    c.distributed.num_processes = 1  # processes in the job
+    c.distributed.process_id = -1  # this process's id (-1: from the environment)
+
+    c.intermediate = _phase()  # the intermediate phase (skipped when `tasks` is empty)
+    c.target = _phase(task="")  # the target phase (English training data of `task`)
+
+    c.evaluate = ml_collections.ConfigDict()  # zero-shot evaluation of the target
+    c.evaluate.split = "test"  # the split scored in every language
+    c.evaluate.languages = ()  # languages to score (() = every language of the split)
+    c.evaluate.batch_size = 64  # rows per prediction batch (rounded up to the data-parallel size)
+    c.evaluate.retrieval_layer = 0  # encoder layer embedded for retrieval (0: 14 of 24 or alike)
+    c.evaluate.noise_rates = ()  # character-noise rates to score again at (0.0 = clean inputs)
+    c.evaluate.noise_seed = 0  # seed of the character noise
+
+    c.user_tasks = ()  # user-defined tasks as dicts (`jaxstilts.tasks.task_from_config`)
+
+    c.sweep = ml_collections.ConfigDict()  # `jaxstilts sweep`: every intermediate x target run
+    c.sweep.intermediate = ()  # intermediate entries; "a+b" is one multi-task entry
+    c.sweep.targets = ()  # targets (() = target.task)
+    c.sweep.baseline = True  # also run each target without an intermediate phase
     return c

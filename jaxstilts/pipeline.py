@@ -10,6 +10,7 @@ training data: they are evaluated straight from the intermediate encoder.
 
 from __future__ import annotations
 
+import importlib.metadata as md
 import json
 import logging
 import math
@@ -23,27 +24,28 @@ import numpy as np
 from etils import epath
 from flax import nnx
 
+from jaxstilts import __version__
 from jaxstilts.data.arrays import ArraySource
 from jaxstilts.data.mlm import MaskedSource
 from jaxstilts.data.multitask import TaskSampler, task_probabilities
 from jaxstilts.data.pipeline import BatchLoader, LoaderConfig
-from jaxstilts.evaluate.evaluator import evaluate_task
+from jaxstilts.evaluate.phase import evaluate_target
+from jaxstilts.evaluate.xtreme import average_over_languages, scorer_of, task_score
+from jaxstilts.kinds import Kind
 from jaxstilts.model import XLMRConfig, load_pretrained, load_tokenizer
-from jaxstilts.model.heads import default_retrieval_layer
+from jaxstilts.model.hf import resolve_folder
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import make_mesh
 from jaxstilts.model.tokenizer import tiny_tokenizer_dir
-from jaxstilts.tasks import FeaturizeConfig, featurize, get_task, load_examples, task_from_config
-from jaxstilts.tasks.base import Kind
+from jaxstilts.report.runs import run_name
+from jaxstilts.tasks import demo_mlm_files, features_of, get_task, task_from_config
 from jaxstilts.train.checkpoint import abs_path, restore_encoder, restore_params
 from jaxstilts.train.loop import LoopConfig, TaskFeed, train
 from jaxstilts.train.optim import OptimConfig
+from jaxstilts.train.state import place_params
 
 log = logging.getLogger(__name__)
 
-HEAD_OF_KIND = {Kind.PAIR_CLASSIFICATION: "classification",
-                Kind.MULTIPLE_CHOICE: "multiple_choice",
-                Kind.SPAN_EXTRACTION: "span", Kind.TAGGING: "tagging"}
 MLM_TASK = "mlm"
 
 
@@ -52,7 +54,7 @@ MLM_TASK = "mlm"
 
 def validate_config(config: ml_collections.ConfigDict) -> None:
     """Check names and values before any compute: unknown tasks, impossible settings."""
-    for spec in config.get("user_tasks", ()):
+    for spec in config.user_tasks:
         task_from_config(spec, register_task=True)
     for name in config.intermediate.tasks:
         task = get_task(name)
@@ -68,6 +70,12 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
             raise ValueError(f"{phase}.batch_size must be >= 1, got {p.batch_size}")
         if p.steps < 0 or p.epochs < 0 or (p.steps == 0 and p.epochs == 0):
             raise ValueError(f"{phase}: set steps > 0 or epochs > 0")
+        for key in ("log_every", "checkpoint_every"):
+            if p[key] < 1:
+                raise ValueError(f"{phase}.{key} must be >= 1, got {p[key]}")
+        if p.validate_every < 0:
+            raise ValueError(f"{phase}.validate_every must be >= 0 (0: no validation), "
+                             f"got {p.validate_every}")
     if not config.model.pretrained and not config.model.preset:
         raise ValueError("model: set model.pretrained (HF folder or hub id) or model.preset")
 
@@ -91,17 +99,18 @@ def model_config(config: ml_collections.ConfigDict) -> XLMRConfig:
     m = config.model
     extra = dict(dtype=m.dtype, remat=m.remat)
     if m.pretrained:
-        from jaxstilts.model.hf import resolve_folder
-
         return XLMRConfig.from_hf(resolve_folder(m.pretrained), **extra)
     return XLMRConfig.preset(m.preset, **extra)
 
 
 def build_model(config: ml_collections.ConfigDict, heads: dict[str, tuple[str, int | None]],
-                seed: int) -> MultiTaskModel:
-    """A multi-task model whose encoder holds the pretrained weights (or a seeded init)."""
+                seed: int, encoder_from: str | Path | None = None) -> MultiTaskModel:
+    """A multi-task model (heads seeded). Where its encoder comes from is decided here, once:
+    a finished phase's folder (`encoder_from`, restored by whoever places the parameters), else
+    the pretrained weights (`model.pretrained`), else a seeded init. The pretrained checkpoint is
+    only read when it is the source."""
     model = MultiTaskModel(model_config(config), heads, rngs=nnx.Rngs(seed))
-    if config.model.pretrained:
+    if config.model.pretrained and encoder_from is None:
         pretrained = load_pretrained(config.model.pretrained, dtype=config.model.dtype,
                                      remat=config.model.remat)
         nnx.update(model.encoder, nnx.state(pretrained.encoder, nnx.Param))
@@ -111,46 +120,10 @@ def build_model(config: ml_collections.ConfigDict, heads: dict[str, tuple[str, i
 # ---------------------------------------------------------------- data
 
 
-# Input fields that character noise may touch, per kind; never contexts of QA (the gold answers
-# are spans of them) and never labels.
-NOISY_FIELDS = {Kind.PAIR_CLASSIFICATION: ("text_a", "text_b"),
-                Kind.MULTIPLE_CHOICE: ("context", "choices"),
-                Kind.SPAN_EXTRACTION: ("question",), Kind.TAGGING: ("tokens",)}
-
-
-def with_noise(examples, perturb, tag: str):
-    """A copy of `examples` whose input text went through `perturb` (lists element-wise)."""
-    import dataclasses
-
-    fields = [f for f in NOISY_FIELDS.get(examples.task.kind, ()) if f in examples.rows.features]
-
-    def noisy(row):
-        return {f: [perturb(t) for t in row[f]] if isinstance(row[f], list) else perturb(row[f])
-                for f in fields}
-
-    rows = examples.rows.map(noisy, keep_in_memory=True, desc=f"noise {tag}")
-    return dataclasses.replace(examples, rows=rows, fingerprint=f"{examples.fingerprint}-{tag}")
-
-
-def features_of(config, task_name: str, split: str, tokenizer, language=None, labels=None,
-                perturb=None, tag: str = ""):
-    """Examples of one split, featurized (cached under data.cache_dir). A task with no source
-    of the configured kind (a user task with local files only) is read from its local files.
-    `perturb` (with a `tag` naming it) adds character noise to the inputs."""
-    data = config.data
-    task = get_task(task_name)
-    source = data.source if task.sources.of(data.source) else "local"
-    examples = load_examples(task, split, language, source=source,
-                             data_dir=data.data_dir or None, skip_invalid=data.skip_invalid)
-    if perturb is not None:
-        examples = with_noise(examples, perturb, tag)
-    return featurize(examples, tokenizer, FeaturizeConfig(max_length=data.max_length or None),
-                     labels=labels, cache_dir=data.cache_dir or None)
-
-
 def head_of(task_name: str, features) -> tuple[str, int | None]:
-    task = get_task(task_name)
-    kind = HEAD_OF_KIND[task.kind]
+    """(head kind, labels) of the head that learns `task_name` (labels: classification and
+    tagging only)."""
+    kind = get_task(task_name).kind.head
     n = len(features.labels) if kind in ("classification", "tagging") else None
     return kind, n
 
@@ -176,14 +149,11 @@ def _feed(config, features, phase, seed: int, valid_features=None) -> TaskFeed:
                 break
             validation.append(batch)
             seen += int(batch["valid"].sum())
-    kind = HEAD_OF_KIND[features.task.kind]
-    return TaskFeed(kind, iter(loader), validation)
+    return TaskFeed(features.task.kind.head, iter(loader), validation)
 
 
 def _mlm_feed(config, tokenizer, seed: int) -> TaskFeed:
     """Continued multilingual MLM over plain-text files (one sentence per line)."""
-    from jaxstilts.tasks import demo_mlm_files
-
     files = ({Path(f).stem: Path(f) for f in config.intermediate.mlm_files}
              or demo_mlm_files())
     lines = [ln.strip() for f in files.values() for ln in f.read_text("utf-8").splitlines()
@@ -224,14 +194,6 @@ def _loop_config(p, total: int, seed: int, progress: bool) -> LoopConfig:
                       patience=p.patience, seed=seed, progress=progress)
 
 
-def _optim(p) -> OptimConfig:
-    o = p.optim
-    return OptimConfig(lr=o.lr, eps=o.eps, weight_decay=o.weight_decay, clip_norm=o.clip_norm,
-                       warmup_fraction=o.warmup_fraction,
-                       accumulation_steps=o.accumulation_steps,
-                       frozen_embeddings=o.frozen_embeddings)
-
-
 def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
               init_encoder_from=None, progress: bool = False) -> dict:
     """Train `tasks` (intermediate: several; target: its English training task) in `folder`."""
@@ -244,28 +206,28 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     feeds, heads, sizes = {}, {}, {}
     for i, name in enumerate(tasks):
         train_name = training_task(name) if phase == "target" else name
-        train_features = features_of(config, train_name, "train", tokenizer, "en")
+        train_features = features_of(config.data, train_name, "train", tokenizer, "en")
         labels = train_features.labels
         valid = None
         if p.validate_every and "validation" in get_task(train_name).splits:
-            valid = features_of(config, train_name, "validation", tokenizer, "en", labels)
+            valid = features_of(config.data, train_name, "validation", tokenizer, "en", labels)
         feeds[name] = _feed(config, train_features, phase, seed + i, valid)
         heads[name] = head_of(train_name, train_features)
         sizes[name] = len(train_features)
-    sampling = p.get("sampling", "proportional")
-    probs = task_probabilities(sizes, sampling, p.get("temperature", 2.0), p.get("cap") or None)
-    mlm_rate = p.get("mlm_rate", 0.0)
+    probs = task_probabilities(sizes, p.sampling, p.temperature, p.cap or None)
+    mlm_rate = p.mlm_rate
     if mlm_rate:
         feeds[MLM_TASK] = _mlm_feed(config, tokenizer, seed)
         heads[MLM_TASK] = ("mlm", None)
     sampler = TaskSampler(probs, seed=seed, mlm_task=MLM_TASK if mlm_rate else None,
                           mlm_rate=mlm_rate)
-    model = build_model(config, heads, seed)
+    model = build_model(config, heads, seed, encoder_from=init_encoder_from)
     if jax.process_index() == 0:
         (folder / "model_config.json").write_text(json.dumps(model.config.to_hf_dict(), indent=2))
     total = _phase_steps(p, sizes)
-    result = train(model, feeds, sampler, _optim(p), _loop_config(p, total, seed, progress),
-                   folder, mesh, init_encoder_from=init_encoder_from)
+    result = train(model, feeds, sampler, OptimConfig(**p.optim.to_dict()),
+                   _loop_config(p, total, seed, progress), folder, mesh,
+                   init_encoder_from=init_encoder_from)
     record = {"phase": phase, "tasks": tasks, "heads": {k: list(v) for k, v in heads.items()},
               "sizes": sizes, "steps": result.final_step, "best_score": result.best_score,
               "best_step": result.best_step, "stopped_early": result.stopped_early,
@@ -277,131 +239,30 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
 
 def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
                    head_record: dict | None, progress: bool = False) -> dict:
-    """Zero-shot evaluation of `target` in all its (or the configured) languages."""
+    """Zero-shot evaluation of `target` in all its (or the configured) languages, with the
+    encoder (and the target head) of the phase in `encoder_from`."""
     folder = abs_path(folder)
     if (done := _done(folder)) is not None:
         return done
     folder.mkdir(parents=True, exist_ok=True)
-    task = get_task(target)
-    languages = tuple(config.evaluate.languages) or task.languages_of(config.evaluate.split)
-    if head_record:
-        heads = {k: tuple(v) for k, v in head_record["heads"].items()}
-    else:
-        heads = {}
-    model = build_model(config, heads, config.seed)
-    graphdef, state = nnx.split(model, nnx.Param)
-    params = on_mesh(state, mesh)
+    heads = {k: tuple(v) for k, v in head_record["heads"].items()} if head_record else {}
+    graphdef, state = nnx.split(build_model(config, heads, config.seed, encoder_from), nnx.Param)
+    params = place_params(state, mesh)
     if encoder_from is not None:
         params["encoder"] = restore_encoder(encoder_from, params["encoder"])
         if head_record:
             params["heads"] = restore_params(encoder_from, params["heads"], "heads")
-    layer = config.evaluate.retrieval_layer or default_retrieval_layer(model.config)
-    if task.kind == Kind.RETRIEVAL:
-        evaluations = [_evaluate_retrieval(config, target, lang, (graphdef, params), mesh,
-                                           tokenizer, layer, folder, progress)
-                       for lang in languages]
-        scores = {k: v for e in evaluations for k, v in e.scores.items()}
-    else:
-        labels = tuple(head_record["labels"]) if head_record and head_record.get("labels") else None
-        features = features_of(config, target, config.evaluate.split, tokenizer, languages,
-                               labels)
-        evaluation = evaluate_task((graphdef, params), _metric_task(target), features,
-                                   output_dir=folder, batch_size=config.evaluate.batch_size,
-                                   mesh=mesh, head=target, label_names=features.labels,
-                                   progress=progress)
-        scores = evaluation.scores
-    record = {"target": target, "languages": list(languages), "results": {target: scores}}
-    if config.evaluate.noise_rates and task.kind != Kind.RETRIEVAL:
-        record["noise"] = _noise_scores(config, target, (graphdef, params), mesh, tokenizer,
-                                        languages, labels)
-        (folder / "noise.json").write_text(json.dumps(record["noise"], indent=2))
+    labels = tuple(head_record["labels"]) if head_record and head_record.get("labels") else None
+    record = evaluate_target(config, target, (graphdef, params), mesh, tokenizer, folder, labels,
+                             progress)
     _mark_done(folder, record)
     return record
-
-
-def _noise_scores(config, target, model, mesh, tokenizer, languages, labels) -> dict:
-    """Per-language scores under character noise at each configured rate (fixed seed)."""
-    from jaxstilts.evaluate.perturb import perturber
-
-    seed, out = config.evaluate.noise_seed, {}
-    for rate in (float(r) for r in config.evaluate.noise_rates):
-        features = features_of(config, target, config.evaluate.split, tokenizer, languages,
-                               labels, perturb=perturber(rate, seed=seed),
-                               tag=f"noise-{rate}-{seed}")
-        out[str(rate)] = evaluate_task(model, _metric_task(target), features, mesh=mesh,
-                                       head=target, batch_size=config.evaluate.batch_size,
-                                       label_names=features.labels).scores
-    return out
-
-
-def _metric_task(name: str) -> str:
-    """The official scorer a task is scored with: its own, or the XTREME task of its kind
-    (`xquad_xtreme_r` as `xquad`; the demo's `demo_xnli` as `xnli`)."""
-    from jaxstilts.evaluate.evaluator import TASK_KINDS
-
-    for candidate in (name, name.removesuffix("_xtreme_r")):
-        if candidate in TASK_KINDS:
-            return candidate
-    task = get_task(name)
-    by_kind = {Kind.PAIR_CLASSIFICATION: "xnli", Kind.MULTIPLE_CHOICE: "xcopa",
-               Kind.TAGGING: "panx" if task.metric == "seqeval_f1" else "udpos",
-               Kind.SPAN_EXTRACTION: "mlqa" if task.metric == "mlqa" else "xquad"}
-    if task.kind not in by_kind:
-        raise ValueError(f"task {name}: no official scorer for a {task.kind} task")
-    return by_kind[task.kind]
-
-
-def on_mesh(state: nnx.State, mesh) -> dict:
-    """Parameters as global arrays laid out by the partitioning rules; every process passes the
-    same host values (seeded init or loaded weights), so this works across hosts too."""
-    from jaxstilts.model.partitioning import state_shardings
-
-    shardings = nnx.to_pure_dict(state_shardings(state, mesh))
-    values = jax.tree.map(np.asarray, nnx.to_pure_dict(state))
-    return jax.tree.map(lambda v, s: jax.make_array_from_callback(v.shape, s, lambda i: v[i]),
-                        values, shardings)
-
-
-def _evaluate_retrieval(config, target, lang, model, mesh, tokenizer, layer, folder,
-                        progress=False):
-    features = features_of(config, target, config.evaluate.split, tokenizer, lang)
-    threshold = None
-    if target == "bucc2018":  # the mining threshold is chosen on dev, then applied to test
-        threshold = _bucc_dev_threshold(config, lang, model, mesh, tokenizer, layer)
-    return evaluate_task(model, _metric_task(target), features, output_dir=folder,
-                         batch_size=config.evaluate.batch_size, mesh=mesh, layer=layer,
-                         links=features.examples.gold, bucc_threshold=threshold,
-                         progress=progress)
-
-
-def _bucc_dev_threshold(config, lang, model, mesh, tokenizer, layer) -> float:
-    from jaxstilts.evaluate.metrics import bucc
-    from jaxstilts.evaluate.predict import feature_column, predict
-
-    dev = features_of(config, "bucc2018", "validation", tokenizer, lang)
-    vectors = predict(model, dev, "retrieval", config.evaluate.batch_size, mesh,
-                      layer=layer)["vectors"]
-    ids = np.asarray(feature_column(dev, "id"))
-    sides = np.asarray(feature_column(dev, "side"))
-    q, c = np.flatnonzero(sides == "query"), np.flatnonzero(sides == "candidate")
-    candidates = bucc.mine_candidates(ids[q].tolist(), vectors[q], ids[c].tolist(), vectors[c])
-    gold = [(qid, cid) for qid in ids[q].tolist() for cid in dev.examples.gold.get(qid, ())]
-    return bucc.best_threshold(candidates, gold)
 
 
 # ---------------------------------------------------------------- experiments
 
 
-def run_name(intermediate: list[str], target: str) -> str:
-    inter = "+".join(intermediate) if intermediate else "baseline"
-    return f"{inter}__{target}"
-
-
 def describe_environment() -> dict:
-    import importlib.metadata as md
-
-    from jaxstilts import __version__
-
     try:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                              cwd=Path(__file__).parent, timeout=5).stdout.strip() or None
@@ -483,22 +344,22 @@ def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str | Path) -> 
 
 
 def _labels_of(config, target, tokenizer) -> list[str] | None:
-    """The label names the target head was trained with (from its training task)."""
+    """The label names the target head was trained with (from its training task); None for
+    kinds without label names (spans, choices)."""
     task = get_task(training_task(target))
     if task.labels is not None:
         return list(task.labels)
-    return list(features_of(config, task.name, "train", tokenizer, "en").labels)
+    labels = features_of(config.data, task.name, "train", tokenizer, "en").labels
+    return None if labels is None else list(labels)
 
 
 def _run_record(config, intermediate: list[str], target: str, evaluation: dict) -> dict:
-    from jaxstilts.evaluate.xtreme import average_over_languages, task_score
-
+    task = get_task(target)
     scores = evaluation["results"][target]
-    metric_task = _metric_task(target)
     average = average_over_languages(scores) if scores else {}
-    score = task_score(metric_task, average) if average else None
+    score = task_score(scorer_of(target, task.kind, task.metric), average) if average else None
     record = {"name": run_name(intermediate, target), "intermediate": intermediate,
-              "target": target, "status": "done", "metric": get_task(target).metric,
+              "target": target, "status": "done", "metric": task.metric,
               "score": score, "average": average, "results": evaluation["results"]}
     if "noise" in evaluation:
         record["noise"] = evaluation["noise"]

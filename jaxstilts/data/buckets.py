@@ -46,10 +46,25 @@ class PlanSettings:
 
 @dataclass(frozen=True)
 class Batch:
-    """Rows of one global batch (-1 = padding row) and the length they are padded to."""
+    """Rows of one global batch (-1 = padding row) and the length they are padded to.
+
+    The one batch contract of training and evaluation: a batch always has its full size (one
+    compiled shape per length); padding rows are collated as a copy of the first row (`filled`)
+    and masked out by `valid` (no loss, no prediction).
+    """
 
     rows: np.ndarray
     length: int
+
+    @property
+    def valid(self) -> np.ndarray:
+        """[batch_size] bool: False on padding rows."""
+        return self.rows >= 0
+
+    @property
+    def filled(self) -> np.ndarray:
+        """The rows to collate: padding rows replaced by the batch's first real row."""
+        return np.where(self.valid, self.rows, self.rows[self.valid][0])
 
 
 def epoch_plan(lengths: np.ndarray, settings: PlanSettings, epoch: int) -> list[Batch]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-IGNORE = -100
+from jaxstilts.kinds import IGNORE
 
 
 def mask_tokens(

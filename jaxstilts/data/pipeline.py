@@ -29,7 +29,8 @@ from jaxstilts.data.buckets import (
     epoch_plan,
     padding_fraction,
 )
-from jaxstilts.tasks.featurize import IGNORE, Features
+from jaxstilts.kinds import IGNORE
+from jaxstilts.tasks.features import Features
 
 log = logging.getLogger("jaxstilts.data")
 STATE_VERSION = 1

@@ -35,14 +35,7 @@ from jaxstilts.evaluate import postprocess, results, submission
 from jaxstilts.evaluate.metrics.errors import ScoringError
 from jaxstilts.evaluate.predict import feature_column as _column
 from jaxstilts.evaluate.predict import predict
-from jaxstilts.evaluate.xtreme import Benchmark, score_language, summarize_task
-
-TASK_KINDS = {
-    "xnli": "classification", "pawsx": "classification", "xcopa": "multiple_choice",
-    "panx": "tagging", "udpos": "tagging",
-    "xquad": "span", "mlqa": "span", "tydiqa": "span",
-    "tatoeba": "retrieval", "bucc2018": "retrieval", "mewslix": "retrieval", "lareqa": "retrieval",
-}
+from jaxstilts.evaluate.xtreme import SCORER_KINDS, Benchmark, score_language, summarize_task
 
 
 @dataclass
@@ -56,6 +49,13 @@ class TaskEvaluation:
     summary: dict[str, Any]
     paths: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def _head_kind(task: str) -> str:
+    """What the official scorer `task` needs predicted (its kind's head)."""
+    if task not in SCORER_KINDS:
+        raise ScoringError(f"no evaluator for task {task!r} (known: {', '.join(SCORER_KINDS)})")
+    return SCORER_KINDS[task].head
 
 
 def _required(table: Any, key: str, what: str) -> Any:
@@ -86,9 +86,7 @@ def language_predictions(
     n_best: int = 20, max_answer_length: int = 30, bucc_threshold: float | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
     """(predictions, gold, notes) per language, in the forms `score_language` takes."""
-    kind = TASK_KINDS.get(task)
-    if kind is None:
-        raise ScoringError(f"no evaluator for task {task!r} (known: {', '.join(TASK_KINDS)})")
+    kind = _head_kind(task)
     languages = np.asarray(_required(features, "language", task))
     if examples is None:  # the tasks package's Features carry their examples
         examples = getattr(getattr(features, "examples", None), "rows", None)
@@ -133,9 +131,7 @@ def evaluate_task(
     examples; languages without gold are predicted and written but not scored. `head` names the
     task's head in a multi-task model; `layer` the retrieval layer.
     """
-    kind = TASK_KINDS.get(task)
-    if kind is None:
-        raise ScoringError(f"no evaluator for task {task!r} (known: {', '.join(TASK_KINDS)})")
+    kind = _head_kind(task)
     outputs = predict(model, features, kind, batch_size, mesh, task=head, layer=layer,
                       progress=progress)
     predictions, derived, notes = language_predictions(

@@ -18,9 +18,11 @@ LATIN, CYRILLIC, DEVANAGARI, CJK, ...), so noise stays in the script of the word
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -118,6 +120,20 @@ def perturber(rate: float, *, seed: int = 0, kinds: Sequence[str] = KINDS) -> Ca
     if rate == 0:
         return lambda text: text
     return lambda text: perturb_text(text, rate, seed=seed, kinds=kinds)
+
+
+def with_noise(examples: Any, rate: float, seed: int = 0) -> Any:
+    """A copy of the tasks package's `Examples` whose input fields (its kind's `noisy_fields`;
+    lists element-wise) went through `perturber(rate, seed=seed)`; labels are never touched."""
+    perturb, tag = perturber(rate, seed=seed), f"noise-{rate}-{seed}"
+    fields = [f for f in examples.task.kind.noisy_fields if f in examples.rows.features]
+
+    def noisy(row):
+        return {f: [perturb(t) for t in row[f]] if isinstance(row[f], list) else perturb(row[f])
+                for f in fields}
+
+    rows = examples.rows.map(noisy, keep_in_memory=True, desc=f"noise {tag}")
+    return dataclasses.replace(examples, rows=rows, fingerprint=f"{examples.fingerprint}-{tag}")
 
 
 def evaluate_under_noise(

@@ -14,8 +14,7 @@ import numpy as np
 
 from jaxstilts.evaluate.metrics import bucc, retrieval
 from jaxstilts.evaluate.metrics.errors import ScoringError
-
-IGNORE = -100
+from jaxstilts.kinds import IGNORE
 
 
 def word_ids_from_labels(labels: np.ndarray) -> np.ndarray:

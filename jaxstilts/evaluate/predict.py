@@ -3,10 +3,11 @@
 Why this shape: evaluating language by language at a fixed padded length wastes most of the
 compute on padding and pays Python overhead per language. Here the examples of all languages are
 pooled, bucketed by length into a few fixed lengths (the smallest of `BUCKETS` that fits, trimmed
-to the bucket's longest row rounded up to a multiple of 8), cut into fixed-size batches (the last
-one padded with copies of a real row and masked out by `valid`), sharded over the mesh's
-data-parallel axes, and the outputs scattered back to the original row order. A bucket count of
-compiled shapes per head kind, whatever the number of languages.
+to the bucket's longest row rounded up to a multiple of 8), cut into fixed-size batches (the
+training loader's `Batch`: the last one padded with -1 rows, collated as copies of a real row and
+masked out by `valid`), sharded over the mesh's data-parallel axes, and the outputs scattered
+back to the original row order. A bucket count of compiled shapes per head kind, whatever the
+number of languages.
 
 Inputs are features in the featurizers' batch contract (`input_ids`, `attention_mask`
 [N, L] or [N, C, L] for multiple choice), either as a dict of numpy arrays or as any object with
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 import jax
 import jax.numpy as jnp
@@ -37,22 +38,15 @@ import numpy as np
 from flax import nnx
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from jaxstilts.data.buckets import Batch
+from jaxstilts.kinds import IGNORE, head_kind
 from jaxstilts.model.heads import default_retrieval_layer
-from jaxstilts.model.partitioning import batch_sharding, state_shardings
+from jaxstilts.model.partitioning import batch_sharding
+from jaxstilts.train.state import place_params
 
 BUCKETS = (32, 64, 128, 256, 512)
 LENGTH_MULTIPLE = 8
-KINDS = ("classification", "multiple_choice", "span", "tagging", "retrieval")
-# The tasks package names its kinds after the data; the model after the head.
-KIND_ALIASES = {"pair_classification": "classification", "span_extraction": "span"}
-
-
-def head_kind(kind: str) -> str:
-    """The head kind for a task kind or head kind (`span_extraction` -> `span`)."""
-    kind = KIND_ALIASES.get(str(kind), str(kind))
-    if kind not in KINDS:
-        raise ValueError(f"cannot predict kind {kind!r}; expected one of {KINDS}")
-    return kind
+__all__ = ["BUCKETS", "Predictor", "feature_column", "head_kind", "plan_batches", "predict"]
 
 
 # --------------------------------------------------------------------------------------- sources
@@ -103,7 +97,7 @@ def as_source(features: Any) -> Source:
     return ArrayFeatures(features)
 
 
-_RAGGED_FILL = {"labels": -100, "word_ids": -1, "offset_mapping": -1, "context_mask": 0}
+_RAGGED_FILL = {"labels": IGNORE, "word_ids": -1, "offset_mapping": -1, "context_mask": 0}
 
 
 def feature_column(features: Any, key: str) -> Any:
@@ -141,12 +135,6 @@ def _pad_ragged(rows: Sequence, width: int, fill: int) -> np.ndarray:
 # ------------------------------------------------------------------------------------------ plan
 
 
-class Batch(NamedTuple):
-    rows: np.ndarray  # [batch_size] source rows; padding slots repeat a real row
-    valid: np.ndarray  # [batch_size] bool: False on padding slots
-    length: int  # tokens per row in this batch
-
-
 def bucket_lengths(lengths: np.ndarray, buckets: Sequence[int] = BUCKETS,
                    multiple: int = LENGTH_MULTIPLE, limit: int | None = None) -> np.ndarray:
     """Each row's padded length: the smallest bucket that fits, trimmed to the longest row of
@@ -167,7 +155,8 @@ def bucket_lengths(lengths: np.ndarray, buckets: Sequence[int] = BUCKETS,
 
 def plan_batches(lengths: np.ndarray, batch_size: int, buckets: Sequence[int] = BUCKETS,
                  multiple: int = LENGTH_MULTIPLE, limit: int | None = None) -> list[Batch]:
-    """Fixed-size batches covering every row once, grouped by padded length, longest first."""
+    """Fixed-size batches covering every row once, grouped by padded length, longest first;
+    the last batch of a length is padded with -1 rows."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     padded = bucket_lengths(lengths, buckets, multiple, limit)
@@ -177,10 +166,8 @@ def plan_batches(lengths: np.ndarray, batch_size: int, buckets: Sequence[int] = 
         members = members[np.argsort(-np.asarray(lengths)[members], kind="stable")]
         for start in range(0, len(members), batch_size):
             rows = members[start:start + batch_size]
-            valid = np.zeros(batch_size, bool)
-            valid[:len(rows)] = True
-            rows = np.concatenate([rows, np.full(batch_size - len(rows), rows[0])])
-            batches.append(Batch(rows, valid, int(length)))
+            rows = np.concatenate([rows, np.full(batch_size - len(rows), -1)])
+            batches.append(Batch(rows, int(length)))
     return batches
 
 
@@ -239,6 +226,17 @@ def _mesh_of(params: Any) -> Mesh | None:
     return None
 
 
+def _placed(params: Any, mesh: Mesh | None) -> bool:
+    """Whether `params` is a pure dict already laid out on `mesh` (the pipeline and the trainer
+    place parameters once, with `train.state.place_params`)."""
+    if mesh is None or not isinstance(params, dict):
+        return False
+    leaves = jax.tree.leaves(params)
+    return bool(leaves) and all(
+        isinstance(getattr(x, "sharding", None), NamedSharding) and x.sharding.mesh == mesh
+        for x in leaves)
+
+
 def data_parallel_size(mesh: Mesh | None) -> int:
     """How many ways a batch is split: the product of the mesh axes the batch rule uses."""
     if mesh is None:
@@ -258,17 +256,25 @@ class Predictor:
 
     def __init__(self, model: nnx.Module | tuple[nnx.GraphDef, Any], mesh: Mesh | None = None,
                  *, task: str | None = None):
-        if isinstance(model, tuple):
-            model = nnx.merge(*model)
-        self.graphdef, state = nnx.split(model)
-        self.default_layer = (getattr(model, "retrieval_layer", None)
-                              or default_retrieval_layer(model.config))
+        graphdef, params = model if isinstance(model, tuple) else nnx.split(model)
         self.task = task
-        params = nnx.to_pure_dict(state)
         self.mesh = mesh if mesh is not None else _mesh_of(params)
-        if self.mesh is not None:
-            params = jax.device_put(params, nnx.to_pure_dict(state_shardings(state, self.mesh)))
-        self.params = params
+        if not _placed(params, self.mesh):  # host values or an NNX state: place them here
+            model = nnx.merge(graphdef, params)
+            graphdef, state = nnx.split(model)
+            params = (place_params(state, self.mesh) if self.mesh is not None
+                      else nnx.to_pure_dict(state))
+        self.graphdef, self.params = graphdef, params
+        self._default_layer: int | None = None
+
+    @property
+    def default_layer(self) -> int:
+        """The model's retrieval layer (its own setting, else the config's default)."""
+        if self._default_layer is None:
+            model = nnx.merge(self.graphdef, self.params)
+            self._default_layer = (getattr(model, "retrieval_layer", None)
+                                   or default_retrieval_layer(model.config))
+        return self._default_layer
 
     def _put(self, array: np.ndarray) -> jax.Array:
         if self.mesh is None:
@@ -308,7 +314,7 @@ class Predictor:
 
             plan = tqdm(plan, desc=f"predict ({kind})", unit="batch")
         for batch in plan:  # dispatch is asynchronous: collate the next batch while this one runs
-            arrays = source.collate(batch.rows, batch.length)
+            arrays = source.collate(batch.filled, batch.length)
             ids = self._put(np.asarray(arrays["input_ids"], np.int32))
             mask = self._put(np.asarray(arrays["attention_mask"], np.int32))
             pending.append((batch, fn(self.params, ids, mask)))
@@ -325,7 +331,8 @@ _PER_TOKEN = {"start_logits", "end_logits", "token_label"}
 
 def _scatter(outputs: dict[str, np.ndarray], result: Mapping[str, np.ndarray], batch: Batch,
              n: int, width: int) -> None:
-    rows, valid = batch.rows[batch.valid], batch.valid
+    valid = batch.valid
+    rows = batch.rows[valid]
     for key, value in result.items():
         value = np.asarray(value)[valid]
         per_token = key in _PER_TOKEN or (key == "logits" and "token_label" in result)

@@ -24,48 +24,12 @@ from typing import Any, Literal
 from jaxstilts.evaluate import submission
 from jaxstilts.evaluate.metrics import bucc, classification, mlqa, retrieval, squad, tagging
 from jaxstilts.evaluate.metrics.errors import ScoringError
+from jaxstilts.kinds import Kind
+from jaxstilts.languages import LANGUAGES
 
 Benchmark = Literal["xtreme", "xtreme-r"]
 Scores = dict[str, float]
 
-
-def _langs(codes: str) -> tuple[str, ...]:
-    return tuple(codes.split(","))
-
-
-_PANX = "ar,he,vi,id,jv,ms,tl,eu,ml,ta,te,af,nl,en,de,el,bn,hi,mr,ur,fa,fr,it,pt,es,bg,ru,ja,ka,ko,th,sw,yo,my,zh,kk,tr,et,fi,hu"  # noqa: E501
-_UDPOS = "af,ar,bg,de,el,en,es,et,eu,fa,fi,fr,he,hi,hu,id,it,ja,kk,ko,mr,nl,pt,ru,ta,te,th,tl,tr,ur,vi,yo,zh"  # noqa: E501
-_TATOEBA = "ar,he,vi,id,jv,tl,eu,ml,ta,te,af,nl,de,el,bn,hi,mr,ur,fa,fr,it,pt,es,bg,ru,ja,ka,ko,th,sw,zh,kk,tr,et,fi,hu"  # noqa: E501
-_XNLI = "ar,bg,de,el,en,es,fr,hi,ru,sw,th,tr,ur,vi,zh"
-_XQUAD = "en,es,de,el,ru,tr,ar,vi,th,zh,hi"
-_MLQA = "en,es,de,ar,hi,vi,zh"
-_TYDIQA = "en,ar,bn,fi,id,ko,ru,sw,te"
-
-LANGUAGES: dict[str, dict[str, tuple[str, ...]]] = {
-    "xtreme": {
-        "pawsx": _langs("de,en,es,fr,ja,ko,zh"),
-        "xnli": _langs(_XNLI),
-        "panx": _langs(_PANX),
-        "udpos": _langs(_UDPOS),
-        "bucc2018": _langs("de,fr,ru,zh"),
-        "tatoeba": _langs(_TATOEBA),
-        "xquad": _langs(_XQUAD),
-        "mlqa": _langs(_MLQA),
-        "tydiqa": _langs(_TYDIQA),
-    },
-    "xtreme-r": {
-        "xnli": _langs(_XNLI),
-        "xcopa": _langs("et,ht,id,it,qu,sw,ta,th,tr,vi,zh"),
-        "udpos": _langs(_UDPOS + ",lt,pl,uk,wo,ro"),
-        "panx": _langs(_PANX + ",qu,pl,uk,az,lt,pa,gu,ro"),
-        "xquad": _langs(_XQUAD + ",ro"),
-        "mlqa": _langs(_MLQA),
-        "tydiqa": _langs(_TYDIQA),
-        "mewslix": _langs("ar,de,en,es,fa,ja,pl,ro,ta,tr,uk"),
-        "lareqa": _langs("ar,de,el,en,es,hi,ru,th,tr,vi,zh"),
-        "tatoeba": _langs(_TATOEBA + ",az,lt,pl,uk,ro"),
-    },
-}
 
 CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
     "xtreme": {
@@ -82,7 +46,29 @@ CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-QA_TASKS = frozenset({"xquad", "mlqa", "tydiqa"})
+# The official scorers and the task kind each reads; what a scorer predicts follows from its kind.
+SCORER_KINDS: dict[str, Kind] = {
+    "xnli": Kind.PAIR_CLASSIFICATION, "pawsx": Kind.PAIR_CLASSIFICATION,
+    "xcopa": Kind.MULTIPLE_CHOICE, "panx": Kind.TAGGING, "udpos": Kind.TAGGING,
+    "xquad": Kind.SPAN_EXTRACTION, "mlqa": Kind.SPAN_EXTRACTION, "tydiqa": Kind.SPAN_EXTRACTION,
+    "tatoeba": Kind.RETRIEVAL, "bucc2018": Kind.RETRIEVAL, "mewslix": Kind.RETRIEVAL,
+    "lareqa": Kind.RETRIEVAL,
+}  # fmt: skip
+
+
+def scorer_of(task: str, kind: Kind | str, metric: str) -> str:
+    """The official scorer a task is scored with: its own (`xquad_xtreme_r` as `xquad`), else
+    the XTREME task of its kind and metric (the demo's `demo_xnli` as `xnli`)."""
+    for candidate in (task, task.removesuffix("_xtreme_r")):
+        if candidate in SCORER_KINDS:
+            return candidate
+    kind = Kind(kind)
+    by_kind = {Kind.PAIR_CLASSIFICATION: "xnli", Kind.MULTIPLE_CHOICE: "xcopa",
+               Kind.TAGGING: "panx" if metric == "seqeval_f1" else "udpos",
+               Kind.SPAN_EXTRACTION: "mlqa" if metric == "mlqa" else "xquad"}
+    if kind not in by_kind:
+        raise ValueError(f"task {task}: no official scorer for a {kind} task")
+    return by_kind[kind]
 
 Metric = Callable[[Any, Any, str], Scores]
 METRICS: dict[str, Metric] = {
@@ -122,14 +108,24 @@ def average_over_languages(per_language: Mapping[str, Mapping[str, float]]) -> S
     return {metric: sum(values) / len(values) for metric, values in sums.items()}
 
 
+def figure(scores: Mapping[str, float], metric: str | None = None) -> float | None:
+    """The one number of a set of scores (a language's, or their average): (EM + F1) / 2 for QA
+    (the scores with an exact match), else `metric` if given and present, else F1, accuracy or
+    mAP@20; None if there is none of them."""
+    if "exact_match" in scores and "f1" in scores:
+        return (scores["exact_match"] + scores["f1"]) / 2
+    for key in (metric, "f1", "accuracy", "map@20"):
+        if key in scores:
+            return scores[key]
+    return None
+
+
 def task_score(task: str, average: Mapping[str, float]) -> float:
-    """The task's figure: (EM + F1) / 2 for QA, else F1, accuracy or mAP@20."""
-    if task in QA_TASKS:
-        return (average["exact_match"] + average["f1"]) / 2
-    for metric in ("f1", "accuracy", "map@20"):
-        if metric in average:
-            return average[metric]
-    raise ScoringError(f"{task}: no f1, accuracy or map@20 among {sorted(average)}")
+    """The task's figure (`figure` of its language average)."""
+    score = figure(average)
+    if score is None:
+        raise ScoringError(f"{task}: no f1, accuracy or map@20 among {sorted(average)}")
+    return score
 
 
 def summarize_task(

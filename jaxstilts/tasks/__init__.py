@@ -6,6 +6,7 @@ features = featurize(examples, tokenizer, cache_dir="cache/")
 batch = features.collate(range(8), length=128)
 """
 
+from jaxstilts.kinds import IGNORE
 from jaxstilts.tasks.base import (
     DEFAULT_MAX_LENGTH,
     HubSource,
@@ -17,10 +18,9 @@ from jaxstilts.tasks.base import (
     TfdsSource,
 )
 from jaxstilts.tasks.catalog_demo import DEMO_DATA, demo_mlm_files
+from jaxstilts.tasks.features import Features, FeaturizeConfig
 from jaxstilts.tasks.featurize import (
-    IGNORE,
-    Features,
-    FeaturizeConfig,
+    features_of,
     featurize,
     infer_labels,
     tokenizer_fingerprint,
@@ -29,14 +29,7 @@ from jaxstilts.tasks.hub import SourceUnavailable
 from jaxstilts.tasks.problems import DataError, LoadReport
 from jaxstilts.tasks.registry import get_task, register, task_from_config, task_names
 from jaxstilts.tasks.sources import Examples, load_examples
-from jaxstilts.tasks.span_decode import (
-    Prediction,
-    decode_answers,
-    decode_predictions,
-    decode_span_predictions,
-    decode_spans,
-)
-from jaxstilts.tasks.tagging import merge_word_predictions
+from jaxstilts.tasks.span_decode import Prediction, decode_answers, decode_predictions
 
 __all__ = [
     "DEFAULT_MAX_LENGTH",
@@ -58,14 +51,12 @@ __all__ = [
     "TfdsSource",
     "decode_answers",
     "decode_predictions",
-    "decode_span_predictions",
-    "decode_spans",
     "demo_mlm_files",
     "featurize",
+    "features_of",
     "get_task",
     "infer_labels",
     "load_examples",
-    "merge_word_predictions",
     "register",
     "task_from_config",
     "task_names",

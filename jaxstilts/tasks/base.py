@@ -7,23 +7,14 @@ config, and the hub and local paths of one task share everything after reading.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from jaxstilts.kinds import Kind
+
 SPLITS = ("train", "validation", "test")
-
-
-class Kind(enum.StrEnum):
-    """The five input/output shapes a task can have; each has its own featurizer and batch keys."""
-
-    PAIR_CLASSIFICATION = "pair_classification"  # one sentence or a pair -> one label
-    MULTIPLE_CHOICE = "multiple_choice"  # context + C choices -> index of the right choice
-    SPAN_EXTRACTION = "span_extraction"  # question + context -> answer span (or none)
-    TAGGING = "tagging"  # words -> one tag per word
-    RETRIEVAL = "retrieval"  # queries and candidates -> gold links, scored on embeddings
 
 
 DEFAULT_MAX_LENGTH = {

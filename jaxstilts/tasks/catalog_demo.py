@@ -7,7 +7,6 @@ from pathlib import Path
 
 from jaxstilts.tasks.base import Kind, LocalSource, RowMap, Sources, Task
 from jaxstilts.tasks.catalog_intermediate import GLUE_MNLI_TSV, NLI_LABELS
-from jaxstilts.tasks.registry import register
 
 DEMO_DATA = Path(__file__).resolve().parents[1] / "assets" / "demo_data"
 DEMO_LANGS = ("en", "de", "ru", "zh", "ar", "hi", "th")
@@ -70,8 +69,7 @@ DEMO_XNLI = Task(
     ),
 )
 
-for _task in (DEMO_NLI, DEMO_XNLI):
-    register(_task)
+TASKS = (DEMO_NLI, DEMO_XNLI)
 
 
 def demo_mlm_files() -> dict[str, Path]:

@@ -7,7 +7,6 @@ the parquet datasets on the Hugging Face hub.
 from __future__ import annotations
 
 from jaxstilts.tasks.base import HubSource, Kind, LocalSource, RowMap, Sources, Task, TfdsSource
-from jaxstilts.tasks.registry import register
 
 EN = ("en",)
 NLI_LABELS = ("entailment", "neutral", "contradiction")
@@ -428,6 +427,3 @@ TASKS = [
         ),
     ),
 ]
-
-for _task in TASKS:
-    register(_task)

@@ -10,37 +10,29 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from jaxstilts.languages import sorted_languages
 from jaxstilts.tasks.base import HubSource, Kind, LocalSource, RowMap, Sources, Task, TfdsSource
 from jaxstilts.tasks.catalog_intermediate import HUB_NLI, NLI_LABELS
-from jaxstilts.tasks.registry import register
 
 XTREME = frozenset({"xtreme"})
 XTREME_R = frozenset({"xtreme_r"})
 
-XNLI_LANGS = ("ar bg de el en es fr hi ru sw th tr ur vi zh").split()
-PAWSX_LANGS = ("de en es fr ja ko zh").split()
-UDPOS_LANGS = (
-    "af ar bg de el en es et eu fa fi fr he hi hu id it ja kk ko mr nl pt ru ta te th tl tr ur "
-    "vi yo zh"
-).split()
-UDPOS_R_LANGS = sorted(UDPOS_LANGS + "lt pl ro uk wo".split())
-PANX_LANGS = (
-    "af ar bg bn de el en es et eu fa fi fr he hi hu id it ja jv ka kk ko ml mr ms my nl pt ru "
-    "sw ta te th tl tr ur vi yo zh"
-).split()
-PANX_R_LANGS = sorted(PANX_LANGS + "az gu lt pa pl qu ro uk".split())
-XQUAD_LANGS = ("ar de el en es hi ru th tr vi zh").split()
-XQUAD_R_LANGS = sorted(XQUAD_LANGS + ["ro"])
-MLQA_LANGS = ("ar de en es hi vi zh").split()
-TYDIQA_LANGS = ("ar bn en fi id ko ru sw te").split()
-BUCC_LANGS = ("de fr ru zh").split()
-TATOEBA_LANGS = (
-    "af ar bg bn de el es et eu fa fi fr he hi hu id it ja jv ka kk ko ml mr nl pt ru sw ta te "
-    "th tl tr ur vi zh"
-).split()
-TATOEBA_R_LANGS = sorted(TATOEBA_LANGS + "az lt pl ro uk".split())
-XCOPA_LANGS = ("et ht id it qu sw ta th tr vi zh").split()
-MEWSLIX_LANGS = ("ar de en es fa ja pl ro ta tr uk").split()
+XNLI_LANGS = sorted_languages("xtreme", "xnli")
+PAWSX_LANGS = sorted_languages("xtreme", "pawsx")
+UDPOS_LANGS = sorted_languages("xtreme", "udpos")
+UDPOS_R_LANGS = sorted_languages("xtreme-r", "udpos")
+PANX_LANGS = sorted_languages("xtreme", "panx")
+PANX_R_LANGS = sorted_languages("xtreme-r", "panx")
+XQUAD_LANGS = sorted_languages("xtreme", "xquad")
+XQUAD_R_LANGS = sorted_languages("xtreme-r", "xquad")
+MLQA_LANGS = sorted_languages("xtreme", "mlqa")
+TYDIQA_LANGS = sorted_languages("xtreme", "tydiqa")
+BUCC_LANGS = sorted_languages("xtreme", "bucc2018")
+TATOEBA_LANGS = sorted_languages("xtreme", "tatoeba")
+TATOEBA_R_LANGS = sorted_languages("xtreme-r", "tatoeba")
+XCOPA_LANGS = sorted_languages("xtreme-r", "xcopa")
+MEWSLIX_LANGS = sorted_languages("xtreme-r", "mewslix")
+LAREQA_LANGS = sorted_languages("xtreme-r", "lareqa")
 
 UPOS = tuple(
     "ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X".split()
@@ -517,8 +509,8 @@ LAREQA = Task(
     name="lareqa",
     kind=Kind.RETRIEVAL,
     metric="map@20",
-    languages=XQUAD_LANGS,
-    splits=_eval_splits(XQUAD_LANGS, "test", train=None),
+    languages=LAREQA_LANGS,
+    splits=_eval_splits(LAREQA_LANGS, "test", train=None),
     train_task="squad_v1",
     tags=XTREME_R,
     description="LAReQA (XQuAD-R): answer-sentence retrieval from a pool in 11 languages.",
@@ -553,6 +545,3 @@ TASKS = [
     _wider(XQUAD, "xquad_xtreme_r", XQUAD_R_LANGS),
     _wider(TATOEBA, "tatoeba_xtreme_r", TATOEBA_R_LANGS),
 ]  # fmt: skip
-
-for _task in TASKS:
-    register(_task)

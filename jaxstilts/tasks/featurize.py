@@ -1,14 +1,12 @@
-"""Examples -> token ids, per kind, cached, and padded into the fixed-shape batch contract.
+"""Examples -> token ids, per kind, cached (a fingerprinted `datasets.map` of unpadded ids).
 
-The cache (a fingerprinted `datasets.map`) stores unpadded token ids; `Features.collate` pads a
-batch to any length from the bucket set, and `Features.arrays` gives the whole set at the task's
-max length. Batch keys, per kind (all int32, no token_type_ids -- XLM-R has one token type):
+Batch keys, per kind (all int32; see `features.py` for the padded batch contract):
 
   pair classification: input_ids, attention_mask [N, L]; label [N]
   multiple choice:     input_ids, attention_mask [N, C, L]; label [N]
   span extraction:     input_ids, attention_mask [N, L]; start_positions, end_positions [N]
                        (0 = <s> when the answer is not in this window or there is none)
-  tagging:             input_ids, attention_mask, labels [N, L] (-100 where ignored)
+  tagging:             input_ids, attention_mask, labels [N, L] (IGNORE = -100 where ignored)
   retrieval:           input_ids, attention_mask [N, L]
   every kind:          example_index [N] (row of `Features.examples`), feature_index [N]
 
@@ -22,155 +20,19 @@ import hashlib
 import json
 import logging
 import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import datasets
-import numpy as np
-import pyarrow as pa
-
-from jaxstilts.tasks.base import Kind
-from jaxstilts.tasks.sources import Examples
+from jaxstilts.kinds import Kind
+from jaxstilts.tasks.features import Features, FeaturizeConfig
+from jaxstilts.tasks.registry import get_task
+from jaxstilts.tasks.sources import Examples, load_examples
+from jaxstilts.tasks.spans import SpanEncoder
+from jaxstilts.tasks.tagging import TaggingEncoder
 
 log = logging.getLogger("jaxstilts.tasks")
 FORMAT_VERSION = 1  # bump when the cached columns change
-IGNORE = -100
-
-
-@dataclass(frozen=True)
-class FeaturizeConfig:
-    """Featurizer settings. `max_length` None: the task's (256 / 384 QA / 512 retrieval).
-
-    align_answers (span extraction): split a token that straddles a gold answer boundary so the
-    gold span is exactly the answer text (matters for CJK/Thai, where tokens cross word edges).
-    None: on for the train split only, so evaluation inputs never depend on the gold answers.
-    """
-
-    max_length: int | None = None
-    doc_stride: int = 128
-    max_query_length: int = 64
-    align_answers: bool | None = None
-
-
-class Ragged:
-    """Variable-length int rows stored flat (values + offsets), read straight from Arrow."""
-
-    def __init__(self, values: np.ndarray, offsets: np.ndarray):
-        self.values, self.offsets = values, offsets
-
-    @classmethod
-    def from_arrow(cls, column: pa.ChunkedArray | pa.Array, nested: bool = False) -> Ragged:
-        array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-        if nested:  # list<list<int>>: flatten the outer level (rows x choices)
-            outer = array.offsets.to_numpy()
-            array = array.values.slice(outer[0], outer[-1] - outer[0])
-        offsets = array.offsets.to_numpy()
-        values = array.values.to_numpy(zero_copy_only=False)
-        return cls(values, offsets)
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    def lengths(self) -> np.ndarray:
-        return np.diff(self.offsets)
-
-    def row(self, i: int) -> np.ndarray:
-        return self.values[self.offsets[i] : self.offsets[i + 1]]
-
-
-class Features:
-    """A featurized split: cached unpadded ids (`dataset`), host metadata, and the examples.
-
-    Columns of `dataset`: the contract's ids/labels unpadded, `example_index`, `language`, and per
-    kind: span extraction `example_id`, `offset_mapping` ([start, end] per input position, -1 off
-    the context) and `context_mask`; tagging `word_ids` (word index at each word's first
-    sub-word, -1 elsewhere); retrieval `id` and `side`.
-    """
-
-    def __init__(
-        self,
-        examples: Examples,
-        dataset: datasets.Dataset,
-        max_length: int,
-        pad_id: int,
-        labels: tuple[str, ...] | None,
-        config: FeaturizeConfig,
-    ):
-        self.examples, self.dataset = examples, dataset
-        self.task, self.kind = examples.task, examples.task.kind
-        self.max_length, self.pad_id, self.labels, self.config = max_length, pad_id, labels, config
-        table = dataset.flatten_indices().data if dataset._indices is not None else dataset.data
-        nested = self.kind == Kind.MULTIPLE_CHOICE
-        self._ids = Ragged.from_arrow(table.column("input_ids"), nested=nested)
-        self._tags = (
-            Ragged.from_arrow(table.column("labels")) if self.kind == Kind.TAGGING else None
-        )
-        scalar = {
-            Kind.PAIR_CLASSIFICATION: ("label",),
-            Kind.MULTIPLE_CHOICE: ("label",),
-            Kind.SPAN_EXTRACTION: ("start_positions", "end_positions"),
-        }.get(self.kind, ())
-        self._scalars = {
-            name: table.column(name).to_numpy().astype(np.int32)
-            for name in scalar + ("example_index",)
-        }
-        self.num_choices = self.task.num_choices if nested else None
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def lengths(self) -> np.ndarray:
-        """Tokens per row (for multiple choice, the longest choice)."""
-        lengths = self._ids.lengths()
-        if self.num_choices:
-            lengths = lengths.reshape(-1, self.num_choices).max(axis=1)
-        return lengths
-
-    def token_counts(self) -> np.ndarray:
-        """Real tokens per row (for multiple choice, summed over the choices)."""
-        lengths = self._ids.lengths()
-        if self.num_choices:
-            lengths = lengths.reshape(-1, self.num_choices).sum(axis=1)
-        return lengths
-
-    def collate(self, indices: Sequence[int] | np.ndarray, length: int) -> dict[str, np.ndarray]:
-        """Rows `indices` padded to `length` tokens: the batch contract plus index columns."""
-        indices = np.asarray(indices, dtype=np.int64)
-        n = len(indices)
-        if self.num_choices:
-            rows = (indices[:, None] * self.num_choices + np.arange(self.num_choices)).reshape(-1)
-        else:
-            rows = indices
-        ids = np.full((len(rows), length), self.pad_id, dtype=np.int32)
-        mask = np.zeros((len(rows), length), dtype=np.int32)
-        tags = np.full((len(rows), length), IGNORE, dtype=np.int32) if self._tags else None
-        for i, r in enumerate(rows):
-            row = self._ids.row(r)
-            if len(row) > length:
-                raise ValueError(f"row {r} has {len(row)} tokens, more than the length {length}")
-            ids[i, : len(row)] = row
-            mask[i, : len(row)] = 1
-            if tags is not None:
-                tags[i, : len(row)] = self._tags.row(r)
-        if self.num_choices:
-            ids = ids.reshape(n, self.num_choices, length)
-            mask = mask.reshape(n, self.num_choices, length)
-        batch = {"input_ids": ids, "attention_mask": mask}
-        if tags is not None:
-            batch["labels"] = tags
-        for name, column in self._scalars.items():
-            batch[name] = column[indices]
-        batch["feature_index"] = indices.astype(np.int32)
-        return batch
-
-    def arrays(self, length: int | None = None) -> dict[str, np.ndarray]:
-        """The whole set at `length` (default: the max length): the fixed-shape contract, plus
-        `language` (strings) for multilingual sets."""
-        batch = self.collate(np.arange(len(self)), length or self.max_length)
-        batch["language"] = np.asarray(self.dataset["language"], dtype=str)
-        return batch
 
 
 def featurize(
@@ -188,10 +50,6 @@ def featurize(
     labels: the label set for open tag sets (CCG); defaults to the task's, else inferred from
     these examples (with a warning: pass the training split's labels to evaluation sets).
     """
-    # Imported here: these modules build on this one (FeaturizeConfig, Features, IGNORE).
-    from jaxstilts.tasks.spans import SpanEncoder
-    from jaxstilts.tasks.tagging import TaggingEncoder
-
     config = config or FeaturizeConfig()
     task = examples.task
     max_length = config.max_length or task.max_length
@@ -243,6 +101,29 @@ def featurize(
         **kwargs,
     )
     return Features(examples, dataset, max_length, tokenizer.pad_token_id, labels, config)
+
+
+def features_of(
+    data: Any,
+    task_name: str,
+    split: str,
+    tokenizer: Any,
+    language: str | Sequence[str] | None = None,
+    labels: Sequence[str] | None = None,
+    transform: Callable[[Examples], Examples] | None = None,
+) -> Features:
+    """One split of a task, read and featurized as the experiment config's `data` section says
+    (source, data_dir, skip_invalid, max_length, cache_dir). A task with no source of the
+    configured provider (a user task with local files only) is read from its local files.
+    `transform` changes the examples before featurizing (character noise)."""
+    task = get_task(task_name)
+    source = data.source if task.sources.of(data.source) else "local"
+    examples = load_examples(task, split, language, source=source,
+                             data_dir=data.data_dir or None, skip_invalid=data.skip_invalid)
+    if transform is not None:
+        examples = transform(examples)
+    return featurize(examples, tokenizer, FeaturizeConfig(max_length=data.max_length or None),
+                     labels=labels, cache_dir=data.cache_dir or None)
 
 
 def infer_labels(examples: Examples) -> tuple[str, ...]:

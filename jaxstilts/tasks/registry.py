@@ -1,7 +1,7 @@
 """Named tasks, and tasks defined by a user's config (no code: a kind, a source, a field map).
 
-The paper's intermediate tasks, XTREME/XTREME-R targets and the demo tasks register themselves
-from the `catalog_*` modules the first time the registry is used.
+The paper's intermediate tasks, XTREME/XTREME-R targets and the demo tasks are the `TASKS` of
+the `catalog_*` modules (plain data); they are registered the first time the registry is used.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from jaxstilts.tasks import catalog_demo, catalog_intermediate, catalog_xtreme
 from jaxstilts.tasks.base import (
     SPLITS,
     HubSource,
@@ -28,7 +29,8 @@ def _load_catalog() -> None:
     global _LOADED
     if not _LOADED:
         _LOADED = True
-        from jaxstilts.tasks import catalog_demo, catalog_intermediate, catalog_xtreme  # noqa: F401
+        for task in (*catalog_intermediate.TASKS, *catalog_demo.TASKS, *catalog_xtreme.TASKS):
+            register(task)
 
 
 def register(task: Task, *, overwrite: bool = False) -> Task:
@@ -115,7 +117,7 @@ def task_from_config(config: Mapping[str, Any], *, register_task: bool = False) 
     task = Task(
         name=config["name"],
         kind=kind,
-        metric=config.get("metric", _DEFAULT_METRIC[kind]),
+        metric=config.get("metric", kind.default_metric),
         languages=languages,
         splits={split: languages for split in sorted(splits_named)},
         sources=Sources(hub=hub, local=local, tfds=tfds),
@@ -131,13 +133,6 @@ def task_from_config(config: Mapping[str, Any], *, register_task: bool = False) 
     return register(task, overwrite=True) if register_task else task
 
 
-_DEFAULT_METRIC = {
-    Kind.PAIR_CLASSIFICATION: "accuracy",
-    Kind.MULTIPLE_CHOICE: "accuracy",
-    Kind.SPAN_EXTRACTION: "squad",
-    Kind.TAGGING: "seqeval_f1",
-    Kind.RETRIEVAL: "map@20",
-}
 
 
 def _plain(value: Any) -> Any:

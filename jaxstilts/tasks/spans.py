@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jaxstilts.tasks.featurize import FeaturizeConfig
+from jaxstilts.tasks.features import FeaturizeConfig
 
 SPACE = "\u2581"  # SentencePiece's word-boundary mark
 

@@ -1,8 +1,8 @@
 """Tagging features: words -> sub-words with the tag on each word's first sub-word.
 
 A sentence longer than the window is cut between words into consecutive windows (never
-truncated); `word_ids` records which word each labelled position belongs to, so
-`merge_word_predictions` puts the windows' predictions back together, one per original word.
+truncated); `word_ids` records which word each labelled position belongs to, so the evaluator
+(`evaluate.postprocess.word_predictions`) puts the windows' predictions back together.
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
-from jaxstilts.tasks.featurize import IGNORE, Features
+from jaxstilts.kinds import IGNORE
 
 
 class TaggingEncoder:
@@ -59,32 +57,3 @@ class TaggingEncoder:
                 out["example_index"].append(indices[i])
                 out["language"].append(batch["language"][i])
         return out
-
-
-def merge_word_predictions(
-    features: Features, predictions: Sequence[np.ndarray] | np.ndarray
-) -> list[list[int]]:
-    """One predicted label id per original word, per example (in example order).
-
-    `predictions[i]` are label ids per position of feature row i (argmax of the logits); rows may
-    be shorter than the feature as long as every word's first sub-word is inside.
-    """
-    if len(predictions) != len(features):
-        raise ValueError(f"{len(predictions)} prediction rows for {len(features)} features")
-    examples = features.examples.rows
-    merged = [[-1] * len(tokens) for tokens in examples["tokens"]]
-    columns = features.dataset.select_columns(["example_index", "word_ids"])
-    for i, (example_index, word_ids) in enumerate(
-        zip(columns["example_index"], columns["word_ids"], strict=True)
-    ):
-        row = np.asarray(predictions[i])
-        for position, word in enumerate(word_ids):
-            if word < 0:
-                continue
-            if position >= len(row):
-                raise ValueError(f"feature {i}: no prediction at position {position} (word {word})")
-            merged[example_index][word] = int(row[position])
-    missing = [(e, w) for e, words in enumerate(merged) for w, p in enumerate(words) if p < 0]
-    if missing:
-        raise ValueError(f"no prediction for (example, word) {missing[:5]}")
-    return merged

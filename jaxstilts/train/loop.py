@@ -51,7 +51,7 @@ class LoopConfig:
     total_steps: int
     log_every: int = 50
     checkpoint_every: int = 500
-    validate_every: int = 1000  # jiant: every 1000 steps on 500 examples
+    validate_every: int = 1000  # jiant: every 1000 steps on 500 examples; 0: never
     patience: int = 30  # validations without improvement before stopping
     keep: int = 2  # last checkpoints kept (the best is kept apart)
     async_checkpoints: bool = True
@@ -59,9 +59,12 @@ class LoopConfig:
     progress: bool = False  # a tqdm bar with ETA
 
     def __post_init__(self):
-        for name in ("total_steps", "log_every", "checkpoint_every", "validate_every", "keep"):
+        for name in ("total_steps", "log_every", "checkpoint_every", "keep"):
             if getattr(self, name) < 1:
-                raise ValueError(f"train.{name} must be >= 1, got {getattr(self, name)}")
+                raise ValueError(f"LoopConfig.{name} must be >= 1, got {getattr(self, name)}")
+        if self.validate_every < 0:
+            raise ValueError(f"LoopConfig.validate_every must be >= 0 (0: never), got "
+                             f"{self.validate_every}")
 
 
 class TrainingDiverged(RuntimeError):
@@ -194,7 +197,7 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
             bar.update(1)
         if step % loop.log_every == 0:
             flush()
-        if step % loop.validate_every == 0:
+        if loop.validate_every and step % loop.validate_every == 0:
             if validate_and_save():
                 stopped_early = True
                 log.info("early stop at step %d: %d validations without improvement", step,
@@ -212,7 +215,7 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
     flush()
     finished = not (stopped_early or preempted)
     has_validation = any(f.validation for f in feeds.values())
-    if finished and has_validation and step % loop.validate_every:
+    if finished and has_validation and loop.validate_every and step % loop.validate_every:
         validate_and_save()  # the final state competes for "best" too
     if finished and step not in ckpt.latest.all_steps():
         save()

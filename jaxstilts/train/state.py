@@ -37,6 +37,17 @@ def param_shardings(params: nnx.State, mesh: Mesh, rules=RULES) -> dict:
     return nnx.to_pure_dict(state_shardings(params, mesh, rules))
 
 
+def place_params(params: nnx.State, mesh: Mesh, rules=RULES) -> dict:
+    """Parameters as global arrays laid out on `mesh` by their logical axes: the one way the
+    trainer, the pipeline's evaluation and the predictor place them. Every process passes the same
+    host values (a seeded init or loaded weights), so this works across hosts too; the arrays are
+    new buffers (the training step may donate them without touching the caller's model)."""
+    shardings = param_shardings(params, mesh, rules)
+    values = jax.tree.map(np.asarray, nnx.to_pure_dict(params))
+    return jax.tree.map(lambda v, s: jax.make_array_from_callback(v.shape, s, lambda i: v[i]),
+                        values, shardings)
+
+
 def _keys(path) -> tuple:
     return tuple(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k))) for k in path)
 
@@ -71,9 +82,7 @@ def create_train_state(model: nnx.Module, tx: optax.GradientTransformation, mesh
     """(graphdef, state placed on the mesh, the state's shardings)."""
     graphdef, params_state = split_model(model)
     p_shard = param_shardings(params_state, mesh, rules)
-    # A copy: the step donates its input, and the caller's model must keep its own arrays.
-    params = jax.jit(lambda p: jax.tree.map(jnp.copy, p), out_shardings=p_shard)(
-        nnx.to_pure_dict(params_state))
+    params = place_params(params_state, mesh, rules)
     shardings = train_state_shardings(tx, params, p_shard, mesh)
     opt_state = jax.jit(tx.init, out_shardings=shardings.opt_state)(params)
     step = jax.device_put(jnp.zeros((), jnp.int32), shardings.step)

@@ -14,10 +14,9 @@ import optax
 from flax import nnx
 from jax.sharding import Mesh
 
+from jaxstilts.kinds import IGNORE
 from jaxstilts.model.partitioning import batch_sharding
 from jaxstilts.train.state import TrainState
-
-IGNORE = -100  # label of positions that carry no loss (tagging, MLM)
 
 
 def _weighted_mean(values: jax.Array, weights: jax.Array) -> jax.Array:

@@ -28,6 +28,8 @@ from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import make_mesh
 from jaxstilts.model.tokenizer import multichecklist_path
 from jaxstilts.tasks.span_decode import decode_answers
+from jaxstilts.train.state import place_params
+from tests.tasks import oracles
 
 LANGUAGES = ("en", "ru", "zh")
 PER_LANGUAGE = 9
@@ -213,6 +215,18 @@ def test_sharded_equals_unsharded(kind, mesh_shape, models, features, evaluated)
         np.testing.assert_allclose(sharded[key], fast[key], atol=1e-5, rtol=1e-5, err_msg=key)
 
 
+def test_parameters_placed_once_are_not_placed_again(models, features, evaluated):
+    """The pipeline places parameters with `place_params`; the predictor takes them as they are
+    (no merge, split and second copy), with the same outputs."""
+    mesh = make_mesh(data=8)
+    graphdef, state = nnx.split(models["classification"], nnx.Param)
+    params = place_params(state, mesh)
+    predictor = Predictor((graphdef, params), mesh)
+    assert predictor.params is params
+    out = predictor(features["classification"], "classification", 8)
+    np.testing.assert_array_equal(out["label"], evaluated["classification"][0]["label"])
+
+
 def test_graphdef_and_params_and_multitask_heads(models, features, evaluated):
     model = models["classification"]
     graphdef, state = nnx.split(model)
@@ -394,11 +408,11 @@ def test_evaluate_task_on_featurized_fixture_files(name, languages, tokenizer, m
     slow = predict_per_language_loop(model, features, kind, jit=True)
     if name == "xquad":
         assert len(features) > len(examples)  # several windows per context
-        want = tasks.decode_spans(features, slow["start_logits"], slow["end_logits"])
+        want = oracles.decode_spans(features, slow["start_logits"], slow["end_logits"])
         got = {q: a for per_lang in result.predictions.values() for q, a in per_lang.items()}
         assert got == want
     elif name == "panx":
-        want = tasks.merge_word_predictions(features, slow["token_label"])
+        want = oracles.merge_word_predictions(features, slow["token_label"])
         got = [s for lang in languages for s in result.predictions[lang]]
         order = [i for lang in languages for i, r in enumerate(examples.rows["language"])
                  if r == lang]

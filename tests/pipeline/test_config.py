@@ -98,3 +98,49 @@ def test_an_unknown_name_lists_the_packaged_configs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match=r"nope: no such config file.*packaged: demo, "):
         load_config("nope")
+
+
+def test_every_experiment_key_is_commented_where_it_is_defined():
+    """Each `x.y = value` in `_phase` and `experiment_defaults` carries a comment (on its line or
+    the line above), and the assignments define every key the defaults have."""
+    import inspect
+
+    from jaxstilts import config as config_module
+
+    source = inspect.getsource(config_module._phase) + inspect.getsource(
+        config_module.experiment_defaults)
+    lines = source.splitlines()
+    defined = set()
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        head = stripped.split("=", 1)[0].strip()
+        if "=" not in stripped or not head.startswith(("c.", "phase.")) or "(" in head:
+            continue
+        defined.add(head.split(".", 1)[1])
+        if stripped.endswith("ConfigDict()"):  # a section: its fields carry the comments
+            continue
+        assert "#" in line or lines[i - 1].strip().startswith("#"), f"no comment: {stripped}"
+    phase_keys = {f"optim.{k}" if k != "optim" else k
+                  for k in config_module._phase().optim} | set(config_module._phase())
+    top = config_module.experiment_defaults()
+    flat = {f"{k}.{sub}" for k in top if hasattr(top[k], "keys") and k not in (
+        "intermediate", "target") for sub in top[k]} | {k for k in top}
+    assert flat <= defined | {"intermediate", "target"}
+    assert phase_keys <= defined
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("target.log_every", 0, r"target\.log_every must be >= 1"),
+    ("intermediate.checkpoint_every", 0, r"intermediate\.checkpoint_every must be >= 1"),
+    ("target.validate_every", -1, r"target\.validate_every must be >= 0 \(0: no validation\)"),
+])
+def test_phase_settings_are_checked_before_compute_naming_the_real_key(key, value, message):
+    from jaxstilts.config import experiment_defaults
+    from jaxstilts.pipeline import validate_config
+
+    c = experiment_defaults()
+    c.model.preset, c.target.task = "tiny", "demo_xnli"
+    phase, name = key.split(".")
+    c[phase][name] = value
+    with pytest.raises(ValueError, match=message):
+        validate_config(c)

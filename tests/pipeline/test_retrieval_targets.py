@@ -44,13 +44,13 @@ def test_character_noise_is_scored_per_rate_and_language(tmp_path):
 def test_noise_changes_the_inputs_and_not_the_labels(tokenizer):
     import numpy as np
 
-    from jaxstilts.evaluate.perturb import perturber
-    from jaxstilts.pipeline import features_of
+    from jaxstilts.evaluate.perturb import with_noise
+    from jaxstilts.tasks import features_of
 
     c = get_config()
-    clean = features_of(c, "xnli", "test", tokenizer, ("en", "zh"))
-    noisy = features_of(c, "xnli", "test", tokenizer, ("en", "zh"),
-                        perturb=perturber(0.3, seed=0), tag="noise-0.3-0")
+    clean = features_of(c.data, "xnli", "test", tokenizer, ("en", "zh"))
+    noisy = features_of(c.data, "xnli", "test", tokenizer, ("en", "zh"),
+                        transform=lambda examples: with_noise(examples, 0.3, seed=0))
     a, b = clean.arrays(), noisy.arrays()
     np.testing.assert_array_equal(a["label"], b["label"])
     assert clean.examples.rows["text_a"] != noisy.examples.rows["text_a"]

@@ -13,11 +13,11 @@ from jaxstilts.tasks import (
     get_task,
     infer_labels,
     load_examples,
-    merge_word_predictions,
     task_names,
     tokenizer_fingerprint,
 )
 from tests.tasks.conftest import fixture_languages
+from tests.tasks.oracles import merge_word_predictions
 
 # The package exports the function `featurize`, which hides the module of the same name.
 featurize_module = importlib.import_module("jaxstilts.tasks.featurize")

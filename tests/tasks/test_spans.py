@@ -12,14 +12,13 @@ from jaxstilts.tasks import (
     FeaturizeConfig,
     decode_answers,
     decode_predictions,
-    decode_span_predictions,
-    decode_spans,
     featurize,
     get_task,
     load_examples,
 )
 from jaxstilts.tasks.span_decode import Prediction, max_context_mask
 from tests.tasks.conftest import fixture_languages
+from tests.tasks.oracles import decode_span_predictions, decode_spans
 
 QA_SPLITS = [
     ("squad_v1", "train"), ("squad_v1", "validation"), ("squad_v2", "train"),
@@ -146,7 +145,7 @@ def test_decoder_respects_max_answer_length_n_best_and_null_threshold(tokenizer,
 
 def _only_first(features):
     """The first feature and its example as a Features of their own."""
-    from jaxstilts.tasks.featurize import Features
+    from jaxstilts.tasks.features import Features
 
     examples = features.examples
     one_example = type(examples)(**{**examples.__dict__, "rows": examples.rows.select([0])})

@@ -173,7 +173,7 @@ def test_a_corrupt_latest_checkpoint_is_reported_and_the_previous_one_used(tmp_p
 
 
 def test_config_errors_name_the_field():
-    with pytest.raises(ValueError, match="train.total_steps must be >= 1"):
+    with pytest.raises(ValueError, match="LoopConfig.total_steps must be >= 1"):
         LoopConfig(total_steps=0)
     with pytest.raises(ValueError, match="accumulation_steps must be >= 1"):
         OptimConfig(accumulation_steps=0)

@@ -192,6 +192,17 @@ def best_threshold(candidates: Mapping[Pair, float], gold: Iterable[Pair]) -> fl
     return threshold
 
 
+def dev_threshold(ids: Sequence[str], sides: Sequence[str], vectors: np.ndarray,
+                  links: Mapping[str, Sequence[str]]) -> float:
+    """The mining threshold chosen on a dev split (then applied to test): rows are queries or
+    candidates by `sides`, embedded as `vectors`; `links` maps query ids to gold candidate ids."""
+    ids, sides = np.asarray(ids), np.asarray(sides)
+    q, c = np.flatnonzero(sides == "query"), np.flatnonzero(sides == "candidate")
+    candidates = mine_candidates(ids[q].tolist(), vectors[q], ids[c].tolist(), vectors[c])
+    gold = [(qid, cid) for qid in ids[q].tolist() for cid in links.get(qid, ())]
+    return best_threshold(candidates, gold)
+
+
 def extract_pairs(candidates: Mapping[Pair, float], threshold: float) -> list[Pair]:
     """Candidates scoring at or above `threshold`, in candidate order."""
     return [pair for pair, score in candidates.items() if score >= threshold]

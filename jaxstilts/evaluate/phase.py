@@ -1,0 +1,82 @@
+"""Zero-shot evaluation of a target: the pipeline's one call into `evaluate/`.
+
+    record = evaluate_target(config, "xnli", (graphdef, params), mesh, tokenizer, "runs/x/eval")
+
+The target's evaluation split is read and featurized in all its languages at once, predicted
+with the trained model, scored per language by the official scorer its kind and metric select,
+and written as submission files and `results.json`. Retrieval targets are embedded straight from
+the encoder (BUCC's mining threshold is chosen on dev, then applied to test). With
+`evaluate.noise_rates`, the inputs are scored again under character noise at each rate.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import ml_collections
+from jax.sharding import Mesh
+
+from jaxstilts.evaluate.evaluator import TaskEvaluation, evaluate_task
+from jaxstilts.evaluate.metrics import bucc
+from jaxstilts.evaluate.perturb import with_noise
+from jaxstilts.evaluate.predict import feature_column, predict
+from jaxstilts.evaluate.xtreme import scorer_of
+from jaxstilts.kinds import Kind
+from jaxstilts.tasks import Features, features_of, get_task
+
+
+def evaluate_target(config: ml_collections.ConfigDict, target: str, model: Any, mesh: Mesh,
+                    tokenizer: Any, folder: str | Path, labels: tuple[str, ...] | None = None,
+                    progress: bool = False) -> dict:
+    """Scores of `target` in its (or `evaluate.languages`) languages, files written in `folder`.
+
+    `model` is `(graphdef, params)` with the parameters already on `mesh`; `labels` are the label
+    names the head was trained with. Returns `{"target", "languages", "results": {target:
+    {language: scores}}}` and, with noise rates, `"noise": {rate: {language: scores}}` (also
+    written to `noise.json`).
+    """
+    task, e = get_task(target), config.evaluate
+    languages = tuple(e.languages) or task.languages_of(e.split)
+    scorer = scorer_of(target, task.kind, task.metric)
+    if task.kind == Kind.RETRIEVAL:
+        evaluations = [_retrieval(config, target, scorer, lang, model, mesh, tokenizer, folder,
+                                  progress) for lang in languages]
+        scores = {k: v for ev in evaluations for k, v in ev.scores.items()}
+    else:
+        features = features_of(config.data, target, e.split, tokenizer, languages, labels)
+        scores = _evaluate(config, scorer, target, model, mesh, features, folder, progress).scores
+    record = {"target": target, "languages": list(languages), "results": {target: scores}}
+    if e.noise_rates and task.kind != Kind.RETRIEVAL:
+        record["noise"] = {}
+        for rate in (float(r) for r in e.noise_rates):
+            noisy = features_of(config.data, target, e.split, tokenizer, languages, labels,
+                                transform=lambda ex, r=rate: with_noise(ex, r, e.noise_seed))
+            record["noise"][str(rate)] = _evaluate(config, scorer, target, model, mesh, noisy,
+                                                   None, False).scores
+        (Path(folder) / "noise.json").write_text(json.dumps(record["noise"], indent=2))
+    return record
+
+
+def _evaluate(config, scorer: str, head: str, model, mesh, features: Features, folder,
+              progress: bool) -> TaskEvaluation:
+    return evaluate_task(model, scorer, features, output_dir=folder, mesh=mesh, head=head,
+                         batch_size=config.evaluate.batch_size, label_names=features.labels,
+                         progress=progress)
+
+
+def _retrieval(config, target: str, scorer: str, lang: str, model, mesh, tokenizer, folder,
+               progress: bool) -> TaskEvaluation:
+    e = config.evaluate
+    layer = e.retrieval_layer or None  # None: the model's default retrieval layer
+    features = features_of(config.data, target, e.split, tokenizer, lang)
+    threshold = None
+    if scorer == "bucc2018":  # the mining threshold is chosen on dev, then applied to test
+        dev = features_of(config.data, target, "validation", tokenizer, lang)
+        vectors = predict(model, dev, "retrieval", e.batch_size, mesh, layer=layer)["vectors"]
+        threshold = bucc.dev_threshold(feature_column(dev, "id"), feature_column(dev, "side"),
+                                       vectors, dev.examples.gold)
+    return evaluate_task(model, scorer, features, output_dir=folder, batch_size=e.batch_size,
+                         mesh=mesh, layer=layer, links=features.examples.gold,
+                         bucc_threshold=threshold, progress=progress)

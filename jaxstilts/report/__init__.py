@@ -1,0 +1,45 @@
+"""Sweep report: tables, a heatmap and two analyses from `SWEEP_DIR/runs/*/run.json`.
+
+Files written into `out_dir` (default `SWEEP_DIR/report`):
+
+  report.md                 index: runs found, missing runs, notes, best task per target, links
+  scores.md, scores.csv     target score per intermediate task (rows) and target (columns), + avg
+  deltas.md, deltas.csv     the same minus each target's baseline (no intermediate task)
+  languages.md, languages_<target>.csv   per-language scores (and deltas) of every target
+  relatedness.md/.csv       mean delta per (intermediate-task type, target-task type)
+  resources.md/.csv         high- vs low-resource language averages and deltas per run
+  heatmap.png               intermediate x target deltas (raw scores when no target has a baseline)
+  heatmap_<target>_languages.png   intermediate x language deltas of each target with a baseline
+
+A row is "baseline" (pretrained -> target), one intermediate task, or "a+b+..." for multi-task.
+Runs whose status is not "done" are listed as missing and left out of every number.
+
+
+Modules: `runs` (reading run records, run names, task types), `tables` (scores, deltas, languages;
+Markdown and CSV), `analyses` (relatedness, resource split), `plots` (heatmaps), `write`
+(the report folder).
+"""
+
+from jaxstilts.report.analyses import relatedness_table, resource_table
+from jaxstilts.report.plots import heatmap_data, label, plot_heatmap, plot_language_heatmap
+from jaxstilts.report.runs import (
+    BASELINE,
+    MULTI_TASK,
+    Run,
+    Sweep,
+    intermediate_type,
+    language_score,
+    load_runs,
+    run_from_record,
+    run_name,
+    target_type,
+)
+from jaxstilts.report.tables import delta_table, language_table, score_table, to_csv, to_markdown
+from jaxstilts.report.write import write_report
+
+__all__ = [
+    "BASELINE", "MULTI_TASK", "Run", "Sweep", "delta_table", "heatmap_data", "intermediate_type",
+    "label", "language_score", "language_table", "load_runs", "plot_heatmap",
+    "plot_language_heatmap", "relatedness_table", "resource_table", "run_from_record", "run_name",
+    "score_table", "target_type", "to_csv", "to_markdown", "write_report",
+]  # fmt: skip

@@ -1,0 +1,118 @@
+"""Report figures: the intermediate x target heatmap and per-language heatmaps (matplotlib,
+imported only when drawing)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from jaxstilts.report.runs import Sweep
+from jaxstilts.report.tables import delta_table, format_cell, language_table, score_table
+
+# Figure labels as the paper prints them; other names are shown as they are.
+LABELS = {
+    "anli_plus": "ANLI+", "mnli": "MNLI", "qqp": "QQP", "sst2": "SST-2", "squad_v2": "SQuAD",
+    "squad_v1": "SQuAD v1.1", "hellaswag": "HellaSwag", "ccg": "CCG", "cosmos_qa": "Cosmos QA",
+    "commonsense_qa": "CSQA", "xnli": "XNLI", "pawsx": "PAWS-X", "udpos": "POS", "panx": "NER",
+    "xquad": "XQuAD", "mlqa": "MLQA", "tydiqa": "TyDiQA", "bucc2018": "BUCC",
+    "tatoeba": "Tatoeba",
+}  # fmt: skip
+
+
+# ---------------------------------------------------------------- heatmap
+
+
+def heatmap_data(sweep: Sweep) -> tuple[list[str], list[str], list[list[float | None]], bool]:
+    """(rows, columns, values, is_delta): deltas vs baseline when any target has a baseline
+    (and there are intermediates), else raw scores; the last column is the row average."""
+    deltas = delta_table(sweep)
+    is_delta = len(deltas[0]) > 2 and bool(deltas[1])
+    header, rows = deltas if is_delta else score_table(sweep)
+    values = [[c if isinstance(c, float) else None for c in r[1:]] for r in rows]
+    return [str(r[0]) for r in rows], header[1:], values, is_delta
+
+
+def label(name: str) -> str:
+    """The figure label of a task or row (`LABELS`; multi-task rows joined or counted)."""
+    parts = name.split("+")
+    if len(parts) > 3:
+        return f"Multi-task ({len(parts)})"
+    return "+".join(LABELS.get(p, p) for p in parts)
+
+
+def plot_heatmap(sweep: Sweep, path: Path) -> bool:
+    """Write the intermediate × target heatmap; False (nothing written) when nothing to plot."""
+    rows, cols, values, is_delta = heatmap_data(sweep)
+    title = ("Gain over the baseline (no intermediate task)" if is_delta
+             else "Target-task scores (no baseline run: raw scores)")
+    return _draw(rows, [label(c) if c != "avg" else "Avg" for c in cols], values, is_delta, path,
+                 "Target task", title)
+
+
+def plot_language_heatmap(sweep: Sweep, target: str, path: Path) -> bool:
+    """Intermediate × language deltas of one target (the zero-shot gain per language)."""
+    table = language_table(sweep, target)
+    header, rows = table
+    deltas = [r for r in rows if r[1] == "delta"]
+    if not deltas:
+        return False
+    values = [[c if isinstance(c, float) else None for c in r[2:]] for r in deltas]
+    cols = [c if c != "avg" else "Avg" for c in header[2:]]
+    return _draw([str(r[0]) for r in deltas], cols, values, True, path, "Language",
+                 f"{label(target)}: zero-shot gain over the baseline per language")
+
+
+def _draw(rows: list[str], cols: list[str], values: list[list[float | None]], is_delta: bool,
+          path: Path, xlabel: str, title: str) -> bool:
+    import matplotlib
+    import numpy as np
+    from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure  # no pyplot: no global state, Agg canvas
+
+    data = np.ma.masked_invalid(np.array(values, dtype=float))
+    if not rows or data.mask.all():
+        return False
+    low, high = float(data.min()), float(data.max())
+    if is_delta:
+        lim = max(abs(low), abs(high)) or 1.0
+        cmap, norm = matplotlib.colormaps["RdBu"], Normalize(-lim, lim)
+    else:
+        cmap, norm = matplotlib.colormaps["viridis"], Normalize(low, high)
+    fig = Figure(figsize=(max(5.0, 2.4 + 0.9 * len(cols)), max(3.0, 1.6 + 0.5 * len(rows))))
+    ax = fig.add_subplot()
+    image = ax.imshow(data, cmap=cmap.with_extremes(bad="0.88"), norm=norm, aspect="auto")
+    _annotate(ax, data, image, is_delta)
+    ax.axvline(len(cols) - 1.5, color="white", linewidth=4)  # sets the average column apart
+    ax.set_xticks(range(len(cols)), cols, rotation=30 if len(cols) > 6 else 0,
+                  ha="right" if len(cols) > 6 else "center")
+    ax.set_yticks(range(len(rows)), [label(r) for r in rows])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Intermediate task" if is_delta else "Intermediate task (or baseline)")
+    ax.set_title(title)
+    bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
+    bar.set_label("Δ score vs baseline (points)" if is_delta else "score")
+    ax.tick_params(length=0)
+    fig.tight_layout()
+    buffer = io.BytesIO()  # via bytes, so that gs:// paths work too
+    fig.savefig(buffer, format="png", dpi=150)
+    path.write_bytes(buffer.getvalue())
+    return True
+
+
+def _annotate(ax: Any, data: Any, image: Any, signed: bool) -> None:
+    """Each cell's value (n/a where missing), dark or light text by the cell's brightness."""
+    for (i, j), value in _cells(data):
+        if value is None:
+            ax.text(j, i, "n/a", ha="center", va="center", fontsize=8, color="0.4")
+            continue
+        r, g, b, _ = image.cmap(image.norm(value))
+        color = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
+        ax.text(j, i, format_cell(value, signed), ha="center", va="center", fontsize=9, color=color)
+
+
+def _cells(data: Any) -> Iterable[tuple[tuple[int, int], float | None]]:
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            yield (i, j), None if data.mask[i, j] else float(data[i, j])

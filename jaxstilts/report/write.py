@@ -1,0 +1,200 @@
+"""Writing a sweep's report folder: every table, figure and the index (see the package
+docstring)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from statistics import mean
+
+from etils import epath
+
+from jaxstilts.evaluate.results import resource_group
+from jaxstilts.report.analyses import relatedness_table, resource_table, short_name, type_order
+from jaxstilts.report.plots import plot_heatmap, plot_language_heatmap
+from jaxstilts.report.runs import BASELINE, TARGET_TYPES, Sweep, load_runs
+from jaxstilts.report.tables import (
+    Table,
+    delta_table,
+    format_cell,
+    language_table,
+    score_table,
+    to_csv,
+    to_markdown,
+)
+
+# ---------------------------------------------------------------- writing
+
+
+def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> dict[str, Path]:
+    """Write the sweep's report (see the module docstring) and return {name: path}."""
+    sweep_dir = epath.Path(sweep_dir)  # local or gs:// alike
+    runs = load_runs(sweep_dir)
+    if not runs:
+        raise FileNotFoundError(f"no runs under {sweep_dir / 'runs'}")
+    sweep = Sweep(runs)
+    out = epath.Path(out_dir) if out_dir is not None else sweep_dir / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+
+    def write(name: str, text: str) -> None:
+        paths[name] = out / name
+        paths[name].write_text(text, encoding="utf-8")
+
+    notes = _notes(sweep)
+    sections: list[tuple[str, str, Table, Callable[[Table], str]]] = [
+        ("scores", "Target score per intermediate task", score_table(sweep), to_markdown),
+        ("deltas", "Delta vs baseline", delta_table(sweep), _signed),
+        ("relatedness", "Task relatedness", relatedness_table(sweep), _relatedness_md),
+        ("resources", "High- vs low-resource languages", resource_table(sweep), _resources_md),
+    ]
+    for stem, title, table, render in sections:
+        write(f"{stem}.md", f"# {title}\n\n{_INTRO[stem]}\n\n{render(table)}{notes.get(stem, '')}")
+        write(f"{stem}.csv", to_csv(table))
+    language_md = ["# Per-language scores\n", _INTRO["languages"] + "\n"]
+    for target in sweep.targets:
+        table = language_table(sweep, target)
+        write(f"languages_{target}.csv", to_csv(table))
+        language_md += [f"## {target}\n", _languages_md(table)]
+    write("languages.md", "\n".join(language_md))
+    if plot_heatmap(sweep, out / "heatmap.png"):
+        paths["heatmap.png"] = out / "heatmap.png"
+    for target in sweep.targets:
+        name = f"heatmap_{target}_languages.png"
+        if plot_language_heatmap(sweep, target, out / name):
+            paths[name] = out / name
+    write("report.md", _index(sweep, sweep_dir, paths, notes.get("deltas", "")))
+    return paths
+
+
+_INTRO = {
+    "scores": "Each target's score (averaged over its languages; (EM + F1) / 2 for QA) after "
+    "training on the intermediate task of the row. `avg` is the mean over all targets, blank "
+    "where one is missing; a cell holding a status is a run that did not finish.",
+    "deltas": "Score minus the same target's baseline (pretrained model trained on the target "
+    "directly), in points.",
+    "relatedness": "Mean delta vs baseline over the (intermediate task, target) pairs of each "
+    "(intermediate-task type, target-task type), after the paper's grouping of tasks; other "
+    "tasks are typed by their kind (or `other`).",
+    "resources": "Mean score over all / high-resource / low-resource languages "
+    "(`jaxstilts.evaluate.results.HIGH_RESOURCE`) and the gain of each group over the baseline, "
+    "computed over the languages both runs report.",
+    "languages": "Per-language task figure of each finished run (`score` rows) and its gain over "
+    "the baseline (`delta` rows); `(h)`/`(l)` marks high- and low-resource languages.",
+}
+
+
+def _signed(table: Table) -> str:
+    return to_markdown(table, signed=True) if table[1] and len(table[0]) > 2 else "_No deltas._\n"
+
+
+def _relatedness_md(table: Table) -> str:
+    """A matrix of intermediate type x target type (mean delta, n), then the long table."""
+    rows = table[1]
+    if not rows:
+        return "_No deltas (no baseline), so no relatedness analysis._\n"
+    inter = list(dict.fromkeys(str(r[0]) for r in rows))
+    targets = type_order(TARGET_TYPES, (str(r[1]) for r in rows))
+    cells = {(r[0], r[1]): f"{format_cell(r[2], True)} (n={r[3]})" for r in rows}
+    matrix: Table = (
+        ["intermediate type", *targets],
+        [[i, *(cells.get((i, t)) for t in targets)] for i in inter],
+    )
+    long = ["| intermediate type | target type | mean delta | n | pairs |", "|---|---|---|---|---|"]
+    long += [f"| {r[0]} | {r[1]} | {format_cell(r[2], True)} | {r[3]} | {r[4]} |" for r in rows]
+    return to_markdown(matrix) + "\n" + "\n".join(long) + "\n"
+
+
+def _resources_md(table: Table) -> str:
+    """Group means of every run, the gains of the non-baseline runs, and the mean gains."""
+    header, rows = table
+    split = header.index("delta_all")
+    md = to_markdown((header[:split], [r[:split] for r in rows]))
+    deltas = [r for r in rows if r[1] != BASELINE]
+    signed = to_markdown(
+        (header[:2] + header[split:], [r[:2] + r[split:] for r in deltas]), signed=True
+    )
+    summary = ""
+    for group in ("high", "low"):
+        col = header.index(f"delta_{group}")
+        values = [r[col] for r in deltas if isinstance(r[col], float)]
+        if values:
+            summary += (
+                f"- mean gain on {group}-resource languages: {format_cell(mean(values), True)} "
+                f"over {len(values)} runs\n"
+            )
+    return f"{md}\n### Gains vs baseline\n\n{signed}\n{summary}"
+
+
+def _languages_md(table: Table) -> str:
+    """One target's per-language scores, then its per-language deltas."""
+    header, rows = table
+    if not rows:
+        return "_No finished runs._\n"
+    langs = [f"{lang} ({resource_group(lang)[0]})" for lang in header[2:-1]]
+    scores = [[r[0], *r[2:]] for r in rows if r[1] == "score"]
+    deltas = [[r[0], *r[2:]] for r in rows if r[1] == "delta"]
+    md = to_markdown((["intermediate", *langs, "avg"], scores))
+    if deltas:
+        md += "\nDelta vs baseline:\n\n" + to_markdown(
+            (["intermediate", *langs, "avg"], deltas), signed=True
+        )
+    return md
+
+
+def _notes(sweep: Sweep) -> dict[str, str]:
+    """Notes per section: targets whose deltas are omitted for want of a baseline."""
+    lacking = [t for t in sweep.targets if not sweep.has_baseline(t)]
+    if not lacking:
+        return {}
+    note = (
+        f"\nNo finished baseline run for {', '.join(lacking)}: "
+        "deltas (and the analyses built on them) leave those targets out.\n"
+    )
+    return {stem: note for stem in ("deltas", "relatedness", "resources")}
+
+
+def _index(sweep: Sweep, sweep_dir: Path, paths: Mapping[str, Path], note: str) -> str:
+    """report.md: counts, best intermediate per target, missing runs, heatmap and links."""
+    done = len(sweep.runs) - len(sweep.missing)
+    lines = [
+        "# STILTs sweep report",
+        "",
+        f"Sweep `{sweep_dir}`: {len(sweep.runs)} runs, {done} done, "
+        f"{len(sweep.missing)} missing; {len(sweep.intermediates)} intermediate rows "
+        f"x {len(sweep.targets)} targets.",
+        "",
+    ]
+    if "heatmap.png" in paths:
+        lines += ["![heatmap](heatmap.png)", ""]
+    lines += [f"![{name}]({name})\n" for name in paths if name.endswith("_languages.png")]
+    best = _best(sweep)
+    if best:
+        lines += ["## Best intermediate task per target", "", *best, ""]
+    lines += ["## Tables", ""]
+    for stem, title in (
+        ("scores", "Target scores"),
+        ("deltas", "Deltas vs baseline"),
+        ("relatedness", "Task relatedness"),
+        ("resources", "High- vs low-resource languages"),
+    ):
+        lines.append(f"- [{title}]({stem}.md) ([csv]({stem}.csv))")
+    per_target = ", ".join(f"[{t}](languages_{t}.csv)" for t in sweep.targets)
+    lines += [f"- [Per-language scores](languages.md) (csv: {per_target})", ""]
+    if sweep.missing:
+        lines += ["## Missing runs", "", "| run | status |", "|---|---|"]
+        lines += [f"| {r.name} | {r.status} |" for r in sweep.missing] + [""]
+    if note:
+        lines += ["## Notes", note.strip(), ""]
+    return "\n".join(lines)
+
+
+def _best(sweep: Sweep) -> list[str]:
+    """One line per target with a baseline: its best intermediate row and gain."""
+    lines = []
+    for target in sweep.targets:
+        gains = {r: d for r in sweep.intermediates if (d := sweep.delta(r, target)) is not None}
+        if gains:
+            row = max(gains, key=gains.__getitem__)
+            lines.append(f"- {target}: {short_name(row)} ({format_cell(gains[row], True)})")
+    return lines
