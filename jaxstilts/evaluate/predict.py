@@ -37,6 +37,7 @@ import numpy as np
 from flax import nnx
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from jaxstilts.model.attention import check_right_padded
 from jaxstilts.model.heads import default_retrieval_layer
 from jaxstilts.model.partitioning import batch_sharding, state_shardings
 
@@ -310,6 +311,7 @@ class Predictor:
         for batch in plan:  # dispatch is asynchronous: collate the next batch while this one runs
             arrays = source.collate(batch.rows, batch.length)
             ids = self._put(np.asarray(arrays["input_ids"], np.int32))
+            check_right_padded(arrays["attention_mask"], "evaluation batch attention_mask")
             mask = self._put(np.asarray(arrays["attention_mask"], np.int32))
             pending.append((batch, fn(self.params, ids, mask)))
             drain(keep=2)
