@@ -126,8 +126,10 @@ def experiment_defaults() -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
     c.name = "experiment"
     c.seed = 0
+    # matmul_precision: auto = highest for float32 compute, the backend default for bfloat16.
     c.model = ml_collections.ConfigDict(dict(pretrained="", preset="", tokenizer="",
-                                             dtype="float32", remat="none"))
+                                             dtype="float32", remat="none",
+                                             matmul_precision="auto"))
     c.data = ml_collections.ConfigDict(dict(source="local", data_dir="", cache_dir="",
                                             skip_invalid=False, max_length=0,
                                             mlm_max_length=128))

@@ -89,7 +89,7 @@ def tokenizer_of(config: ml_collections.ConfigDict):
 
 def model_config(config: ml_collections.ConfigDict) -> XLMRConfig:
     m = config.model
-    extra = dict(dtype=m.dtype, remat=m.remat)
+    extra = dict(dtype=m.dtype, remat=m.remat, matmul_precision=m.matmul_precision)
     if m.pretrained:
         from jaxstilts.model.hf import resolve_folder
 

@@ -143,3 +143,14 @@ def test_rbg_dropout_keeps_the_rate_and_follows_its_key():
     kept = (a != 0).mean()
     assert abs(kept - 0.9) < 0.005  # 100k draws: 5 standard deviations
     np.testing.assert_allclose(a[a != 0], 1 / 0.9, rtol=1e-6)
+
+
+def test_the_experiment_config_sets_the_matmul_precision():
+    from jaxstilts.config import experiment_defaults
+    from jaxstilts.pipeline import model_config
+
+    c = experiment_defaults()
+    c.model.preset = "tiny"
+    assert model_config(c).matmul_precision == "auto"
+    c.model.matmul_precision = "default"
+    assert model_config(c).matmul_precision == "default"
