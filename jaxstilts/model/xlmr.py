@@ -72,6 +72,7 @@ class LayerNorm(nnx.Module):
         self.eps = config.layer_norm_eps
         self.dtype = jnp.dtype(config.dtype)
 
+    @jax.named_scope("layer_norm")
     def __call__(self, x: jax.Array) -> jax.Array:
         x = x.astype(jnp.float32)
         mean = x.mean(-1, keepdims=True)
@@ -80,6 +81,7 @@ class LayerNorm(nnx.Module):
         return y.astype(self.dtype)
 
 
+@jax.named_scope("dropout")  # named scopes label the ops in `jaxstilts bench --profile`
 def dropout(x: jax.Array, rate: float, deterministic: bool, rngs: nnx.Rngs | None,
             rng_impl: str = "threefry") -> jax.Array:
     """Inverted dropout. `rng_impl="rbg"` draws the mask with XLA's RngBitGenerator (Philox on
@@ -114,6 +116,7 @@ class Embeddings(nnx.Module):
         self.norm = LayerNorm(config, rngs)
         self.config = config
 
+    @jax.named_scope("embeddings")
     def __call__(self, input_ids: jax.Array, deterministic: bool, rngs: nnx.Rngs | None):
         cfg = self.config
         pos = position_ids(input_ids, cfg.pad_token_id)
@@ -140,6 +143,7 @@ class Layer(nnx.Module):
         self.mlp_norm = LayerNorm(config, rngs)
         self.config = config
 
+    @jax.named_scope("attention")
     def attend(self, x, lengths, deterministic, rngs, index: int):
         cfg = self.config
         q, k, v = self.query(x), self.key(x), self.value(x)  # [batch, length, heads, kv]
@@ -156,7 +160,9 @@ class Layer(nnx.Module):
         a = self.attention_out(self.attend(x, lengths, deterministic, rngs, index))
         rate, impl = cfg.hidden_dropout_prob, cfg.dropout_rng
         x = self.attention_norm(x + dropout(a, rate, deterministic, rngs, impl))
-        h = jax.nn.gelu(self.mlp_in(x), approximate=False)
+        h = self.mlp_in(x)
+        with jax.named_scope("gelu"):
+            h = jax.nn.gelu(h, approximate=False)
         h = self.mlp_out(h)
         return self.mlp_norm(x + dropout(h, rate, deterministic, rngs, impl))
 
