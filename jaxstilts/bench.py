@@ -386,39 +386,52 @@ REFERENCES = {"pytorch": False, "pytorch-compile": True}  # name -> torch.compil
 
 
 def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: bool = False,
-        pipeline: bool = False, profile_dir: str | Path | None = None) -> dict:
-    """Our step, then each PyTorch reference (`pytorch`, `pytorch-compile`) in the same run."""
+        pipeline: bool = False, profile_dir: str | Path | None = None,
+        save_folder: str | Path | None = None) -> dict:
+    """Our step, then each PyTorch reference (`pytorch`, `pytorch-compile`) in the same run.
+
+    With `save_folder` the record is written after each part, so a run cut short by a time
+    limit keeps what it measured.
+    """
     cfg = b.model_config()
     result = {"config": dataclasses.asdict(b), "model": {
         "layers": cfg.num_hidden_layers, "hidden": cfg.hidden_size,
         "heads": cfg.num_attention_heads, "ffn": cfg.intermediate_size, "vocab": cfg.vocab_size,
         "non_embedding_params": non_embedding_params(cfg)},
-        "environment": environment(), "jax": bench_jax(b, profile_dir)}
+        "environment": environment()}
+    path = record_path(result, save_folder) if save_folder is not None else None
+
+    def part(key: str, value) -> None:
+        result[key] = value
+        if path is not None:
+            result["saved_to"] = str(path)
+            path.write_text(json.dumps(result, indent=2))
+
+    part("jax", bench_jax(b, profile_dir))
     if evaluator:
-        result["evaluator"] = bench_evaluator(b)
+        part("evaluator", bench_evaluator(b))
     if pipeline:
-        result["pipeline"] = bench_pipeline(b)
+        part("pipeline", bench_pipeline(b))
     references = [reference] if isinstance(reference, str) else list(reference or [])
     threads = None
     for name in references:
         if name not in REFERENCES:
             raise ValueError(f"reference {name!r}; expected one of {sorted(REFERENCES)}")
         key = name.replace("-", "_")
-        result[key] = bench_torch(b, compiled=REFERENCES[name], threads=threads)
-        threads = threads or result[key]["threads"]  # compiled runs reuse eager's best count
-        result[f"speedup_vs_{key}"] = result["jax"]["tokens_per_s"] / result[key]["tokens_per_s"]
+        torch_result = bench_torch(b, compiled=REFERENCES[name], threads=threads)
+        threads = threads or torch_result["threads"]  # compiled runs reuse eager's best count
+        result[f"speedup_vs_{key}"] = result["jax"]["tokens_per_s"] / torch_result["tokens_per_s"]
+        part(key, torch_result)
     return result
 
 
-def save(result: dict, folder: str | Path = "benchmarks/results") -> Path:
+def record_path(result: dict, folder: str | Path = "benchmarks/results") -> Path:
+    """benchmarks/results/<UTC stamp>-<backend>-<preset>-<dtype>[-no-attention-dropout].json"""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    env = result["environment"]
+    env, config = result["environment"], result["config"]
     stamp = env["date"].replace(":", "").replace("-", "")[:15]
-    config = result["config"]
     name = f"{stamp}-{env['jax_backend']}-{config['preset']}-{config['dtype']}"
     if not config["attention_dropout"]:
         name += "-no-attention-dropout"
-    path = folder / f"{name}.json"
-    path.write_text(json.dumps(result, indent=2))
-    return path
+    return folder / f"{name}.json"

@@ -167,9 +167,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                matmul_precision=args.matmul_precision,
                                dropout_rng=args.dropout_rng)
     result = bench.run(config, reference=args.reference, evaluator=args.evaluator,
-                       pipeline=args.pipeline, profile_dir=args.profile)
-    if args.save:
-        result["saved_to"] = str(bench.save(result, args.save))
+                       pipeline=args.pipeline, profile_dir=args.profile, save_folder=args.save)
     print(json.dumps(result, indent=2))
     return 0
 
