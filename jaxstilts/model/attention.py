@@ -63,24 +63,24 @@ def attention(q: jax.Array, k: jax.Array, v: jax.Array, lengths: jax.Array, *,
     (masks from its own Philox counter, seeded by `cudnn_seed`, advancing every execution);
     XLA spells the softmax out and applies `dropout` to the probabilities.
     """
-    scale = 1.0 / np.sqrt(q.shape[-1])
-    if implementation == "cudnn":
+    if implementation not in ATTENTION_IMPLS[1:]:
+        raise ValueError(f"attention implementation {implementation!r}; expected one of "
+                         f"{ATTENTION_IMPLS[1:]}")
+    if implementation == "cudnn" and dropout_rate > 0.0:
+        # jax.nn's entry point takes no dropout rate; its cuDNN module (private) does.
         from jax._src.cudnn.fused_attention_stablehlo import MaskType
         from jax._src.cudnn.fused_attention_stablehlo import dot_product_attention as cudnn
 
         full = jnp.full(lengths.shape, q.shape[1], jnp.int32)
-        return cudnn(q, k, v, q_seqlen=full, kv_seqlen=lengths, scale=scale,
+        return cudnn(q, k, v, q_seqlen=full, kv_seqlen=lengths, scale=1.0 / np.sqrt(q.shape[-1]),
                      mask_type=MaskType.PADDING, seed=cudnn_seed, dropout_rate=dropout_rate)
-    if implementation != "xla":
-        raise ValueError(f"attention implementation {implementation!r}; expected one of "
-                         f"{ATTENTION_IMPLS}")
-    if dropout_rate == 0.0:
-        # jax.nn's XLA attention takes no precision argument: its products follow the context.
-        within = (contextlib.nullcontext() if precision is None
+    if implementation == "cudnn" or dropout_rate == 0.0:
+        # XLA's attention takes no precision argument: its products follow the context.
+        within = (contextlib.nullcontext() if precision is None or implementation == "cudnn"
                   else jax.default_matmul_precision(precision.name.lower()))
         with within:
             return jax.nn.dot_product_attention(q, k, v, key_value_seq_lengths=lengths,
-                                                implementation="xla")
+                                                implementation=implementation)
     return spelled_out(q, k, v, lengths, dropout=dropout, precision=precision)
 
 

@@ -199,11 +199,11 @@ class XLMREncoder(nnx.Module):
 
         `attention_mask` must be right-padded (checked here when it is a concrete array).
         """
-        if getattr(attention_mask, "is_fully_addressable", True):
-            try:  # a concrete mask (an eager call) is checked; a traced one comes from the data
+        try:  # a concrete mask (an eager call) is checked; a traced one comes from the data
+            if getattr(attention_mask, "is_fully_addressable", True):
                 check_right_padded(attention_mask)
-            except jax.errors.TracerArrayConversionError:
-                pass
+        except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+            pass
         lengths = key_lengths(attention_mask)
         x = self.embeddings(input_ids, deterministic, rngs)
         states = [x]
