@@ -132,13 +132,17 @@ step large 240 "${JS[@]}" bench "${LARGE[@]}" --dtype bfloat16 --reference pytor
 step large_nodrop 200 "${JS[@]}" bench "${LARGE[@]}" --dtype bfloat16 --no-attention-dropout \
   --reference pytorch --reference pytorch-compile --save "$OUTDIR"
 
-step evaluator 120 "${JS[@]}" bench "${EVAL[@]}" --evaluator --save "$OUTDIR/evaluator"
+step evaluator 120 "${JS[@]}" bench "${EVAL[@]}" --dtype bfloat16 --evaluator \
+  --save "$OUTDIR/evaluator"
 
-# The device tool returns at most 8 files: the log, the step summary, the big bench records and
-# one archive of everything (the profile's raw trace is left out: large and deeply nested).
+# The device tool returns at most 8 files: the log, the step summary, the attention check, the
+# Large bench records, the profile summary and one archive of everything (the profile's raw
+# trace is left out: large and deeply nested).
 rm -rf "$OUTDIR/profile/trace" "$WORK"
 echo "=== done in $(($(date +%s) - START))s"
 cat "$SUMMARY"
-(cd "$OUTDIR" && tar czf gpu_check_all.tar.gz --exclude=gpu_check_all.tar.gz --exclude=gpu_check.log . \
-   && find . -mindepth 1 -maxdepth 1 ! -name 'gpu_check*' ! -name '*-large-*.json' \
-        ! -name 'attention_check.json' ! -name profile -exec rm -rf {} +)
+ARCHIVE=$(mktemp /tmp/gpu_check_all.XXXXXX)
+tar czf "$ARCHIVE" -C "$OUTDIR" --exclude=gpu_check.log . \
+  && mv "$ARCHIVE" "$OUTDIR/gpu_check_all.tar.gz" \
+  && find "$OUTDIR" -mindepth 1 -maxdepth 1 ! -name 'gpu_check*' ! -name '*-large-*.json' \
+       ! -name attention_check.json ! -name profile -exec rm -rf {} +
