@@ -1,15 +1,21 @@
-"""`jaxstilts bench`: training speed of our step, and of transformers' PyTorch step, same run.
+"""`jaxstilts bench`: training speed of our step, and of transformers' PyTorch step (eager and
+`torch.compile`), same run.
 
 Figures: median step time over timed steps after warm-up, tokens/s, compile time, peak memory,
 and MFU = (6 · non-embedding params · tokens + attention FLOPs) / (step time · device peak).
-Every run can be saved as JSON under benchmarks/results/ with the machine and library versions.
+`--profile DIR` traces a few steps with `jax.profiler` and sums device time by op into a table
+(profile.json, profile.txt). Every run can be saved as JSON under benchmarks/results/ with the
+machine and library versions.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import gzip
 import json
 import platform
+import re
 import resource
 import statistics
 import time
@@ -44,11 +50,15 @@ class BenchConfig:
     dtype: str = "float32"
     remat: str = "none"
     frozen_embeddings: bool = False
-    attention_dropout: bool = True  # False: the fused attention kernel in training too
+    attention_dropout: bool = True  # False: no attention-probability dropout in training
+    attention_impl: str = "auto"  # auto | xla | cudnn (model/attention.py)
+    matmul_precision: str = "auto"
+    dropout_rng: str = "threefry"  # threefry | rbg
     num_labels: int = 3
 
     def model_config(self) -> XLMRConfig:
-        extra = dict(dtype=self.dtype, remat=self.remat)
+        extra = dict(dtype=self.dtype, remat=self.remat, attention_impl=self.attention_impl,
+                     matmul_precision=self.matmul_precision, dropout_rng=self.dropout_rng)
         if not self.attention_dropout:
             extra["attention_probs_dropout_prob"] = 0.0
         if self.preset in PRESETS:
@@ -93,10 +103,11 @@ def _summary(times: list[float], compile_s: float, flops: float, tokens: int,
             "mfu": flops / (step * peak) if peak else None, "timed_steps": len(times)}
 
 
-def bench_jax(b: BenchConfig) -> dict:
+def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
     import jax
     from flax import nnx
 
+    from jaxstilts.model.attention import choose_implementation
     from jaxstilts.model.modeling import MultiTaskModel
     from jaxstilts.model.partitioning import make_mesh
     from jaxstilts.train.loop import put_batch
@@ -115,52 +126,151 @@ def bench_jax(b: BenchConfig) -> dict:
                   frozen_embeddings=b.frozen_embeddings)
     batch = put_batch(_random_batch(cfg, b.batch, b.seq, b.num_labels), mesh)
 
+    # Compiled ahead of time: the compile time is measured alone and the HLO names the profile.
     t0 = time.perf_counter()
-    state, metrics = steps.train("task", state, batch)
-    jax.block_until_ready(metrics)
-    first = time.perf_counter() - t0
-    for _ in range(b.warmup):
-        state, metrics = steps.train("task", state, batch)
+    step = steps._compile_train("task", batch).lower(state, batch).compile()
+    compile_s = time.perf_counter() - t0
+    for _ in range(b.warmup + 1):
+        state, metrics = step(state, batch)
     jax.block_until_ready(metrics)
     times = []
     for _ in range(b.steps):
         t0 = time.perf_counter()
-        state, metrics = steps.train("task", state, batch)
+        state, metrics = step(state, batch)
         jax.block_until_ready(metrics)
         times.append(time.perf_counter() - t0)
     stats = device.memory_stats() or {}
     memory = stats.get("peak_bytes_in_use")
     if memory is None:
         memory = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # host RSS on CPU
-    out = _summary(times, first - statistics.median(times), train_flops(cfg, b.batch, b.seq),
-                   b.batch * b.seq, device_peak(device.device_kind), memory)
+    out = _summary(times, compile_s, train_flops(cfg, b.batch, b.seq), b.batch * b.seq,
+                   device_peak(device.device_kind), memory)
     out["loss"] = float(metrics["loss"])
+    out["attention_impl"] = choose_implementation(cfg.attention_impl, cfg.dtype)
+    if profile_dir is not None:
+        out["profile"] = profile_steps(lambda s: step(s, batch), state, step.as_text(),
+                                       Path(profile_dir), steps=3)
     return out
 
 
-def bench_torch(b: BenchConfig) -> dict:
-    """The same training step in transformers' PyTorch XLM-R: AdamW (no decay on biases and
-    LayerNorm), clipping at 1.0; on GPU bf16 autocast and SDPA attention.
+def profile_steps(step, state, hlo_text: str, folder: Path, steps: int = 3) -> dict:
+    """Trace `steps` steps with jax.profiler and sum device time per op (profile.json/.txt)."""
+    import jax
 
-    On CPU, PyTorch gets its better thread count: on small machines OpenMP with all cores can be
-    several times slower than one thread (measured on the 2-core CI machine).
+    folder.mkdir(parents=True, exist_ok=True)
+    with jax.profiler.trace(str(folder / "trace")):
+        for _ in range(steps):
+            state, metrics = step(state)
+        jax.block_until_ready(metrics)
+    traces = sorted((folder / "trace").glob("plugins/profile/*/*.trace.json.gz"))
+    summary = summarize_trace(traces[-1], hlo_text, steps)
+    (folder / "profile.json").write_text(json.dumps(summary, indent=2))
+    (folder / "profile.txt").write_text(profile_table(summary))
+    return {k: summary[k] for k in ("step_ms", "by_category")}
+
+
+# Categories of a device op, by its HLO op name and the op_name metadata JAX gave it (the model
+# opens named scopes for them); first match wins. Ops outside jvp/transpose are the update.
+CATEGORIES = (
+    ("dropout bits", r"dropout|threefry|random_bits|rng.bit.generator|rng_bit"),
+    ("attention", r"attention|cudnn|fmha|flash"),
+    ("layer norm", r"layer_norm"),
+    ("gelu", r"gelu|erf"),
+    ("embedding (gather, gradient)", r"embeddings|scatter|gather"),
+    ("matmul (dense layers)", r"dot|gemm|cublas|matmul|ynn_fusion"),
+)
+
+
+def _op_names(hlo_text: str) -> dict[str, str]:
+    """HLO instruction name -> its op_name metadata, from compiled HLO text."""
+    found = {}
+    for m in re.finditer(r"^\s*%?([\w.\-]+) = [^\n]*?op_name=\"([^\"]*)\"", hlo_text, re.M):
+        found.setdefault(m.group(1), m.group(2))
+    return found
+
+
+def categorize(op: str, op_name: str) -> str:
+    text = f"{op} {op_name}".lower()
+    for category, pattern in CATEGORIES:
+        if re.search(pattern, text):
+            return category
+    if op_name and "jvp(" not in op_name and "transpose(" not in op_name:
+        return "optimizer update and clipping"
+    return "other (elementwise, softmax, casts, copies)"
+
+
+def summarize_trace(trace_file: Path, hlo_text: str, steps: int) -> dict:
+    """Device time per HLO op over a trace (device lanes only; on CPU the XLA thread lanes)."""
+    with gzip.open(trace_file, "rt") as f:
+        events = json.load(f)["traceEvents"]
+    lanes = {e["pid"]: e["args"]["name"] for e in events
+             if e.get("ph") == "M" and e.get("name") == "process_name"}
+    device = {pid for pid, name in lanes.items() if "/device:" in name}
+    op_names = _op_names(hlo_text)
+    ops = sorted((e for e in events if e.get("ph") == "X" and "hlo_op" in (e.get("args") or {})
+                  and (not device or e["pid"] in device)),
+                 key=lambda e: (e["pid"], e["tid"], e["ts"], -e.get("dur", 0.0)))
+    per_op: dict[str, float] = collections.Counter()
+    lane, lane_end = None, -1.0
+    for e in ops:  # an op inside another on its lane (a while loop's body on CPU) is its part
+        if (e["pid"], e["tid"]) != lane:
+            lane, lane_end = (e["pid"], e["tid"]), -1.0
+        if e["ts"] < lane_end:
+            continue
+        lane_end = e["ts"] + e.get("dur", 0.0)
+        per_op[e["args"]["hlo_op"]] += e.get("dur", 0.0) / 1000.0  # microseconds -> ms
+    total = sum(per_op.values())
+    rows = [{"op": op, "ms_per_step": ms / steps, "share": ms / total if total else 0.0,
+             "category": categorize(op, op_names.get(op, "")),
+             "op_name": op_names.get(op, "")[-160:]}
+            for op, ms in per_op.most_common()]
+    by_category = collections.Counter()
+    for row in rows:
+        by_category[row["category"]] += row["ms_per_step"]
+    return {"step_ms": total / steps, "steps": steps, "trace": str(trace_file),
+            "by_category": {k: {"ms_per_step": v, "share": v * steps / total if total else 0.0}
+                            for k, v in by_category.most_common()},
+            "top_ops": rows[:40]}
+
+
+def profile_table(summary: dict) -> str:
+    lines = [f"device time per step: {summary['step_ms']:.2f} ms (sum of op durations over "
+             f"{summary['steps']} traced steps)", "",
+             f"{'category':<45} {'ms/step':>9} {'share':>7}"]
+    for name, row in summary["by_category"].items():
+        lines.append(f"{name:<45} {row['ms_per_step']:>9.3f} {row['share']:>7.1%}")
+    lines += ["", f"{'top ops':<40} {'ms/step':>9} {'share':>7}  category / op_name"]
+    for row in summary["top_ops"][:25]:
+        lines.append(f"{row['op'][:40]:<40} {row['ms_per_step']:>9.3f} {row['share']:>7.1%}  "
+                     f"{row['category']} / {row['op_name'][-80:]}")
+    return "\n".join(lines) + "\n"
+
+
+def bench_torch(b: BenchConfig, compiled: bool = False, threads: int | None = None) -> dict:
+    """The same training step in transformers' PyTorch XLM-R: AdamW (no decay on biases and
+    LayerNorm; fused on GPU), clipping at 1.0; on GPU bf16 autocast and SDPA attention.
+    `compiled` wraps the model in `torch.compile` (the first step's compile is reported).
+
+    On CPU, PyTorch gets its better thread count (`threads` fixes it): on small machines OpenMP
+    with all cores can be several times slower than one thread (measured on the 2-core CI
+    machine).
     """
     import torch
 
     if torch.cuda.is_available():
-        return _bench_torch(b)
+        return _bench_torch(b, compiled)
     runs = {}
     default = torch.get_num_threads()
-    for threads in sorted({1, default}):
-        torch.set_num_threads(threads)
-        runs[threads] = _bench_torch(b)
+    for count in [threads] if threads else sorted({1, default}):
+        torch.set_num_threads(count)
+        runs[count] = _bench_torch(b, compiled)
     torch.set_num_threads(default)
     best = min(runs.values(), key=lambda r: r["step_time_s"])
     best["step_time_s_by_threads"] = {str(k): v["step_time_s"] for k, v in runs.items()}
     return best
 
 
-def _bench_torch(b: BenchConfig) -> dict:
+def _bench_torch(b: BenchConfig, compiled: bool = False) -> dict:
     import torch
     import transformers
 
@@ -177,7 +287,9 @@ def _bench_torch(b: BenchConfig) -> dict:
         if p.requires_grad:
             (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=1e-5, eps=1e-8)
+                             {"params": no_decay, "weight_decay": 0.0}], lr=1e-5, eps=1e-8,
+                            fused=gpu)
+    forward = torch.compile(model) if compiled else model
     data = _random_batch(cfg, b.batch, b.seq, b.num_labels)
     batch = {"input_ids": torch.tensor(data["input_ids"], dtype=torch.long, device=dev),
              "attention_mask": torch.tensor(data["attention_mask"], device=dev),
@@ -187,7 +299,7 @@ def _bench_torch(b: BenchConfig) -> dict:
 
     def step():
         with autocast:
-            loss = model(**batch).loss
+            loss = forward(**batch).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -215,6 +327,7 @@ def _bench_torch(b: BenchConfig) -> dict:
                    b.batch * b.seq, device_peak(kind), memory)
     out["loss"] = float(loss.detach())
     out["threads"] = torch.get_num_threads()
+    out["torch_compile"] = compiled
     return out
 
 
@@ -269,31 +382,56 @@ def bench_pipeline(b: BenchConfig, rows: int = 20_000, seed: int = 0) -> dict:
     return out
 
 
-def run(b: BenchConfig, reference: str | None = None, evaluator: bool = False,
-        pipeline: bool = False) -> dict:
+REFERENCES = {"pytorch": False, "pytorch-compile": True}  # name -> torch.compile
+
+
+def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: bool = False,
+        pipeline: bool = False, profile_dir: str | Path | None = None,
+        save_folder: str | Path | None = None) -> dict:
+    """Our step, then each PyTorch reference (`pytorch`, `pytorch-compile`) in the same run.
+
+    With `save_folder` the record is written after each part, so a run cut short by a time
+    limit keeps what it measured.
+    """
     cfg = b.model_config()
     result = {"config": dataclasses.asdict(b), "model": {
         "layers": cfg.num_hidden_layers, "hidden": cfg.hidden_size,
         "heads": cfg.num_attention_heads, "ffn": cfg.intermediate_size, "vocab": cfg.vocab_size,
         "non_embedding_params": non_embedding_params(cfg)},
-        "environment": environment(), "jax": bench_jax(b)}
+        "environment": environment()}
+    path = record_path(result, save_folder) if save_folder is not None else None
+
+    def part(key: str, value) -> None:
+        result[key] = value
+        if path is not None:
+            result["saved_to"] = str(path)
+            path.write_text(json.dumps(result, indent=2))
+
+    part("jax", bench_jax(b, profile_dir))
     if evaluator:
-        result["evaluator"] = bench_evaluator(b)
+        part("evaluator", bench_evaluator(b))
     if pipeline:
-        result["pipeline"] = bench_pipeline(b)
-    if reference == "pytorch":
-        result["pytorch"] = bench_torch(b)
-        result["speedup_vs_pytorch"] = (result["jax"]["tokens_per_s"]
-                                        / result["pytorch"]["tokens_per_s"])
+        part("pipeline", bench_pipeline(b))
+    references = [reference] if isinstance(reference, str) else list(reference or [])
+    threads = None
+    for name in references:
+        if name not in REFERENCES:
+            raise ValueError(f"reference {name!r}; expected one of {sorted(REFERENCES)}")
+        key = name.replace("-", "_")
+        torch_result = bench_torch(b, compiled=REFERENCES[name], threads=threads)
+        threads = threads or torch_result["threads"]  # compiled runs reuse eager's best count
+        result[f"speedup_vs_{key}"] = result["jax"]["tokens_per_s"] / torch_result["tokens_per_s"]
+        part(key, torch_result)
     return result
 
 
-def save(result: dict, folder: str | Path = "benchmarks/results") -> Path:
+def record_path(result: dict, folder: str | Path = "benchmarks/results") -> Path:
+    """benchmarks/results/<UTC stamp>-<backend>-<preset>-<dtype>[-no-attention-dropout].json"""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    env = result["environment"]
+    env, config = result["environment"], result["config"]
     stamp = env["date"].replace(":", "").replace("-", "")[:15]
-    name = f"{stamp}-{env['jax_backend']}-{result['config']['preset']}-{result['config']['dtype']}"
-    path = folder / f"{name}.json"
-    path.write_text(json.dumps(result, indent=2))
-    return path
+    name = f"{stamp}-{env['jax_backend']}-{config['preset']}-{config['dtype']}"
+    if not config["attention_dropout"]:
+        name += "-no-attention-dropout"
+    return folder / f"{name}.json"

@@ -162,11 +162,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     config = bench.BenchConfig(preset=args.preset, batch=args.batch, seq=args.seq,
                                steps=args.steps, warmup=args.warmup, dtype=args.dtype,
                                remat=args.remat, frozen_embeddings=args.frozen_embeddings,
-                               attention_dropout=not args.no_attention_dropout)
+                               attention_dropout=not args.no_attention_dropout,
+                               attention_impl=args.attention_impl,
+                               matmul_precision=args.matmul_precision,
+                               dropout_rng=args.dropout_rng)
     result = bench.run(config, reference=args.reference, evaluator=args.evaluator,
-                       pipeline=args.pipeline)
-    if args.save:
-        result["saved_to"] = str(bench.save(result, args.save))
+                       pipeline=args.pipeline, profile_dir=args.profile, save_folder=args.save)
     print(json.dumps(result, indent=2))
     return 0
 
@@ -231,8 +232,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frozen-embeddings", action="store_true",
                    help="keep the word embedding out of the optimizer update")
     p.add_argument("--no-attention-dropout", action="store_true",
-                   help="no attention-probability dropout: the fused kernel in training too")
-    p.add_argument("--reference", choices=["pytorch"], help="also time transformers' PyTorch")
+                   help="no attention-probability dropout in training")
+    p.add_argument("--attention-impl", default="auto", choices=["auto", "xla", "cudnn"])
+    p.add_argument("--matmul-precision", default="auto",
+                   choices=["auto", "default", "high", "highest"])
+    p.add_argument("--dropout-rng", default="threefry", choices=["threefry", "rbg"])
+    p.add_argument("--reference", action="append", choices=["pytorch", "pytorch-compile"],
+                   help="also time transformers' PyTorch, eager or torch.compile (repeatable)")
+    p.add_argument("--profile", metavar="DIR",
+                   help="trace 3 steps; device time by op in DIR/profile.json and .txt")
     p.add_argument("--evaluator", action="store_true",
                    help="also time the vectorized evaluator against a per-language loop")
     p.add_argument("--pipeline", action="store_true",

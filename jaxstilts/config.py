@@ -158,6 +158,9 @@ def experiment_defaults() -> ml_collections.ConfigDict:
     c.model.tokenizer = ""  # tokenizer folder or hub id ("": the pretrained's, else the tiny one)
     c.model.dtype = "float32"  # compute dtype (float32 | bfloat16); parameters stay float32
     c.model.remat = "none"  # per-layer rematerialisation: none | full | dots
+    # float32 matmuls: auto = highest for float32 compute (GPU float32 matches PyTorch), the
+    # backend default for bfloat16; or highest | high | default explicitly.
+    c.model.matmul_precision = "auto"
 
     c.data = ml_collections.ConfigDict()
     c.data.source = "local"  # where task data comes from: local (official files) | hub | tfds

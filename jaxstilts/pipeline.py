@@ -97,7 +97,7 @@ def tokenizer_of(config: ml_collections.ConfigDict):
 
 def model_config(config: ml_collections.ConfigDict) -> XLMRConfig:
     m = config.model
-    extra = dict(dtype=m.dtype, remat=m.remat)
+    extra = dict(dtype=m.dtype, remat=m.remat, matmul_precision=m.matmul_precision)
     if m.pretrained:
         return XLMRConfig.from_hf(resolve_folder(m.pretrained), **extra)
     return XLMRConfig.preset(m.preset, **extra)

@@ -40,6 +40,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from jaxstilts.data.buckets import Batch
 from jaxstilts.kinds import IGNORE, head_kind
+from jaxstilts.model.attention import check_right_padded
 from jaxstilts.model.heads import default_retrieval_layer
 from jaxstilts.model.partitioning import batch_sharding
 from jaxstilts.train.state import place_params
@@ -316,6 +317,7 @@ class Predictor:
         for batch in plan:  # dispatch is asynchronous: collate the next batch while this one runs
             arrays = source.collate(batch.filled, batch.length)
             ids = self._put(np.asarray(arrays["input_ids"], np.int32))
+            check_right_padded(arrays["attention_mask"], "evaluation batch attention_mask")
             mask = self._put(np.asarray(arrays["attention_mask"], np.int32))
             pending.append((batch, fn(self.params, ids, mask)))
             drain(keep=2)

@@ -10,6 +10,10 @@ from typing import Any
 COMPUTE_DTYPES = ("float32", "bfloat16")
 REMAT_POLICIES = ("none", "full", "dots")
 ATTENTION_IMPLS = ("auto", "xla", "cudnn")
+MATMUL_PRECISIONS = ("auto", "default", "high", "highest")
+DROPOUT_RNGS = ("threefry", "rbg")
+# Fields that say how we compute, not what the model is: not in Hugging Face's config.json.
+COMPUTE_FIELDS = ("dtype", "remat", "attention_impl", "matmul_precision", "dropout_rng")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,7 +33,10 @@ class XLMRConfig:
     # Not in HF's config: how we compute.
     dtype: str = "float32"  # compute dtype; parameters stay float32
     remat: str = "none"  # per-layer rematerialisation: none | full | dots (save matmul outputs)
-    attention_impl: str = "auto"  # auto: cuDNN on GPU with bf16, XLA elsewhere
+    attention_impl: str = "auto"  # auto: cuDNN on GPU with bf16, XLA elsewhere (attention.py)
+    # auto: highest for float32 compute (float32 on every backend), the backend default for bf16
+    matmul_precision: str = "auto"
+    dropout_rng: str = "threefry"  # rbg: XLA's RngBitGenerator for dropout masks (xlmr.dropout)
 
     def __post_init__(self) -> None:
         if self.hidden_size % self.num_attention_heads:
@@ -41,6 +48,8 @@ class XLMRConfig:
             ("dtype", self.dtype, COMPUTE_DTYPES),
             ("remat", self.remat, REMAT_POLICIES),
             ("attention_impl", self.attention_impl, ATTENTION_IMPLS),
+            ("matmul_precision", self.matmul_precision, MATMUL_PRECISIONS),
+            ("dropout_rng", self.dropout_rng, DROPOUT_RNGS),
         ):
             if value not in allowed:
                 raise ValueError(f"XLMRConfig: {name}={value!r}; expected one of {allowed}")
@@ -86,8 +95,7 @@ class XLMRConfig:
         pos = raw.get("position_embedding_type", "absolute")
         if pos != "absolute":
             raise ValueError(f"{source}: position_embedding_type {pos!r} is not supported")
-        ours = ("dtype", "remat", "attention_impl")
-        names = [f.name for f in dataclasses.fields(cls) if f.name not in ours]
+        names = [f.name for f in dataclasses.fields(cls) if f.name not in COMPUTE_FIELDS]
         kwargs = {n: raw[n] for n in names if n in raw}
         kwargs.update(changes)
         return cls(**kwargs)
@@ -95,7 +103,7 @@ class XLMRConfig:
     def to_hf_dict(self) -> dict:
         """The fields transformers' `XLMRobertaConfig` reads."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        for ours in ("dtype", "remat", "attention_impl"):
+        for ours in COMPUTE_FIELDS:
             out.pop(ours)
         out.update(model_type="xlm-roberta", hidden_act="gelu", position_embedding_type="absolute",
                    bos_token_id=0, eos_token_id=2)

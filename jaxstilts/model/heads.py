@@ -21,7 +21,7 @@ import jax.numpy as jnp
 from flax import nnx
 
 from jaxstilts.model.config import XLMRConfig
-from jaxstilts.model.xlmr import Dense, LayerNorm, dropout, mean_pool, param
+from jaxstilts.model.xlmr import Dense, LayerNorm, dropout, matmul_precision, mean_pool, param
 
 HEAD_KINDS = ("classification", "multiple_choice", "span", "tagging", "mlm", "retrieval")
 
@@ -42,12 +42,13 @@ class ClassificationHead(nnx.Module):
         d = config.hidden_size
         self.dense = Dense((d,), (d,), ("embed",), ("mlp",), config, rngs)
         self.out_proj = Dense((d,), (num_labels,), ("mlp",), (None,), config, rngs)
-        self.rate = config.hidden_dropout_prob
+        self.rate, self.rng_impl = config.hidden_dropout_prob, config.dropout_rng
 
     def __call__(self, hidden, mask, deterministic=True, rngs=None):
-        x = dropout(hidden[:, 0], self.rate, deterministic, rngs)
+        x = dropout(hidden[:, 0], self.rate, deterministic, rngs, self.rng_impl)
         x = jnp.tanh(self.dense(x))
-        return self.out_proj(dropout(x, self.rate, deterministic, rngs)).astype(jnp.float32)
+        x = dropout(x, self.rate, deterministic, rngs, self.rng_impl)
+        return self.out_proj(x).astype(jnp.float32)
 
 
 class MultipleChoiceHead(ClassificationHead):
@@ -78,10 +79,10 @@ class TaggingHead(nnx.Module):
     def __init__(self, config: XLMRConfig, num_labels: int, rngs: nnx.Rngs):
         d = config.hidden_size
         self.classifier = Dense((d,), (num_labels,), ("embed",), (None,), config, rngs)
-        self.rate = config.hidden_dropout_prob
+        self.rate, self.rng_impl = config.hidden_dropout_prob, config.dropout_rng
 
     def __call__(self, hidden, mask, deterministic=True, rngs=None):
-        x = dropout(hidden, self.rate, deterministic, rngs)
+        x = dropout(hidden, self.rate, deterministic, rngs, self.rng_impl)
         return self.classifier(x).astype(jnp.float32)
 
 
@@ -93,10 +94,12 @@ class MLMHead(nnx.Module):
         self.dense = Dense((d,), (d,), ("embed",), ("mlp",), config, rngs)
         self.norm = LayerNorm(config, rngs)
         self.bias = param(rngs, (config.vocab_size,), ("vocab",), init="zeros")
+        self.precision = matmul_precision(config)
 
     def __call__(self, hidden, mask, deterministic=True, rngs=None, *, word_embeddings):
         x = self.norm(jax.nn.gelu(self.dense(hidden), approximate=False))
-        logits = jnp.einsum("btd,vd->btv", x, word_embeddings.astype(x.dtype))
+        logits = jnp.einsum("btd,vd->btv", x, word_embeddings.astype(x.dtype),
+                            precision=self.precision)
         return (logits + self.bias[...].astype(x.dtype)).astype(jnp.float32)
 
 

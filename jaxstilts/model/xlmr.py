@@ -13,6 +13,12 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from jaxstilts.model.attention import (
+    attention,
+    check_right_padded,
+    choose_implementation,
+    key_lengths,
+)
 from jaxstilts.model.config import XLMRConfig
 
 
@@ -28,6 +34,16 @@ def param(rngs: nnx.Rngs, shape: tuple[int, ...], axes: tuple[str | None, ...],
     return nnx.Param(value, logical_axes=axes)
 
 
+def matmul_precision(config: XLMRConfig) -> jax.lax.Precision | None:
+    """The precision of every matrix product: `auto` is HIGHEST for float32 compute (true float32
+    on every backend, as PyTorch computes; GPUs otherwise use TF32, TPUs one bfloat16 pass) and
+    the backend's default for bfloat16 compute."""
+    name = config.matmul_precision
+    if name == "auto":
+        name = "highest" if config.dtype == "float32" else "default"
+    return None if name == "default" else jax.lax.Precision[name.upper()]
+
+
 class Dense(nnx.Module):
     """y = x·W + b over named input and output axes (W may be 3-D, e.g. [embed, heads, kv])."""
 
@@ -39,10 +55,11 @@ class Dense(nnx.Module):
         self.bias = param(rngs, out_shape, out_axes, init="zeros")
         self.n_in = len(in_shape)
         self.dtype = jnp.dtype(config.dtype)
+        self.precision = matmul_precision(config)
 
     def __call__(self, x: jax.Array) -> jax.Array:
         kernel = self.kernel[...].astype(self.dtype)
-        y = jnp.tensordot(x.astype(self.dtype), kernel, axes=self.n_in)
+        y = jnp.tensordot(x.astype(self.dtype), kernel, axes=self.n_in, precision=self.precision)
         return y + self.bias[...].astype(self.dtype)
 
 
@@ -55,6 +72,7 @@ class LayerNorm(nnx.Module):
         self.eps = config.layer_norm_eps
         self.dtype = jnp.dtype(config.dtype)
 
+    @jax.named_scope("layer_norm")
     def __call__(self, x: jax.Array) -> jax.Array:
         x = x.astype(jnp.float32)
         mean = x.mean(-1, keepdims=True)
@@ -63,12 +81,20 @@ class LayerNorm(nnx.Module):
         return y.astype(self.dtype)
 
 
-def dropout(x: jax.Array, rate: float, deterministic: bool, rngs: nnx.Rngs | None) -> jax.Array:
+@jax.named_scope("dropout")  # named scopes label the ops in `jaxstilts bench --profile`
+def dropout(x: jax.Array, rate: float, deterministic: bool, rngs: nnx.Rngs | None,
+            rng_impl: str = "threefry") -> jax.Array:
+    """Inverted dropout. `rng_impl="rbg"` draws the mask with XLA's RngBitGenerator (Philox on
+    GPU) from a key derived from the threefry stream: cheaper bits, the same keep rate, masks
+    that depend on the backend (threefry's are the same everywhere)."""
     if deterministic or rate == 0.0:
         return x
     if rngs is None:
         raise ValueError("training mode (deterministic=False) needs `rngs` with a 'dropout' stream")
-    keep = jax.random.bernoulli(rngs.dropout(), 1.0 - rate, x.shape)
+    key = rngs.dropout()
+    if rng_impl == "rbg":
+        key = jax.random.wrap_key_data(jax.random.bits(key, (4,), jnp.uint32), impl="rbg")
+    keep = jax.random.bernoulli(key, 1.0 - rate, x.shape)
     return jnp.where(keep, x / (1.0 - rate), 0).astype(x.dtype)
 
 
@@ -90,21 +116,15 @@ class Embeddings(nnx.Module):
         self.norm = LayerNorm(config, rngs)
         self.config = config
 
+    @jax.named_scope("embeddings")
     def __call__(self, input_ids: jax.Array, deterministic: bool, rngs: nnx.Rngs | None):
         cfg = self.config
         pos = position_ids(input_ids, cfg.pad_token_id)
         x = (jnp.take(self.word[...], input_ids, axis=0)
              + jnp.take(self.position[...], pos, axis=0)
              + self.token_type[0])
-        return dropout(self.norm(x), cfg.hidden_dropout_prob, deterministic, rngs)
-
-
-def attention_impl(config: XLMRConfig) -> str:
-    """cuDNN's fused kernel on GPU in bfloat16 (its supported case); XLA otherwise."""
-    if config.attention_impl != "auto":
-        return config.attention_impl
-    on_gpu = jax.default_backend() == "gpu"
-    return "cudnn" if on_gpu and config.dtype == "bfloat16" else "xla"
+        return dropout(self.norm(x), cfg.hidden_dropout_prob, deterministic, rngs,
+                       cfg.dropout_rng)
 
 
 class Layer(nnx.Module):
@@ -123,27 +143,28 @@ class Layer(nnx.Module):
         self.mlp_norm = LayerNorm(config, rngs)
         self.config = config
 
-    def attend(self, x, mask, deterministic, rngs):
+    @jax.named_scope("attention")
+    def attend(self, x, lengths, deterministic, rngs, index: int):
         cfg = self.config
         q, k, v = self.query(x), self.key(x), self.value(x)  # [batch, length, heads, kv]
-        key_mask = mask[:, None, None, :].astype(bool)  # [batch, 1, 1, length]
-        rate = cfg.attention_probs_dropout_prob
-        if deterministic or rate == 0.0:
-            return jax.nn.dot_product_attention(q, k, v, mask=key_mask,
-                                                implementation=attention_impl(cfg))
-        # Dropout on attention probabilities has no fused kernel: spell the attention out.
-        logits = jnp.einsum("btnh,bsnh->bnts", q, k).astype(jnp.float32) / jnp.sqrt(cfg.head_dim)
-        logits = jnp.where(key_mask, logits, jnp.finfo(jnp.float32).min)
-        probs = dropout(jax.nn.softmax(logits, axis=-1), rate, False, rngs).astype(v.dtype)
-        return jnp.einsum("bnts,bsnh->btnh", probs, v)
+        rate = 0.0 if deterministic else cfg.attention_probs_dropout_prob
+        drop = lambda probs: dropout(probs, rate, False, rngs, cfg.dropout_rng)
+        return attention(q, k, v, lengths, dropout_rate=rate, dropout=drop,
+                         implementation=choose_implementation(cfg.attention_impl, cfg.dtype),
+                         precision=matmul_precision(cfg), cudnn_seed=index)
 
-    def __call__(self, x, mask, deterministic: bool = True, rngs: nnx.Rngs | None = None):
+    def __call__(self, x, lengths, deterministic: bool = True, rngs: nnx.Rngs | None = None,
+                 index: int = 0):
+        """`lengths`: real tokens per row (right padding); `index` seeds cuDNN's dropout."""
         cfg = self.config
-        a = self.attention_out(self.attend(x, mask, deterministic, rngs))
-        x = self.attention_norm(x + dropout(a, cfg.hidden_dropout_prob, deterministic, rngs))
-        h = jax.nn.gelu(self.mlp_in(x), approximate=False)
+        a = self.attention_out(self.attend(x, lengths, deterministic, rngs, index))
+        rate, impl = cfg.hidden_dropout_prob, cfg.dropout_rng
+        x = self.attention_norm(x + dropout(a, rate, deterministic, rngs, impl))
+        h = self.mlp_in(x)
+        with jax.named_scope("gelu"):
+            h = jax.nn.gelu(h, approximate=False)
         h = self.mlp_out(h)
-        return self.mlp_norm(x + dropout(h, cfg.hidden_dropout_prob, deterministic, rngs))
+        return self.mlp_norm(x + dropout(h, rate, deterministic, rngs, impl))
 
 
 REMAT_POLICY = {
@@ -163,22 +184,31 @@ class XLMREncoder(nnx.Module):
         self.embeddings = Embeddings(config, rngs)
         self.layers = nnx.List([Layer(config, rngs) for _ in range(config.num_hidden_layers)])
 
-    def _run_layer(self, layer: Layer, x, mask, deterministic, rngs):
+    def _run_layer(self, layer: Layer, x, lengths, deterministic, rngs, index: int):
         if self.config.remat == "none":
-            return layer(x, mask, deterministic, rngs)
+            return layer(x, lengths, deterministic, rngs, index)
         policy = REMAT_POLICY[self.config.remat]
-        call = nnx.remat(lambda lyr, x, m, r: lyr(x, m, deterministic, r), policy=policy)
-        return call(layer, x, mask, rngs)
+        call = nnx.remat(lambda lyr, x, n, r: lyr(x, n, deterministic, r, index), policy=policy)
+        return call(layer, x, lengths, rngs)
 
     def __call__(self, input_ids: jax.Array, attention_mask: jax.Array, *,
                  deterministic: bool = True, rngs: nnx.Rngs | None = None,
                  output_hidden_states: bool = False,
                  num_layers: int | None = None) -> EncoderOutput:
-        """Run the first `num_layers` layers (all by default) over [batch, length] token ids."""
+        """Run the first `num_layers` layers (all by default) over [batch, length] token ids.
+
+        `attention_mask` must be right-padded (checked here when it is a concrete array).
+        """
+        try:  # a concrete mask (an eager call) is checked; a traced one comes from the data
+            if getattr(attention_mask, "is_fully_addressable", True):
+                check_right_padded(attention_mask)
+        except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+            pass
+        lengths = key_lengths(attention_mask)
         x = self.embeddings(input_ids, deterministic, rngs)
         states = [x]
-        for layer in list(self.layers)[:num_layers]:
-            x = self._run_layer(layer, x, attention_mask, deterministic, rngs)
+        for index, layer in enumerate(list(self.layers)[:num_layers]):
+            x = self._run_layer(layer, x, lengths, deterministic, rngs, index)
             states.append(x)
         return EncoderOutput(x, tuple(states) if output_hidden_states else None)
 

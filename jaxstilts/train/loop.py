@@ -21,6 +21,7 @@ from etils import epath
 from jax.sharding import Mesh
 
 from jaxstilts.data.multitask import TaskSampler
+from jaxstilts.model.attention import check_right_padded
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import batch_sharding
 from jaxstilts.train.checkpoint import Checkpointer, restore_encoder
@@ -86,6 +87,8 @@ class TrainResult:
 
 def put_batch(batch: dict[str, np.ndarray], mesh: Mesh) -> dict[str, jax.Array]:
     """A global array per key from this process's rows (multi-host: each process its shard)."""
+    if "attention_mask" in batch:
+        check_right_padded(batch["attention_mask"], "training batch attention_mask")
     return {k: jax.make_array_from_process_local_data(batch_sharding(mesh, v.ndim), v)
             for k, v in batch.items() if not isinstance(v, (str, bytes)) and v.dtype.kind in "iufb"}
 
