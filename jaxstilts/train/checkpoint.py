@@ -59,21 +59,41 @@ class Checkpointer:
                 self.best.save(step, args=args, force=True)
 
     def restore_latest(self, target: TrainState) -> tuple[TrainState, dict, dict] | None:
-        """The newest checkpoint that restores, or None; a broken one is reported and skipped."""
+        """The newest checkpoint that restores, or None.
+
+        A broken one is reported and moved aside to `<step>.corrupt`: it no longer counts
+        towards `keep` (so retention cannot delete the last good step in its favour) and the
+        run saves that step again when it gets there.
+        """
         for step in sorted(self.latest.all_steps(), reverse=True):
             try:
                 out = self.latest.restore(step, args=ocp.args.Composite(
                     state=ocp.args.StandardRestore(_as_tree(target)),
                     data=ocp.args.JsonRestore(), meta=ocp.args.JsonRestore()))
             except Exception as e:  # a corrupt or partial checkpoint: fall back to the previous
-                log.warning("checkpoint %s/checkpoints/%d does not restore (%s: %s); trying the "
-                            "previous one", self.workdir, step, type(e).__name__,
-                            str(e).splitlines()[0] if str(e) else "")
+                aside = self._move_aside(step)
+                log.warning("checkpoint %s/checkpoints/%d does not restore (%s: %s); moved to %s, "
+                            "trying the previous one", self.workdir, step, type(e).__name__,
+                            str(e).splitlines()[0] if str(e) else "", aside.name)
                 continue
             s = out.state
-            log.info("resuming from %s/checkpoints/%d", self.workdir, step)
             return TrainState(s["step"], s["params"], s["opt_state"]), out.data, out.meta
         return None
+
+    def _move_aside(self, step: int) -> epath.Path:
+        """Rename checkpoints/<step> to <step>.corrupt (or .corrupt-N if taken), on every host."""
+        from jax.experimental import multihost_utils
+
+        root = self.workdir / "checkpoints"
+        aside, n = root / f"{step}.corrupt", 1
+        while aside.exists():
+            aside, n = root / f"{step}.corrupt-{n}", n + 1
+        if jax.process_index() == 0:
+            (root / str(step)).rename(aside)
+        if jax.process_count() > 1:
+            multihost_utils.sync_global_devices(f"jaxstilts: checkpoint {step} moved aside")
+        self.latest.reload()
+        return aside
 
     def reached_preemption(self, step: int) -> bool:
         return self.latest.reached_preemption(step)

@@ -9,6 +9,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+from jaxstilts.train.preemption import EXIT_CODE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,10 +23,33 @@ def launch(*args, **popen):
                             text=True, **popen)
 
 
-def finish(proc, timeout=300) -> str:
+def finish(proc, timeout=300, code=0) -> str:
     out, _ = proc.communicate(timeout=timeout)
-    assert proc.returncode == 0, out[-3000:]
+    assert proc.returncode == code, out[-3000:]
     return out
+
+
+STEPS = 14
+
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory):
+    """Parameters of an uninterrupted run (2 devices, one process), to compare resumed runs to."""
+    folder = tmp_path_factory.mktemp("straight")
+    finish(launch(folder / "work", folder / "straight.npz", "--steps", STEPS, "--mesh", "2,1,1",
+                  "--devices", 2))
+    return load(folder / "straight.npz")
+
+
+def saved_steps(workdir) -> list[int]:
+    return sorted(int(p.name) for p in (workdir / "checkpoints").iterdir() if p.name.isdigit())
+
+
+def wait_for_step(proc, step: int) -> None:
+    for line in proc.stdout:
+        if line.startswith(f"step {step} "):
+            return
+    raise AssertionError(f"the run ended before step {step}")
 
 
 def load(path):
@@ -31,11 +57,8 @@ def load(path):
         return {k: f[k] for k in f.files}
 
 
-def test_a_killed_run_resumes_to_bitwise_equal_parameters(tmp_path):
-    steps = 14
-    finish(launch(tmp_path / "straight", tmp_path / "straight.npz", "--steps", steps,
-                  "--mesh", "2,1,1", "--devices", 2))
-
+def test_a_killed_run_resumes_to_bitwise_equal_parameters(tmp_path, straight):
+    steps = STEPS
     started = time.perf_counter()
     proc = launch(tmp_path / "killed", tmp_path / "unused.npz", "--steps", steps, "--mesh",
                   "2,1,1", "--devices", 2, "--sleep", "0.3")
@@ -53,11 +76,35 @@ def test_a_killed_run_resumes_to_bitwise_equal_parameters(tmp_path):
                         "--mesh", "2,1,1", "--devices", 2))
     elapsed = time.perf_counter() - started
     assert f"resumed_from={max(saved)}" in out, out[-2000:]
-    a, b = load(tmp_path / "straight.npz"), load(tmp_path / "resumed.npz")
+    a, b = straight, load(tmp_path / "resumed.npz")
     assert a.keys() == b.keys()
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
     print(f"kill + resume took {elapsed:.1f}s")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signalled_run_saves_at_the_next_step_says_so_and_resumes_bitwise(tmp_path, straight,
+                                                                             sig):
+    proc = launch(tmp_path / "work", tmp_path / "unused.npz", "--steps", STEPS, "--mesh", "2,1,1",
+                  "--devices", 2, "--sleep", "0.3")
+    wait_for_step(proc, 3)  # checkpoints every 2 steps: the signal lands between them
+    proc.send_signal(sig)
+    out = finish(proc, code=EXIT_CODE)
+    stopped = saved_steps(tmp_path / "work")[-1]
+    assert 3 <= stopped < STEPS
+    assert (f"preempted ({sig.name}) at step {stopped}: checkpoint saved in "
+            f"{tmp_path}/work/checkpoints/{stopped}; re-run the same command to resume") in out
+    assert not [p for p in (tmp_path / "work").rglob("*") if "orbax-checkpoint-tmp" in p.name]
+    if sig == signal.SIGINT:
+        return  # the same save; the resume is checked once, after SIGTERM
+
+    out = finish(launch(tmp_path / "work", tmp_path / "resumed.npz", "--steps", STEPS, "--mesh",
+                        "2,1,1", "--devices", 2))
+    assert f"resumed_from={stopped}" in out, out[-2000:]
+    resumed = load(tmp_path / "resumed.npz")
+    for k in straight:
+        np.testing.assert_array_equal(straight[k], resumed[k], err_msg=k)
 
 
 def free_port() -> int:

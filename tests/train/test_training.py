@@ -1,5 +1,6 @@
 """The train step and loop in-process: sharding, handoff, divergence, early stopping, fallback."""
 
+import io
 import logging
 import shutil
 
@@ -156,20 +157,56 @@ def test_early_stopping_after_patience_validations_without_gain(tmp_path):
         str(result.best_step)]
 
 
-def test_a_corrupt_latest_checkpoint_is_reported_and_the_previous_one_used(tmp_path, caplog):
+def _restorable(workdir, step, mesh) -> bool:
+    from jaxstilts.train.checkpoint import Checkpointer
+    from jaxstilts.train.state import abstract_like
+
+    _, state, shardings = create_train_state(model(), make_optimizer(OptimConfig(lr=1e-3), 4),
+                                             mesh)
+    ckpt = Checkpointer(workdir)
+    try:
+        import orbax.checkpoint as ocp
+
+        from jaxstilts.train.checkpoint import _as_tree
+
+        ckpt.latest.restore(step, args=ocp.args.Composite(
+            state=ocp.args.StandardRestore(_as_tree(abstract_like(state, shardings)))))
+        return True
+    except Exception:
+        return False
+    finally:
+        ckpt.close()
+
+
+def test_a_corrupt_checkpoint_is_moved_aside_replaced_and_never_outlives_the_good_one(
+        tmp_path, capfd):
     mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
-    loop = LoopConfig(total_steps=4, checkpoint_every=2, validate_every=100, keep=3)
+    loop = LoopConfig(total_steps=4, checkpoint_every=2, validate_every=100, keep=2)
     train(model(), feeds(), ONLY_NLI, OptimConfig(lr=1e-3), loop, tmp_path, mesh)
     for f in (tmp_path / "checkpoints" / "4" / "state").rglob("*"):
         if f.is_file() and f.stat().st_size > 0 and "zarr" not in f.name:
-            f.write_bytes(b"garbage")
+            f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])  # truncated
     shutil.rmtree(tmp_path / "best")
-    with caplog.at_level(logging.INFO):
+    capfd.readouterr()
+    shown = io.StringIO()  # what the command shows without -v: the root logger at WARNING
+    handler, root = logging.StreamHandler(shown), logging.getLogger()
+    root.addHandler(handler)
+    level, root.level = root.level, logging.WARNING
+    try:
         result = train(model(), feeds(), ONLY_NLI, OptimConfig(lr=1e-3),
-                       LoopConfig(total_steps=6, checkpoint_every=2, validate_every=100),
+                       LoopConfig(total_steps=6, checkpoint_every=2, validate_every=100, keep=2),
                        tmp_path, mesh)
+    finally:
+        root.removeHandler(handler)
+        root.level = level
     assert result.resumed_from == 2
-    assert "checkpoints/4 does not restore" in caplog.text
+    text = shown.getvalue()
+    assert "checkpoints/4 does not restore" in text and "moved to 4.corrupt" in text, text
+    assert f"resuming from step 2 ({tmp_path}/checkpoints/2)" in text, text
+    names = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert names == ["4", "4.corrupt", "6"], names
+    assert _restorable(tmp_path, 4, mesh) and _restorable(tmp_path, 6, mesh)
+    assert "Event loop is closed" not in capfd.readouterr().err + text
 
 
 def test_config_errors_name_the_field():
