@@ -260,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     from jaxstilts.config import ConfigError
+    from jaxstilts.tasks.problems import DataError
     from jaxstilts.train.checkpoint import NoRestorableCheckpoint
     from jaxstilts.train.preemption import EXIT_CODE, Preempted
     from jaxstilts.workdir import WorkdirBusy
@@ -272,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"jaxstilts {args.command}: {e}", file=sys.stderr)
         return EXIT_CODE
     except (ConfigError, FileNotFoundError, FileExistsError, PermissionError, WorkdirBusy,
-            NoRestorableCheckpoint) as e:
+            NoRestorableCheckpoint, DataError) as e:
         print(f"jaxstilts {args.command}: {e}", file=sys.stderr)
         return 2
 
