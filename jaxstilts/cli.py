@@ -72,10 +72,12 @@ def _print_run(record: dict) -> None:
 
 def cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
     from jaxstilts.pipeline import run_experiment
+    from jaxstilts.workdir import hold
 
     config = _config(args, overrides)
     workdir = args.workdir or f"runs/{config.name}"
-    _print_run(run_experiment(config, workdir, progress=not args.quiet))
+    with hold(workdir, "run"):
+        _print_run(run_experiment(config, workdir, progress=not args.quiet))
     print(f"\nworkdir: {workdir}")
     return 0
 
@@ -83,12 +85,14 @@ def cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
 def cmd_sweep(args: argparse.Namespace, overrides: list[str]) -> int:
     from jaxstilts.pipeline import run_sweep
     from jaxstilts.report import write_report
+    from jaxstilts.workdir import hold
 
     config = _config(args, overrides)
     workdir = args.workdir or f"runs/{config.name}"
-    for record in run_sweep(config, workdir, progress=not args.quiet):
-        _print_run(record)
-    paths = write_report(workdir)
+    with hold(workdir, "sweep"):
+        for record in run_sweep(config, workdir, progress=not args.quiet):
+            _print_run(record)
+        paths = write_report(workdir)
     print(f"\nreport: {paths['report.md']}")
     return 0
 
@@ -98,9 +102,11 @@ def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
     from jaxstilts.config import load_config
     from jaxstilts.pipeline import run_sweep
     from jaxstilts.report import write_report
+    from jaxstilts.workdir import hold
 
     config = load_config("demo", overrides)
-    records = run_sweep(config, args.workdir, progress=not args.quiet)
+    with hold(args.workdir, "demo"):
+        records = run_sweep(config, args.workdir, progress=not args.quiet)
     by_name = {r["name"]: r for r in records}
     target = config.target.task
     langs = list(next(iter(records))["results"][target])
@@ -119,9 +125,11 @@ def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
 
 def cmd_eval(args: argparse.Namespace, overrides: list[str]) -> int:
     from jaxstilts.pipeline import evaluate_workdir
+    from jaxstilts.workdir import hold
 
     config = _config(args, overrides)
-    _print_run(evaluate_workdir(config, args.workdir))
+    with hold(args.workdir, "eval"):
+        _print_run(evaluate_workdir(config, args.workdir))
     return 0
 
 
@@ -261,12 +269,20 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     from jaxstilts.config import ConfigError
+    from jaxstilts.tasks.problems import DataError
+    from jaxstilts.train.checkpoint import NoRestorableCheckpoint
+    from jaxstilts.train.preemption import EXIT_CODE, Preempted
+    from jaxstilts.workdir import WorkdirBusy
 
     try:
         if getattr(args, "takes_overrides", False):
             return args.func(args, overrides)
         return args.func(args)
-    except (ConfigError, FileNotFoundError) as e:
+    except Preempted as e:  # saved; a scheduler re-running the command resumes
+        print(f"jaxstilts {args.command}: {e}", file=sys.stderr)
+        return EXIT_CODE
+    except (ConfigError, FileNotFoundError, FileExistsError, PermissionError, WorkdirBusy,
+            NoRestorableCheckpoint, DataError) as e:
         print(f"jaxstilts {args.command}: {e}", file=sys.stderr)
         return 2
 

@@ -31,9 +31,39 @@ def _is_phase(folder: epath.Path) -> bool:
     return (folder / "checkpoints").exists() or (folder / "best").exists()
 
 
+def _refuse_non_empty(dst: epath.Path) -> None:
+    """A conversion writes a new folder: refuse one that holds anything (checkpoints, a model,
+    other files), naming what is there, rather than mixing old and new or writing nothing."""
+    if not dst.exists():
+        return
+    if not dst.is_dir():
+        raise FileExistsError(f"{dst} is a file; convert into a new or empty folder")
+    found = []
+    for entry in sorted(dst.iterdir(), key=lambda p: p.name):
+        if entry.name in ("checkpoints", "best") and entry.is_dir():
+            found.append(f"{entry.name}/ (steps {', '.join(map(str, _steps(entry))) or 'none'})")
+        else:
+            found.append(entry.name + ("/" if entry.is_dir() else ""))
+    if found:
+        shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+        raise FileExistsError(f"{dst} is not empty (it holds {shown}); convert into a new or "
+                              "empty folder")
+
+
+def _check_written(dst: epath.Path, what: str, needed: list[str]) -> None:
+    missing = [n for n in needed if not (dst / n).exists()]
+    if missing:
+        raise RuntimeError(f"{dst}: the {what} conversion did not write {missing}")
+
+
 def convert(source: str | Path, dest: str | Path, head: str | None = None) -> str:
-    """HF folder -> phase folder (encoder only), or phase folder -> HF folder."""
+    """HF folder -> phase folder (encoder only), or phase folder -> HF folder, into a new or
+    empty `dest` (anything there is refused, named)."""
     src, dst = abs_path(source), abs_path(dest)
+    if src == dst:
+        raise FileExistsError(f"{dst}: source and destination are the same folder")
+    if _is_hf(src) or _is_phase(src):
+        _refuse_non_empty(dst)
     if _is_hf(src):
         model = load_pretrained(src)
         params = nnx.to_pure_dict(nnx.state(model.encoder, nnx.Param))
@@ -44,6 +74,7 @@ def convert(source: str | Path, dest: str | Path, head: str | None = None) -> st
         mngr.save(0, args=ocp.args.Composite(state=ocp.args.StandardSave(state)))
         mngr.wait_until_finished()
         mngr.close()
+        _check_written(dst, "Hugging Face -> Orbax", ["model_config.json", "checkpoints/0"])
         return f"{src} (Hugging Face) -> {dst} (Orbax, encoder only, step 0)"
     if _is_phase(src):
         config_file = src / "model_config.json"
@@ -64,6 +95,7 @@ def convert(source: str | Path, dest: str | Path, head: str | None = None) -> st
         if head:
             params["head"] = _restore_single_head(src, params["head"])
         save_pretrained(nnx.merge(graphdef, params), dst)
+        _check_written(dst, "Orbax -> Hugging Face", ["config.json", "model.safetensors"])
         return f"{src} (Orbax) -> {dst} (Hugging Face, head {head})"
     raise FileNotFoundError(f"{src}: neither a Hugging Face folder (config.json + weights) nor a "
                             "phase folder (checkpoints/ or best/)")

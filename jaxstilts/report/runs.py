@@ -12,6 +12,7 @@ from typing import Any
 from etils import epath
 
 from jaxstilts.evaluate.xtreme import figure
+from jaxstilts.tasks.problems import INVALID_JSON, DataError
 
 BASELINE = "baseline"
 MULTI_TASK = "multi-task"
@@ -141,7 +142,11 @@ def load_runs(sweep_dir: str | Path) -> list[Run]:
                          for name in _listdir(epath.Path(sweep_dir) / "runs")):
         path = folder / "run.json"
         if path.is_file():
-            runs.append(run_from_record(json.loads(path.read_text(encoding="utf-8"))))
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as e:
+                raise DataError(f"{path}:{e.lineno}", INVALID_JSON, e.msg) from None
+            runs.append(run_from_record(record))
         elif folder.is_dir() and "__" in folder.name:
             row, target = folder.name.rsplit("__", 1)
             runs.append(Run(folder.name, row, target, "incomplete (no run.json)", None, {}))

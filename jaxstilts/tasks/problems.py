@@ -25,6 +25,11 @@ INVALID_JSON = "invalid_json"
 LENGTH_MISMATCH = "length_mismatch"
 WRONG_CHOICE_COUNT = "wrong_choice_count"
 DUPLICATE_ID = "duplicate_id"
+DUPLICATE_PAIR = "duplicate_pair"
+INVALID_OFFSET = "invalid_answer_start"
+EMPTY_FILE = "empty_file"
+# A gold link whose query or candidate is not among the kept rows (skipped, or never given).
+GOLD_LINK_WITHOUT_ROW = "gold_link_without_row"
 # Not an error: the dataset itself marks the row as having no gold label (SNLI "-", label -1).
 NO_GOLD_LABEL = "no_gold_label"
 
@@ -46,7 +51,12 @@ class RowProblem:
 
 @dataclass
 class LoadReport:
-    """Counts of rows read, kept and skipped (per reason), with a few examples of each problem."""
+    """Counts of rows read, kept and skipped (per reason), with a few examples of each problem.
+
+    read = kept + sum(skipped) + sum(excluded) for every task. Retrieval counts each sentence
+    (query or candidate) and each gold link as one row; a candidate repeated verbatim is merged
+    into the first (counted as kept and as repaired).
+    """
 
     skip_invalid: bool = False
     read: int = 0

@@ -20,7 +20,14 @@ import datasets
 from jaxstilts.tasks.base import Kind, LocalSource, Task
 from jaxstilts.tasks.fields import Excluded, map_row, matches
 from jaxstilts.tasks.hub import SourceUnavailable, hub_datasets, hub_rows
-from jaxstilts.tasks.problems import DUPLICATE_ID, LoadReport, RowProblem
+from jaxstilts.tasks.problems import (
+    DUPLICATE_ID,
+    EMPTY_FILE,
+    GOLD_LINK_WITHOUT_ROW,
+    DataError,
+    LoadReport,
+    RowProblem,
+)
 from jaxstilts.tasks.readers import POOL_FORMATS, READERS
 from jaxstilts.tasks.retrieval import split_pool
 from jaxstilts.tasks.validate import Repaired, check_row
@@ -124,12 +131,14 @@ def load_examples(
     report = LoadReport(skip_invalid=skip_invalid)
     identity: list[Any] = [repr(task), split, languages, source, skip_invalid]
     collector = _Collector(task, report)
+    origins: list[str] = []  # what was read, to name when it held no rows
     for component in components:
         pool = source == "local" and component.format in POOL_FORMATS
         for lang in (None,) if pool else languages:
             context = _context(task, lang, languages)
             if source == "local":
                 paths = _local_paths(task, component, split, root, context)
+                origins += map(str, paths)
                 identity.append([(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths])
                 reader = READERS[component.format]
                 items = reader(paths, component.options, context)
@@ -137,14 +146,18 @@ def load_examples(
                 items = _hub_items(
                     task, component, split, context, hub_data_files, hub_kwargs, identity
                 )
+                origins.append(f"hub {component.path} split {split}")
             else:
                 from jaxstilts.tasks.tfds_reader import tfds_rows
 
                 identity.append([component.name, split, lang])
                 items = tfds_rows(component, split, context, tfds_data_dir)
+                origins.append(f"tfds {component.name} split {split}")
             collector.add(items, component.rows, lang, context)
     rows, gold = collector.finish()
-    report.kept = len(rows)
+    if report.read == 0:
+        detail = f"no rows of {task.name} {split} in {','.join(languages)}"
+        raise DataError(", ".join(origins), EMPTY_FILE, detail)
     report.log(f"{task.name} {split} {','.join(languages)} ({source})")
     features = canonical_features(task.kind)
     columns = {name: [row[name] for row in rows] for name in features}
@@ -178,6 +191,9 @@ def _local_paths(
         else:
             found = [pattern]
         found = [Path(p) for p in found if Path(p).is_file()]
+        for path in found:
+            if _blank(path):
+                raise DataError(str(path), EMPTY_FILE, "the file is empty")
         if not found:
             where = f" ({component.note})" if component.note else ""
             raise FileNotFoundError(
@@ -187,6 +203,12 @@ def _local_paths(
             )
         paths.extend(found)
     return paths
+
+
+def _blank(path: Path) -> bool:
+    """Empty, or only whitespace (a file truncated or never filled)."""
+    size = path.stat().st_size
+    return size == 0 or (size < 4096 and not path.read_bytes().strip())
 
 
 def _hub_items(task, component, split, context, data_files, kwargs, identity) -> Iterator:
@@ -205,14 +227,16 @@ class _Collector:
         self.rows: list[dict[str, Any]] = []
         self.gold: dict[str, list[str]] = {}
         self.ids: set[str] = set()
+        self.keys: dict[tuple, str] = {}  # (language, [file,] id) -> where it was first seen
         self.candidates: dict[str, str] = {}
+        self.merged = 0
+        self.kept = 0
 
     def add(self, items: Iterable, rowmap, lang: str | None, context: Mapping) -> None:
-        kept = self._filtered(items, rowmap, context)
-        if self.task.kind == Kind.RETRIEVAL:
-            self._add_retrieval(kept, rowmap, lang)
+        if self.task.kind == Kind.RETRIEVAL:  # counted per sentence and link, after the split
+            self._add_retrieval(self._filtered(items, rowmap, context, count=False), rowmap, lang)
             return
-        for item in kept:
+        for item in self._filtered(items, rowmap, context):
             if isinstance(item, RowProblem):
                 self.report.reject(item)
                 continue
@@ -229,14 +253,24 @@ class _Collector:
             row["language"] = lang or ""
             self._keep(row, where)
 
-    def _filtered(self, items: Iterable, rowmap, context: Mapping) -> Iterator:
+    def _filtered(self, items: Iterable, rowmap, context: Mapping, count: bool = True) -> Iterator:
         for item in items:
-            if isinstance(item, RowProblem):
-                self.report.read += 1
+            if isinstance(item, RowProblem) or matches(rowmap, item[1], context):
+                self.report.read += count
                 yield item
-            elif matches(rowmap, item[1], context):
-                self.report.read += 1
-                yield item
+
+    def _duplicate(self, row: dict[str, Any], where: str) -> RowProblem | None:
+        """A second row with the same id (per language; tagging: per file too, as UD sentence
+        ids are unique within a treebank file only)."""
+        key = (row["language"], row["id"])
+        if self.task.kind == Kind.TAGGING:
+            key = (row["language"], where.rsplit(":", 1)[0], row["id"])
+        if key in self.keys:
+            return RowProblem(
+                where, DUPLICATE_ID, f"id {row['id']!r} seen before at {self.keys[key]}"
+            )
+        self.keys[key] = where
+        return None
 
     def _keep(self, row: dict[str, Any], where: str) -> None:
         row, problems = check_row(self.task, row, where)
@@ -253,22 +287,28 @@ class _Collector:
                     # The same entity in several training pairs: one candidate, counted.
                     detail = f"candidate {row['id']!r} listed again"
                     self.report.repair(RowProblem(where, "duplicate_candidate_merged", detail))
+                    self.merged += 1
                     return
                 self.report.reject(RowProblem(where, DUPLICATE_ID, f"id {row['id']!r} seen before"))
                 return
             self.ids.add(row["id"])
             if row.get("side") == "candidate":
                 self.candidates[row["id"]] = row["text"]
+        elif (problem := self._duplicate(row, where)) is not None:
+            self.report.reject(problem)
+            return
         self.rows.append({k: row.get(k) for k in ("id", "language", *_FEATURES[self.task.kind])})
 
     def _add_retrieval(self, items: Iterable, rowmap, lang: str | None) -> None:
         links, buffered = [], []
         for item in items:
             if isinstance(item, RowProblem):
+                self.report.read += 1
                 self.report.reject(item)
             else:
                 buffered.append(item)
         for item in split_pool(buffered, rowmap, lang):
+            self.report.read += 1
             if isinstance(item, RowProblem):
                 self.report.reject(item)
             elif item[0] == "gold":
@@ -279,9 +319,18 @@ class _Collector:
             self.gold.setdefault(query_id, []).append(candidate_id)
 
     def finish(self) -> tuple[list[dict[str, Any]], dict[str, list[str]] | None]:
+        """The rows and gold links kept; sets `report.kept` (see `LoadReport`)."""
         if self.task.kind != Kind.RETRIEVAL:
+            self.report.kept = len(self.rows)
             return self.rows, None
-        # Links to rows that were skipped as invalid would point nowhere: keep only live ones.
+        # Links to rows that were skipped (or never given) would point nowhere: counted, dropped.
         live = {r["id"] for r in self.rows}
-        gold = {q: [c for c in cs if c in live] for q, cs in self.gold.items() if q in live}
-        return self.rows, {q: cs for q, cs in gold.items() if cs}
+        gold: dict[str, list[str]] = {}
+        for query_id, candidate_ids in self.gold.items():
+            for candidate_id in candidate_ids:
+                if query_id in live and candidate_id in live:
+                    gold.setdefault(query_id, []).append(candidate_id)
+                else:
+                    self.report.skipped[GOLD_LINK_WITHOUT_ROW] += 1
+        self.report.kept = len(self.rows) + self.merged + sum(map(len, gold.values()))
+        return self.rows, gold

@@ -15,6 +15,7 @@ from jaxstilts.tasks.base import Kind, Task
 from jaxstilts.tasks.problems import (
     ANSWER_NOT_IN_CONTEXT,
     EMPTY_TEXT,
+    INVALID_OFFSET,
     INVALID_UTF8,
     LENGTH_MISMATCH,
     MISSING_FIELD,
@@ -46,8 +47,22 @@ def check_row(
     task: Task, row: dict[str, Any], where: str
 ) -> tuple[dict[str, Any] | None, list[RowProblem]]:
     """(normalised row or None, problems). A `Repaired` problem leaves the row in."""
+    row_id = row.get("id")
+    if isinstance(row_id, str) and _SURROGATE.search(row_id):  # the table stores ids as UTF-8
+        return None, [RowProblem(where, INVALID_UTF8, "id has bytes that are not UTF-8")]
     check = _CHECKS[task.kind]
     return check(task, row, where)
+
+
+def _offset(value: Any) -> int | None:
+    """An answer offset as an int (JSON gives ints; a numeric string is accepted), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
 
 
 def _pair(task: Task, row: dict, where: str):
@@ -105,7 +120,11 @@ def _span(task: Task, row: dict, where: str):
         problem = _text_problem(where, "answer", text)
         if problem:
             return None, [problem]
-        start = int(start)
+        offset = _offset(start)
+        if offset is None:
+            detail = f"answer_start {start!r} is not an integer"
+            return None, [RowProblem(where, INVALID_OFFSET, detail)]
+        start = offset
         stripped = text.strip()
         start += len(text) - len(text.lstrip())
         text = stripped

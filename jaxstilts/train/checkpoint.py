@@ -21,6 +21,10 @@ from jaxstilts.train.state import TrainState
 log = logging.getLogger(__name__)
 
 
+class NoRestorableCheckpoint(RuntimeError):
+    """A workdir has checkpoints, but none fits the model and optimizer being trained."""
+
+
 def _as_tree(state: TrainState) -> dict:
     return {"step": state.step, "params": state.params, "opt_state": state.opt_state}
 
@@ -59,21 +63,52 @@ class Checkpointer:
                 self.best.save(step, args=args, force=True)
 
     def restore_latest(self, target: TrainState) -> tuple[TrainState, dict, dict] | None:
-        """The newest checkpoint that restores, or None; a broken one is reported and skipped."""
+        """The newest checkpoint that restores, or None when there is none.
+
+        A step that fails while an older one restores is broken (truncated, half-written): it is
+        reported and moved aside to `<step>.corrupt`, so it no longer counts towards `keep`
+        (retention cannot delete the last good step in its favour) and the run saves that step
+        again. When no step restores, nothing is moved: the model or optimizer no longer match
+        (a changed config), and that is an error rather than a silent fresh start.
+        """
+        failed: list[tuple[int, str]] = []
         for step in sorted(self.latest.all_steps(), reverse=True):
             try:
                 out = self.latest.restore(step, args=ocp.args.Composite(
                     state=ocp.args.StandardRestore(_as_tree(target)),
                     data=ocp.args.JsonRestore(), meta=ocp.args.JsonRestore()))
-            except Exception as e:  # a corrupt or partial checkpoint: fall back to the previous
-                log.warning("checkpoint %s/checkpoints/%d does not restore (%s: %s); trying the "
-                            "previous one", self.workdir, step, type(e).__name__,
-                            str(e).splitlines()[0] if str(e) else "")
+            except Exception as e:  # corrupt, partial, or of another model: try the previous
+                failed.append((step, f"{type(e).__name__}: "
+                                     f"{str(e).splitlines()[0] if str(e) else ''}"))
                 continue
+            for bad, why in failed:
+                aside = self._move_aside(bad)
+                log.warning("checkpoint %s/checkpoints/%d does not restore (%s); moved to %s",
+                            self.workdir, bad, why, aside.name)
             s = out.state
-            log.info("resuming from %s/checkpoints/%d", self.workdir, step)
             return TrainState(s["step"], s["params"], s["opt_state"]), out.data, out.meta
+        if failed:
+            step, why = failed[0]
+            raise NoRestorableCheckpoint(
+                f"{self.workdir}/checkpoints: no checkpoint restores onto this model and optimizer "
+                f"(step {step}: {why}); was the config changed? Use a new workdir, or move "
+                "checkpoints/ aside to start over")
         return None
+
+    def _move_aside(self, step: int) -> epath.Path:
+        """Rename checkpoints/<step> to <step>.corrupt (or .corrupt-N if taken), on every host."""
+        from jax.experimental import multihost_utils
+
+        root = self.workdir / "checkpoints"
+        aside, n = root / f"{step}.corrupt", 1
+        while aside.exists():
+            aside, n = root / f"{step}.corrupt-{n}", n + 1
+        if jax.process_index() == 0:
+            (root / str(step)).rename(aside)
+        if jax.process_count() > 1:
+            multihost_utils.sync_global_devices(f"jaxstilts: checkpoint {step} moved aside")
+        self.latest.reload()
+        return aside
 
     def reached_preemption(self, step: int) -> bool:
         return self.latest.reached_preemption(step)

@@ -1,7 +1,10 @@
 """The training loop: sample a task, step, log, validate, checkpoint, resume, stop.
 
 Host synchronisation happens only at log, validation and checkpoint boundaries; in between the
-loop just enqueues jitted steps. Everything that decides the future of a run — parameters,
+loop just enqueues jitted steps. Only good checkpoints are written (`good_rule`: finite losses and
+a parameter norm within `max_param_growth` of the start), so "the last good checkpoint" of a
+diverged run is the newest one on disk. SIGTERM/SIGINT save at the next step and raise
+`Preempted` (see `preemption.py`). Everything that decides the future of a run — parameters,
 optimizer state, step, iterator positions, early-stopping counters — is in the checkpoint, so a
 killed run resumes exactly where its last checkpoint left it.
 """
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from etils import epath
 from jax.sharding import Mesh
@@ -26,10 +30,15 @@ from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import batch_sharding
 from jaxstilts.train.checkpoint import Checkpointer, restore_encoder
 from jaxstilts.train.optim import OptimConfig, make_optimizer
+from jaxstilts.train.preemption import Preempted, StopRequests
 from jaxstilts.train.state import abstract_like, create_train_state
 from jaxstilts.train.step import Steps
 
 log = logging.getLogger(__name__)
+# Where a run resumes from, and why it stopped, are always said: this logger shows INFO records
+# even when the command logs only warnings (no -v).
+notice = logging.getLogger("jaxstilts.train.notice")
+notice.setLevel(logging.INFO)
 
 
 class BatchSource(Protocol):
@@ -58,6 +67,7 @@ class LoopConfig:
     async_checkpoints: bool = True
     seed: int = 0  # dropout keys
     progress: bool = False  # a tqdm bar with ETA
+    max_param_growth: float = 10.0  # sane: |params| <= this x |params| at the start
 
     def __post_init__(self):
         for name in ("total_steps", "log_every", "checkpoint_every", "keep"):
@@ -66,10 +76,25 @@ class LoopConfig:
         if self.validate_every < 0:
             raise ValueError(f"LoopConfig.validate_every must be >= 0 (0: never), got "
                              f"{self.validate_every}")
+        if not self.max_param_growth > 1:
+            raise ValueError(f"LoopConfig.max_param_growth must be > 1, got "
+                             f"{self.max_param_growth}")
 
 
 class TrainingDiverged(RuntimeError):
-    pass
+    """The loss or the parameters left the sane range; names the step and the last good one."""
+
+
+def good_rule(loop: LoopConfig) -> str:
+    """What makes a checkpoint "good" (only good ones are saved)."""
+    return (f"every loss and gradient norm up to it finite, and the global parameter norm finite "
+            f"and at most {loop.max_param_growth:g}x the norm at the start of the phase")
+
+
+@jax.jit
+def _param_norm(params) -> jax.Array:
+    leaves = jax.tree.leaves(params)
+    return jnp.sqrt(sum(jnp.sum(jnp.square(x.astype(jnp.float32))) for x in leaves))
 
 
 @dataclasses.dataclass
@@ -79,7 +104,7 @@ class TrainResult:
     best_score: float | None
     best_step: int | None
     stopped_early: bool
-    preempted: bool
+    preempted: bool  # always False: a preempted run raises `Preempted` once it has saved
     resumed_from: int | None
     history: list[dict]
     params: dict  # the final parameters (pure dict of global arrays)
@@ -136,7 +161,10 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
         for task, s in data_state.items():
             feeds[task].train.set_state(s)
         resumed_from = int(jax.device_get(state.step))
-        log.info("resumed %s at step %d", workdir, resumed_from)
+        notice.info("resuming from step %d (%s/checkpoints/%d)", resumed_from, ckpt.workdir,
+                    resumed_from)
+    if meta.get("start_param_norm") is None:  # fixed once per phase, kept across resumes
+        meta["start_param_norm"] = float(jax.device_get(_param_norm(state.params)))
 
     writer = _summary_writer(workdir)
     bar = _progress(loop, resumed_from or 0)
@@ -151,8 +179,7 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
                 ckpt.wait()
                 raise TrainingDiverged(
                     f"loss became {float(m['loss'])} (grad norm {float(m['grad_norm'])}) at step "
-                    f"{step + 1} on task {task!r}; the last good checkpoint is step {last_good} "
-                    f"in {workdir}/checkpoints")
+                    f"{step + 1} on task {task!r}; {last_good_text()}")
         if records:
             summary = {f"train/{k}": float(np.mean([float(r[k]) for r in records]))
                        for k in ("loss", "accuracy", "grad_norm")}
@@ -166,8 +193,23 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
                 bar.set_postfix(loss=f"{summary['train/loss']:.4f}")
         pending.clear()
 
+    def last_good_text() -> str:
+        where = (f"step {last_good} in {ckpt.workdir}/checkpoints" if last_good is not None
+                 else "none (no checkpoint was saved)")
+        return f"the last good checkpoint ({good_rule(loop)}) is {where}"
+
     def save(best: bool = False) -> None:
+        """Save the state if it is sane (see `good_rule`); stop the run if it is not."""
         nonlocal last_good
+        at = int(jax.device_get(state.step))
+        norm = float(jax.device_get(_param_norm(state.params)))
+        start = meta["start_param_norm"]
+        if not (math.isfinite(norm) and norm <= loop.max_param_growth * start):
+            ckpt.wait()
+            raise TrainingDiverged(
+                f"parameter norm {norm:.3g} at step {at} (on task {task!r}) is not within "
+                f"{loop.max_param_growth:g}x its start {start:.3g}; not saved; "
+                f"{last_good_text()}")
         data_state = {t: f.train.get_state() for t, f in feeds.items()}
         ckpt.save(state, data_state, meta, best=best)
         last_good = int(jax.device_get(state.step))
@@ -189,47 +231,55 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
         return bool(loop.patience and meta["bad_validations"] >= loop.patience)
 
     step = int(jax.device_get(state.step))
-    stopped_early = preempted = False
-    while step < loop.total_steps:
-        task = sampler.task_at(step)
-        batch = put_batch(next(feeds[task].train), mesh)
-        state, metrics = steps.train(task, state, batch)
-        pending.append((step, task, metrics))
-        step += 1
-        if bar:
-            bar.update(1)
-        if step % loop.log_every == 0:
+    task = None
+    stopped_early = False
+    try:
+        with StopRequests(ckpt.reached_preemption) as stop:
+            while step < loop.total_steps:
+                task = sampler.task_at(step)
+                batch = put_batch(next(feeds[task].train), mesh)
+                state, metrics = steps.train(task, state, batch)
+                pending.append((step, task, metrics))
+                step += 1
+                if bar:
+                    bar.update(1)
+                if step % loop.log_every == 0:
+                    flush()
+                if loop.validate_every and step % loop.validate_every == 0:
+                    if validate_and_save():
+                        stopped_early = True
+                        log.info("early stop at step %d: %d validations without improvement", step,
+                                 meta["bad_validations"])
+                        break
+                elif step % loop.checkpoint_every == 0:
+                    flush()
+                    save()
+                if stop.requested(step):
+                    notice.warning("%s received: saving a checkpoint at step %d and stopping",
+                                   stop.received, step)
+                    flush()
+                    save()
+                    break
             flush()
-        if loop.validate_every and step % loop.validate_every == 0:
-            if validate_and_save():
-                stopped_early = True
-                log.info("early stop at step %d: %d validations without improvement", step,
-                         meta["bad_validations"])
-                break
-        elif step % loop.checkpoint_every == 0:
-            flush()
-            save()
-        if ckpt.reached_preemption(step):
-            flush()
-            save()
-            preempted = True
-            log.warning("preemption sync point reached at step %d: saved and stopping", step)
-            break
-    flush()
-    finished = not (stopped_early or preempted)
-    has_validation = any(f.validation for f in feeds.values())
-    if finished and has_validation and loop.validate_every and step % loop.validate_every:
-        validate_and_save()  # the final state competes for "best" too
-    if finished and step not in ckpt.latest.all_steps():
-        save()
-    ckpt.wait()
-    ckpt.close()
+            finished = not (stopped_early or stop.received)
+            has_validation = any(f.validation for f in feeds.values())
+            if finished and has_validation and loop.validate_every and step % loop.validate_every:
+                validate_and_save()  # the final state competes for "best" too
+            if finished and step not in ckpt.latest.all_steps():
+                save()
+            ckpt.wait()
+    finally:  # async saves finish and Orbax's threads stop, whatever happened
+        ckpt.close()
     if writer:
         writer.close()
     if bar:
         bar.close()
+    if stop.received:  # saved above (a signal after the last step finds the final save)
+        preempted = Preempted(stop.received, step, ckpt.workdir)
+        notice.warning("%s", preempted)
+        raise preempted
     return TrainResult(str(workdir), step, meta["best_score"], meta["best_step"], stopped_early,
-                       preempted, resumed_from, meta["history"], state.params)
+                       False, resumed_from, meta["history"], state.params)
 
 
 def _summary_writer(workdir):

@@ -200,3 +200,181 @@ def test_repeated_training_entities_are_merged_and_counted(tmp_path):
     )
     with pytest.raises(DataError, match=r"wikipedia_pairs-train\.jsonl:3: duplicate_id: id 'm1'"):
         load_examples("mewslix", "train", data_dir=tmp_path)
+
+
+# Issue 16: empty files, duplicate ids and pairs, extra columns, bad QA ids and offsets, and
+# counts that add up -- on copies of the official-format fixtures.
+
+
+def _copy(fixtures_dir, tmp_path, *folders):
+    import shutil
+
+    for folder in folders:
+        shutil.copytree(fixtures_dir / folder, tmp_path / folder)
+    return tmp_path
+
+
+EMPTY = {
+    "xnli": ("test", "de", "XNLI-1.0/xnli.test.tsv"),
+    "pawsx": ("test", "de", "x-final/de/test_2k.tsv"),
+    "mnli": ("train", None, "MNLI/train.tsv"),
+    "hellaswag": ("train", None, "hellaswag/hellaswag_train.jsonl"),
+    "commonsense_qa": ("train", None, "commonsenseqa/train_rand_split.jsonl"),
+    "ccg": ("train", None, "ccg/train.tsv"),
+    "udpos": ("test", "de", "ud-treebanks-v2.5/UD_de-A/de_a-ud-test.conllu"),
+    "tatoeba": ("test", "de", "tatoeba/v1/tatoeba.deu-eng.deu"),
+    "bucc2018": ("test", "de", "bucc2018/de-en/de-en.training.gold"),
+}
+
+
+@pytest.mark.parametrize("task", list(EMPTY))
+def test_an_empty_data_file_is_an_error_naming_it(fixtures_dir, tmp_path, task):
+    split, lang, relative = EMPTY[task]
+    root = _copy(fixtures_dir, tmp_path, relative.split("/")[0])
+    (root / relative).write_text("")
+    for skip_invalid in (False, True):
+        with pytest.raises(DataError) as error:
+            load_examples(task, split, lang, data_dir=root, skip_invalid=skip_invalid)
+        assert str(error.value) == f"{root / relative}: empty_file: the file is empty"
+
+
+def test_a_table_with_a_header_only_is_an_error_naming_it(fixtures_dir, tmp_path):
+    root = _copy(fixtures_dir, tmp_path, "x-final")
+    path = root / "x-final/de/test_2k.tsv"
+    path.write_text(path.read_text().splitlines()[0] + "\n")
+    with pytest.raises(DataError, match=f"^{path}: empty_file: no rows of pawsx test in de$"):
+        load_examples("pawsx", "test", "de", data_dir=root)
+
+
+def _duplicate_line(path, number):
+    """Append a copy of line `number` (1-based) of `path`: the same id again."""
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines) + lines[number - 1])
+    return len(lines) + 1
+
+
+DUPLICATES = {  # task: split, language, file, the line repeated
+    "xnli": ("test", "de", "XNLI-1.0/xnli.test.tsv", 5),
+    "pawsx": ("test", "de", "x-final/de/test_2k.tsv", 2),
+    "mnli": ("train", None, "MNLI/train.tsv", 2),
+    "hellaswag": ("train", None, "hellaswag/hellaswag_train.jsonl", 1),
+    "commonsense_qa": ("train", None, "commonsenseqa/train_rand_split.jsonl", 1),
+}
+
+
+@pytest.mark.parametrize("task", list(DUPLICATES))
+def test_a_duplicate_id_is_an_error_or_a_counted_skip(fixtures_dir, tmp_path, task):
+    split, lang, relative, first = DUPLICATES[task]
+    root = _copy(fixtures_dir, tmp_path, relative.split("/")[0])
+    clean = load_examples(task, split, lang, data_dir=root)
+    number = _duplicate_line(root / relative, first)
+    with pytest.raises(DataError) as error:
+        load_examples(task, split, lang, data_dir=root)
+    assert str(error.value) == (
+        f"{root / relative}:{number}: duplicate_id: id {clean.rows['id'][0]!r} seen before at "
+        f"{root / relative}:{first}")
+    skipped = load_examples(task, split, lang, data_dir=root, skip_invalid=True)
+    assert skipped.rows["id"] == clean.rows["id"]
+    assert skipped.report.skipped == {"duplicate_id": 1}
+    assert skipped.report.read == skipped.report.kept + 1 + sum(skipped.report.excluded.values())
+
+
+def test_a_duplicate_ud_sentence_id_in_one_treebank_file(fixtures_dir, tmp_path):
+    root = _copy(fixtures_dir, tmp_path, "ud-treebanks-v2.5")
+    path = root / "ud-treebanks-v2.5/UD_de-A/de_a-ud-test.conllu"
+    text = path.read_text()
+    first = text.split("\n\n")[0]
+    path.write_text(text.rstrip("\n") + "\n\n" + first + "\n\n")
+    with pytest.raises(DataError, match=r"duplicate_id: id 'de-1' seen before at .*conllu:1$"):
+        load_examples("udpos", "test", "de", data_dir=root)
+    skipped = load_examples("udpos", "test", "de", data_dir=root, skip_invalid=True)
+    assert skipped.report.skipped == {"duplicate_id": 1}
+
+
+def test_a_repeated_bucc_gold_pair_is_reported(fixtures_dir, tmp_path):
+    root = _copy(fixtures_dir, tmp_path, "bucc2018")
+    gold = root / "bucc2018/de-en/de-en.training.gold"
+    number = _duplicate_line(gold, 1)
+    with pytest.raises(DataError) as error:
+        load_examples("bucc2018", "test", "de", data_dir=root)
+    assert str(error.value) == (f"{gold}:{number}: duplicate_pair: gold pair de-000000100 "
+                                "en-000000113 repeats line 1")
+    skipped = load_examples("bucc2018", "test", "de", data_dir=root, skip_invalid=True)
+    assert skipped.report.skipped == {"duplicate_pair": 1}
+    assert skipped.gold == load_examples("bucc2018", "test", "de", data_dir=_copy(
+        fixtures_dir, tmp_path / "clean", "bucc2018")).gold
+
+
+EXTRA_COLUMN = {
+    "bucc2018": ("test", "de", "bucc2018/de-en/de-en.training.de", 3,
+                 "wrong_column_count: 3 tab-separated fields, expected `id<TAB>sentence`"),
+    "ccg": ("train", None, "ccg/train.tsv", 2,
+            "wrong_column_count: 3 tab-separated fields, expected 2 (token, tag)"),
+    "panx": ("test", "de", "panx_dataset/de/test", 1,
+             "wrong_column_count: 3 tab-separated fields, expected 2 (token, tag)"),
+}
+
+
+@pytest.mark.parametrize("task", list(EXTRA_COLUMN))
+def test_an_extra_column_in_a_fixed_width_format_is_an_error(fixtures_dir, tmp_path, task):
+    split, lang, relative, number, message = EXTRA_COLUMN[task]
+    root = _copy(fixtures_dir, tmp_path, relative.split("/")[0])
+    path = root / relative
+    lines = path.read_text().splitlines(keepends=True)
+    lines[number - 1] = lines[number - 1].rstrip("\n") + "\textra\n"
+    path.write_text("".join(lines))
+    with pytest.raises(DataError) as error:
+        load_examples(task, split, lang, data_dir=root)
+    assert str(error.value) == f"{path}:{number}: {message}"
+    skipped = load_examples(task, split, lang, data_dir=root, skip_invalid=True)
+    assert skipped.report.skipped["wrong_column_count"] == 1
+    assert not any("extra" in str(value) for column in skipped.rows.column_names
+                   for value in skipped.rows[column])
+
+
+def _squad_bytes(tmp_path, qa_id: bytes, start: bytes) -> None:
+    folder = tmp_path / "squad"
+    folder.mkdir(exist_ok=True)
+    good = (b'{"id": "q0", "question": "Who?", '
+            b'"answers": [{"text": "Marie Curie", "answer_start": 0}]}')
+    bad = (b'{"id": "' + qa_id + b'", "question": "Where?", '
+           b'"answers": [{"text": "Warsaw", "answer_start": ' + start + b'}]}')
+    (folder / "train-v1.1.json").write_bytes(
+        b'{"data": [{"title": "t", "paragraphs": [{"context": "Marie Curie was born in '
+        b'Warsaw.", "qas": [' + good + b", " + bad + b"]}]}]}")
+
+
+@pytest.mark.parametrize("qa_id,start,message", [
+    (b"q\xff1", b"24", "(id q\\xff1): invalid_utf8: id has bytes that are not UTF-8"),
+    (b"q1", b'"24a"', "(id q1): invalid_answer_start: answer_start '24a' is not an integer"),
+    (b"q1", b"2.5", "(id q1): invalid_answer_start: answer_start 2.5 is not an integer"),
+])
+def test_a_bad_qa_id_or_answer_start_names_file_and_id_and_can_be_skipped(tmp_path, qa_id, start,
+                                                                          message):
+    _squad_bytes(tmp_path, qa_id, start)
+    path = tmp_path / "squad" / "train-v1.1.json"
+    with pytest.raises(DataError) as error:
+        load_examples("squad_v1", "train", data_dir=tmp_path)
+    assert str(error.value) == f"{path}: data[0].paragraphs[0].qas[1] {message}"
+    skipped = load_examples("squad_v1", "train", data_dir=tmp_path, skip_invalid=True)
+    assert skipped.rows["id"] == ["q0"]
+    assert skipped.report.read == 2 and skipped.report.kept == 1
+    assert sum(skipped.report.skipped.values()) == 1
+
+
+def test_skip_invalid_counts_add_up_for_bucc_and_tatoeba(fixtures_dir, tmp_path):
+    root = _copy(fixtures_dir, tmp_path, "bucc2018", "tatoeba")
+    sentences = root / "bucc2018/de-en/de-en.training.de"
+    sentences.write_bytes(sentences.read_bytes().replace(b"Marie", b"Mar\xffie", 1))
+    bucc = load_examples("bucc2018", "test", "de", data_dir=root, skip_invalid=True)
+    report = bucc.report
+    assert report.skipped == {"invalid_utf8": 1, "unknown_sentence_id": 1}  # its gold pair
+    assert report.read == report.kept + 2
+    assert report.kept == len(bucc) + sum(map(len, bucc.gold.values()))
+    deu = root / "tatoeba/v1/tatoeba.deu-eng.deu"
+    deu.write_bytes(deu.read_bytes().replace(b"\n", b"\xff\n", 1))
+    tatoeba = load_examples("tatoeba", "test", "de", data_dir=root, skip_invalid=True)
+    report = tatoeba.report
+    assert report.skipped == {"invalid_utf8": 1}
+    assert report.read == report.kept + 1
+    assert report.kept == len(tatoeba) + sum(map(len, tatoeba.gold.values()))

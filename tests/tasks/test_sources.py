@@ -45,7 +45,11 @@ def test_every_registered_task_loads_from_local_fixtures(name, split, fixtures_d
     for examples in _load(task, split, fixtures_dir):
         assert len(examples) > 0
         assert set(examples.rows.column_names) == {"id", "language"} | CANONICAL[task.kind]
-        assert examples.report.kept == len(examples) and not examples.report.skipped
+        report = examples.report
+        links = sum(map(len, (examples.gold or {}).values()))
+        merged = report.repaired.get("duplicate_candidate_merged", 0)
+        assert report.kept == len(examples) + links + merged and not report.skipped
+        assert report.read == report.kept + sum(report.excluded.values())
         if task.kind == Kind.RETRIEVAL:
             sides = set(examples.rows["side"])
             assert sides == {"query", "candidate"}

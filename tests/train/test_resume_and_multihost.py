@@ -9,6 +9,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+from jaxstilts.train.preemption import EXIT_CODE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,10 +23,33 @@ def launch(*args, **popen):
                             text=True, **popen)
 
 
-def finish(proc, timeout=300) -> str:
+def finish(proc, timeout=300, code=0) -> str:
     out, _ = proc.communicate(timeout=timeout)
-    assert proc.returncode == 0, out[-3000:]
+    assert proc.returncode == code, out[-3000:]
     return out
+
+
+STEPS = 14
+
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory):
+    """Parameters of an uninterrupted run (2 devices, one process), to compare resumed runs to."""
+    folder = tmp_path_factory.mktemp("straight")
+    finish(launch(folder / "work", folder / "straight.npz", "--steps", STEPS, "--mesh", "2,1,1",
+                  "--devices", 2))
+    return load(folder / "straight.npz")
+
+
+def saved_steps(workdir) -> list[int]:
+    return sorted(int(p.name) for p in (workdir / "checkpoints").iterdir() if p.name.isdigit())
+
+
+def wait_for_step(proc, step: int) -> None:
+    for line in proc.stdout:
+        if line.startswith(f"step {step} "):
+            return
+    raise AssertionError(f"the run ended before step {step}")
 
 
 def load(path):
@@ -31,11 +57,8 @@ def load(path):
         return {k: f[k] for k in f.files}
 
 
-def test_a_killed_run_resumes_to_bitwise_equal_parameters(tmp_path):
-    steps = 14
-    finish(launch(tmp_path / "straight", tmp_path / "straight.npz", "--steps", steps,
-                  "--mesh", "2,1,1", "--devices", 2))
-
+def test_a_killed_run_resumes_to_bitwise_equal_parameters(tmp_path, straight):
+    steps = STEPS
     started = time.perf_counter()
     proc = launch(tmp_path / "killed", tmp_path / "unused.npz", "--steps", steps, "--mesh",
                   "2,1,1", "--devices", 2, "--sleep", "0.3")
@@ -53,11 +76,32 @@ def test_a_killed_run_resumes_to_bitwise_equal_parameters(tmp_path):
                         "--mesh", "2,1,1", "--devices", 2))
     elapsed = time.perf_counter() - started
     assert f"resumed_from={max(saved)}" in out, out[-2000:]
-    a, b = load(tmp_path / "straight.npz"), load(tmp_path / "resumed.npz")
+    a, b = straight, load(tmp_path / "resumed.npz")
     assert a.keys() == b.keys()
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
     print(f"kill + resume took {elapsed:.1f}s")
+
+
+def test_a_signalled_run_saves_at_the_next_step_says_so_and_resumes_bitwise(tmp_path, straight):
+    sig = signal.SIGTERM
+    proc = launch(tmp_path / "work", tmp_path / "unused.npz", "--steps", STEPS, "--mesh", "2,1,1",
+                  "--devices", 2, "--sleep", "0.3")
+    wait_for_step(proc, 3)  # checkpoints every 2 steps: the signal lands between them
+    proc.send_signal(sig)
+    out = finish(proc, code=EXIT_CODE)
+    stopped = saved_steps(tmp_path / "work")[-1]
+    assert 3 <= stopped < STEPS
+    assert (f"preempted ({sig.name}) at step {stopped}: checkpoint saved in "
+            f"{tmp_path}/work/checkpoints/{stopped}; re-run the same command to resume") in out
+    assert not [p for p in (tmp_path / "work").rglob("*") if "orbax-checkpoint-tmp" in p.name]
+
+    out = finish(launch(tmp_path / "work", tmp_path / "resumed.npz", "--steps", STEPS, "--mesh",
+                        "2,1,1", "--devices", 2))
+    assert f"resumed_from={stopped}" in out, out[-2000:]
+    resumed = load(tmp_path / "resumed.npz")
+    for k in straight:
+        np.testing.assert_array_equal(straight[k], resumed[k], err_msg=k)
 
 
 def free_port() -> int:
@@ -78,3 +122,21 @@ def test_two_processes_over_gloo_match_one_process(tmp_path):
     diff = max(float(np.abs(a[k] - b[k]).max()) for k in a)
     print(f"2-process vs 1-process max abs parameter difference: {diff:.2e}")
     assert diff <= 1e-6
+
+
+def test_ctrl_c_on_one_of_two_processes_stops_both_at_one_saved_step(tmp_path):
+    """SIGINT is forwarded to JAX's preemption service, whose sync point makes every process
+    save the same step; then all exit 75 (resuming is the single-process test's)."""
+    address = f"127.0.0.1:{free_port()}"
+    procs = [launch(tmp_path / "multi", tmp_path / f"unused{i}.npz", "--steps", STEPS, "--mesh",
+                    "2,1,1", "--devices", 1, "--sleep", "0.3", "--distributed",
+                    f"{address},2,{i}") for i in range(2)]
+    wait_for_step(procs[0], 3)
+    procs[1].send_signal(signal.SIGINT)
+    outs = [finish(p, code=EXIT_CODE) for p in procs]
+    stopped = saved_steps(tmp_path / "multi")[-1]
+    assert 3 <= stopped < STEPS
+    assert f"preempted (SIGTERM) at step {stopped}: checkpoint saved" in outs[0], outs[0][-2000:]
+    assert (f"preempted (SIGTERM (forwarded from SIGINT)) at step {stopped}: checkpoint saved"
+            in outs[1]), outs[1][-2000:]
+    assert not [p for p in (tmp_path / "multi").rglob("*") if "orbax-checkpoint-tmp" in p.name]

@@ -1,5 +1,7 @@
 """The train step and loop in-process: sharding, handoff, divergence, early stopping, fallback."""
 
+import dataclasses
+import io
 import logging
 import shutil
 
@@ -124,23 +126,39 @@ def test_encoder_handoff_onto_another_mesh_with_a_fresh_head(tmp_path):
     assert max_diff(host(enc8), host(second.params["encoder"])) == 0
 
 
-def test_a_diverging_run_stops_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
-    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
-    loop = LoopConfig(total_steps=20, log_every=1, checkpoint_every=1, validate_every=100)
-    exploding = OptimConfig(lr=1e30, clip_norm=0, warmup_fraction=0)
-    with pytest.raises(TrainingDiverged, match=r"at step (\d+) on task 'nli'") as info:
-        train(model(), feeds(), ONLY_NLI, exploding, loop, tmp_path, mesh)
-    bad_step = int(str(info.value).split("at step ")[1].split()[0])
-    saved = sorted(int(p.name) for p in (tmp_path / "checkpoints").iterdir() if p.name.isdigit())
-    assert saved and max(saved) == bad_step - 1
-    from jaxstilts.train.checkpoint import Checkpointer
+def test_a_diverging_run_stops_naming_the_rule_and_the_last_sane_checkpoint(tmp_path):
+    from jaxstilts.train.checkpoint import Checkpointer, NoRestorableCheckpoint
+    from jaxstilts.train.loop import _param_norm
     from jaxstilts.train.state import abstract_like
 
-    m = model()
-    tx = make_optimizer(exploding, 20)
-    _, state, shardings = create_train_state(m, tx, mesh)
-    restored, _, _ = Checkpointer(tmp_path).restore_latest(abstract_like(state, shardings))
-    assert all(np.isfinite(x).all() for x in jax.tree.leaves(host(restored.params)))
+    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
+    loop = LoopConfig(total_steps=2, log_every=1, checkpoint_every=1, validate_every=100, keep=5)
+    train(model(), feeds(), ONLY_NLI, OptimConfig(lr=1e-3), loop, tmp_path, mesh)
+    # The same run continued with lr=1e6: parameters blow up (finite at first, then not).
+    exploding = OptimConfig(lr=1e6)
+    with pytest.raises(TrainingDiverged) as info:
+        train(model(), feeds(), ONLY_NLI, exploding, dataclasses.replace(loop, total_steps=20),
+              tmp_path, mesh)
+    message = str(info.value)
+    assert message.startswith("parameter norm ") or message.startswith("loss became "), message
+    assert message.endswith(
+        "the last good checkpoint (every loss and gradient norm up to it finite, and the global "
+        "parameter norm finite and at most 10x the norm at the start of the phase) is step 2 in "
+        f"{tmp_path}/checkpoints"), message
+    saved = sorted(int(p.name) for p in (tmp_path / "checkpoints").iterdir() if p.name.isdigit())
+    assert saved == [1, 2]
+    _, state, shardings = create_train_state(model(), make_optimizer(exploding, 20), mesh)
+    ckpt = Checkpointer(tmp_path)
+    restored, _, meta = ckpt.restore_latest(abstract_like(state, shardings))
+    ckpt.close()
+    assert float(_param_norm(restored.params)) <= 10 * meta["start_param_norm"]
+    # Another optimizer (no clipping: another state tree) fits no checkpoint: an error, and
+    # nothing is moved aside as if it were corrupt.
+    other = OptimConfig(lr=1e-3, clip_norm=0)
+    _, state, shardings = create_train_state(model(), make_optimizer(other, 20), mesh)
+    with pytest.raises(NoRestorableCheckpoint, match="no checkpoint restores onto this model"):
+        Checkpointer(tmp_path).restore_latest(abstract_like(state, shardings))
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["1", "2"]
 
 
 def test_early_stopping_after_patience_validations_without_gain(tmp_path):
@@ -156,20 +174,56 @@ def test_early_stopping_after_patience_validations_without_gain(tmp_path):
         str(result.best_step)]
 
 
-def test_a_corrupt_latest_checkpoint_is_reported_and_the_previous_one_used(tmp_path, caplog):
+def _restorable(workdir, step, mesh) -> bool:
+    from jaxstilts.train.checkpoint import Checkpointer
+    from jaxstilts.train.state import abstract_like
+
+    _, state, shardings = create_train_state(model(), make_optimizer(OptimConfig(lr=1e-3), 4),
+                                             mesh)
+    ckpt = Checkpointer(workdir)
+    try:
+        import orbax.checkpoint as ocp
+
+        from jaxstilts.train.checkpoint import _as_tree
+
+        ckpt.latest.restore(step, args=ocp.args.Composite(
+            state=ocp.args.StandardRestore(_as_tree(abstract_like(state, shardings)))))
+        return True
+    except Exception:
+        return False
+    finally:
+        ckpt.close()
+
+
+def test_a_corrupt_checkpoint_is_moved_aside_replaced_and_never_outlives_the_good_one(
+        tmp_path, capfd):
     mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
-    loop = LoopConfig(total_steps=4, checkpoint_every=2, validate_every=100, keep=3)
+    loop = LoopConfig(total_steps=4, checkpoint_every=2, validate_every=100, keep=2)
     train(model(), feeds(), ONLY_NLI, OptimConfig(lr=1e-3), loop, tmp_path, mesh)
     for f in (tmp_path / "checkpoints" / "4" / "state").rglob("*"):
         if f.is_file() and f.stat().st_size > 0 and "zarr" not in f.name:
-            f.write_bytes(b"garbage")
+            f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])  # truncated
     shutil.rmtree(tmp_path / "best")
-    with caplog.at_level(logging.INFO):
+    capfd.readouterr()
+    shown = io.StringIO()  # what the command shows without -v: the root logger at WARNING
+    handler, root = logging.StreamHandler(shown), logging.getLogger()
+    root.addHandler(handler)
+    level, root.level = root.level, logging.WARNING
+    try:
         result = train(model(), feeds(), ONLY_NLI, OptimConfig(lr=1e-3),
-                       LoopConfig(total_steps=6, checkpoint_every=2, validate_every=100),
+                       LoopConfig(total_steps=6, checkpoint_every=2, validate_every=100, keep=2),
                        tmp_path, mesh)
+    finally:
+        root.removeHandler(handler)
+        root.level = level
     assert result.resumed_from == 2
-    assert "checkpoints/4 does not restore" in caplog.text
+    text = shown.getvalue()
+    assert "checkpoints/4 does not restore (" in text and "moved to 4.corrupt" in text, text
+    assert f"resuming from step 2 ({tmp_path}/checkpoints/2)" in text, text
+    names = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert names == ["4", "4.corrupt", "6"], names
+    assert _restorable(tmp_path, 4, mesh) and _restorable(tmp_path, 6, mesh)
+    assert "Event loop is closed" not in capfd.readouterr().err + text
 
 
 def test_config_errors_name_the_field():

@@ -96,12 +96,17 @@ def main(argv=None) -> int:
     from jaxstilts.model.partitioning import make_mesh
     from jaxstilts.train.loop import train
     from jaxstilts.train.optim import OptimConfig
+    from jaxstilts.train.preemption import EXIT_CODE, Preempted
 
     model, feeds, sampler, loop = build(args)
     mesh = make_mesh(*[int(x) for x in args.mesh.split(",")])
-    result = train(model, feeds, sampler, OptimConfig(lr=1e-3), loop, args.workdir, mesh,
-                   on_log=lambda step, m: print(f"step {step} loss {m['train/loss']:.6f}",
-                                                flush=True))
+    try:
+        result = train(model, feeds, sampler, OptimConfig(lr=1e-3), loop, args.workdir, mesh,
+                       on_log=lambda step, m: print(f"step {step} loss {m['train/loss']:.6f}",
+                                                    flush=True))
+    except Preempted as e:
+        print(e, flush=True)
+        return EXIT_CODE
     from jax.experimental import multihost_utils
 
     params = multihost_utils.process_allgather(result.params, tiled=True)

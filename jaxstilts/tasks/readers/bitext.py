@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from jaxstilts.tasks.problems import (
+    DUPLICATE_PAIR,
     LENGTH_MISMATCH,
     UNKNOWN_SENTENCE_ID,
     WRONG_COLUMN_COUNT,
@@ -49,11 +50,13 @@ def _sentences(path: Path, side: str) -> Iterator[Row]:
             continue
         if not line.strip():
             continue
-        sentence_id, tab, text = line.partition("\t")
+        values = line.split("\t")
         where = f"{path}:{number}"
-        if not tab:
-            yield RowProblem(where, WRONG_COLUMN_COUNT, "expected `id<TAB>sentence`")
+        if len(values) != 2:
+            detail = f"{len(values)} tab-separated fields, expected `id<TAB>sentence`"
+            yield RowProblem(where, WRONG_COLUMN_COUNT, detail)
             continue
+        sentence_id, text = values
         yield where, {"side": side, "id": sentence_id, "text": text}
 
 
@@ -68,6 +71,7 @@ def read_bucc(paths: list[Path], options: Mapping[str, Any], context: Mapping) -
             if not isinstance(item, RowProblem):
                 ids[side].add(item[1]["id"])
             yield item
+    seen: dict[tuple[str, str], int] = {}  # gold pair -> line it was first given on
     for number, line in lines(paths[2]):
         if isinstance(line, RowProblem):
             yield line
@@ -80,6 +84,12 @@ def read_bucc(paths: list[Path], options: Mapping[str, Any], context: Mapping) -
             yield RowProblem(where, WRONG_COLUMN_COUNT, f"{len(values)} fields, gold pairs have 2")
             continue
         query_id, candidate_id = values
+        if (query_id, candidate_id) in seen:
+            first = seen[query_id, candidate_id]
+            detail = f"gold pair {query_id} {candidate_id} repeats line {first}"
+            yield RowProblem(where, DUPLICATE_PAIR, detail)
+            continue
+        seen[query_id, candidate_id] = number
         for sentence_id, side in ((query_id, "query"), (candidate_id, "candidate")):
             if sentence_id not in ids[side]:
                 file = paths[0] if side == "query" else paths[1]

@@ -22,12 +22,14 @@ def _sentence(path: Path, start: int, tokens: list, tags: list, sent_id: str | N
 
 
 def read_conll(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
-    """`token<TAB>...<TAB>tag` lines. PAN-X writes tokens as `lang:token`; the prefix named by
-    `prefix` (a template such as `{lang}:`) is removed. `-DOCSTART-` lines are document breaks."""
+    """`token<TAB>...<TAB>tag` lines of exactly `columns` fields (2: token and tag, as PAN-X and
+    CCG write them; any other count is a problem, never part of a token or tag). PAN-X writes
+    tokens as `lang:token`; the prefix named by `prefix` (a template such as `{lang}:`) is removed.
+    `-DOCSTART-` lines are document breaks."""
     prefix = options.get("prefix", "").format(**context)
     token_column = options.get("token_column", 0)
     tag_column = options.get("tag_column", -1)
-    min_columns = options.get("min_columns", 2)
+    columns = options.get("columns", 2)
     for path in paths:
         tokens, tags, start, broken = [], [], None, False
         for number, line in lines(path):
@@ -44,8 +46,8 @@ def read_conll(paths: list[Path], options: Mapping[str, Any], context: Mapping) 
             if start is None:
                 start = number
             values = line.split("\t")
-            if len(values) < min_columns:
-                detail = f"{len(values)} tab-separated fields, expected token and tag"
+            if len(values) != columns:
+                detail = f"{len(values)} tab-separated fields, expected {columns} (token, tag)"
                 if not broken:
                     yield RowProblem(f"{path}:{number}", WRONG_COLUMN_COUNT, detail)
                 broken = True

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from jaxstilts.tasks.problems import INVALID_JSON, MISSING_FIELD, DataError, RowProblem
-from jaxstilts.tasks.readers.text import decode, line_of
+from jaxstilts.tasks.readers.text import decode, line_of, printable
 
 Row = tuple[str, dict[str, Any]] | RowProblem
 
@@ -33,7 +33,8 @@ def read_squad(paths: list[Path], options: Mapping[str, Any], context: Mapping) 
             title = article.get("title", "")
             for p, paragraph in enumerate(article.get("paragraphs", [])):
                 for q, qa in enumerate(paragraph.get("qas", [])):
-                    where = f"{path}: data[{a}].paragraphs[{p}].qas[{q}] (id {qa.get('id')})"
+                    shown = printable(str(qa.get("id")))
+                    where = f"{path}: data[{a}].paragraphs[{p}].qas[{q}] (id {shown})"
                     if "context" not in paragraph:
                         yield RowProblem(where, MISSING_FIELD, "paragraph has no context")
                         continue

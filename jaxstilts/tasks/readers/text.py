@@ -32,6 +32,11 @@ def bad_utf8(where: str, text: str) -> RowProblem | None:
     )
 
 
+def printable(text: str) -> str:
+    """`text` with undecodable bytes shown as `\\xNN` escapes (safe to print, log or store)."""
+    return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
+
+
 def lines(path: Path) -> Iterator[tuple[int, str | RowProblem]]:
     """(line number, text without newline) or (line number, invalid-UTF-8 problem)."""
     with open(path, "rb") as f:
