@@ -45,7 +45,6 @@ elif compgen -G ".whl/*.whl" >/dev/null; then
 else
   export PYTHONPATH=$REPO${PYTHONPATH:+:$PYTHONPATH}
 fi
-[ -d .whl/shared ] && export JAXSTILTS_SHARED=$REPO/.whl/shared
 export PYTHONUNBUFFERED=1
 # JAX and PyTorch share the GPU inside one bench process: JAX takes 60%, not its default 75%.
 export XLA_PYTHON_CLIENT_MEM_FRACTION=${XLA_PYTHON_CLIENT_MEM_FRACTION:-0.6}

@@ -3,7 +3,6 @@
 # torch and transformers but not the rest of our dependencies, and no network:
 #   .whl/*.whl        wheels of the missing packages (CPython 3.12, manylinux x86-64), no deps
 #                     (their own dependencies are on that machine already)
-#   .whl/shared/      the reference files the tests read from ../shared (tokenizer corpus)
 # .whl/ is git-ignored; carry it to the GPU machine. Never add jax, flax, optax or orbax here:
 # the machine's own builds match its CUDA.
 #
@@ -28,8 +27,5 @@ for pkg in jax jaxlib flax optax orbax; do
     exit 1
   fi
 done
-SHARED=${JAXSTILTS_SHARED:-../shared}
-mkdir -p "$DEST/shared/multichecklist"
-cp "$SHARED/multichecklist/checklist_templates.tsv" "$DEST/shared/multichecklist/"
 ls -l "$DEST"
 du -sh "$DEST"
