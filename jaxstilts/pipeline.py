@@ -232,8 +232,7 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
               "sizes": sizes, "steps": result.final_step, "best_score": result.best_score,
               "best_step": result.best_step, "stopped_early": result.stopped_early,
               "history": result.history}
-    if not result.preempted:
-        _mark_done(folder, record)
+    _mark_done(folder, record)  # a preempted phase raised `Preempted` before this
     return record
 
 

@@ -104,7 +104,6 @@ class TrainResult:
     best_score: float | None
     best_step: int | None
     stopped_early: bool
-    preempted: bool  # always False: a preempted run raises `Preempted` once it has saved
     resumed_from: int | None
     history: list[dict]
     params: dict  # the final parameters (pure dict of global arrays)
@@ -279,7 +278,7 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
         notice.warning("%s", preempted)
         raise preempted
     return TrainResult(str(workdir), step, meta["best_score"], meta["best_step"], stopped_early,
-                       False, resumed_from, meta["history"], state.params)
+                       resumed_from, meta["history"], state.params)
 
 
 def _summary_writer(workdir):
