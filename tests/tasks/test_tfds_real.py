@@ -28,23 +28,26 @@ TEXT = "Zürich 東京"  # non-ASCII: the reader must decode UTF-8 bytes to str
 TFDS_TASKS = [name for name in task_names() if get_task(name).sources.tfds]
 
 
-def _fake(feature, i: int, j: int = 0):
+def _fake(feature, i: int, j: int = 0, key: str = "", source: str = ""):
     """Example `i` of `feature`: every text of it is `TEXT i` (so SQuAD answers start at 0 in
-    the context), class labels cycle through the names, other numbers are 0."""
+    the context), class labels cycle through the names, other numbers are 0; ids are unique
+    across the builders of a task (`idx` = i, a string `uid`/`id` names the builder), as in the
+    real releases, where the readers reject a repeated id."""
     if isinstance(feature, tfds.features.FeaturesDict):
-        return {key: _fake(inner, i, j) for key, inner in feature.items()}
+        return {name: _fake(inner, i, j, name, source) for name, inner in feature.items()}
     if isinstance(feature, tfds.features.Sequence):
-        items = [_fake(feature.feature, i, j + k) for k in range(SEQUENCE_LENGTH)]
+        items = [_fake(feature.feature, i, j + k, key, source) for k in range(SEQUENCE_LENGTH)]
         return tf.nest.map_structure(lambda *xs: np.array(xs), *items)
     if isinstance(feature, tfds.features.ClassLabel):
         return (i + j) % feature.num_classes
     if feature.tf_dtype == tf.string:
-        return f"{TEXT} {i}".encode()
-    return np.zeros((), feature.np_dtype)
+        return (f"{source} {i}" if key in ("uid", "id") else f"{TEXT} {i}").encode()
+    return np.asarray(i if key == "idx" else 0, feature.np_dtype)
 
 
 def _examples(builder) -> list:
-    return [_fake(builder.info.features, i) for i in range(NUM_EXAMPLES)]
+    return [_fake(builder.info.features, i, source=builder.info.full_name)
+            for i in range(NUM_EXAMPLES)]
 
 
 @functools.cache
