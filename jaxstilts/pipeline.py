@@ -30,6 +30,7 @@ from jaxstilts.data.mlm import MaskedSource
 from jaxstilts.data.multitask import TaskSampler, task_probabilities
 from jaxstilts.data.pipeline import BatchLoader, LoaderConfig
 from jaxstilts.evaluate.phase import evaluate_target
+from jaxstilts.evaluate.validation import Validation, first_examples
 from jaxstilts.evaluate.xtreme import average_over_languages, scorer_of, task_score
 from jaxstilts.kinds import Kind
 from jaxstilts.model import XLMRConfig, load_pretrained, load_tokenizer
@@ -133,23 +134,23 @@ def training_task(task_name: str) -> str:
     return get_task(task_name).train_task or task_name
 
 
-def _feed(config, features, phase, seed: int, valid_features=None) -> TaskFeed:
+def _feed(config, features, phase, seed: int, validation=None) -> TaskFeed:
     shard = dict(shard_index=jax.process_index(), shard_count=jax.process_count())
     p = config[phase]
     loader = BatchLoader(features, LoaderConfig(batch_size=p.batch_size, train=True, seed=seed,
                                                 num_epochs=None, **shard))
-    validation = []
-    if valid_features is not None:
-        cap = min(len(valid_features), p.validation_examples)
-        vloader = BatchLoader(valid_features, LoaderConfig(batch_size=p.batch_size, train=False,
-                                                           num_epochs=1, **shard))
-        seen = 0
-        for batch in vloader:
-            if seen >= cap:
-                break
-            validation.append(batch)
-            seen += int(batch["valid"].sum())
-    return TaskFeed(features.task.kind.head, iter(loader), validation)
+    return TaskFeed(features.task.kind.head, iter(loader), scorer=validation)
+
+
+def _validation(config, phase: str, head: str, train_name: str, tokenizer, labels):
+    """jiant's validation: the first `validation_examples` English validation examples in file
+    order, scored with the task's metric (see `evaluate/validation.py`)."""
+    p, task = config[phase], get_task(train_name)
+    n = p.validation_examples
+    features = features_of(config.data, train_name, "validation", tokenizer, "en", labels,
+                           transform=lambda examples: first_examples(examples, n))
+    scorer = scorer_of(train_name, task.kind, task.metric)
+    return Validation(head, features, scorer, task.metric, p.batch_size)
 
 
 def _mlm_feed(config, tokenizer, seed: int) -> TaskFeed:
@@ -209,8 +210,8 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
         train_features = features_of(config.data, train_name, "train", tokenizer, "en")
         labels = train_features.labels
         valid = None
-        if p.validate_every and "validation" in get_task(train_name).splits:
-            valid = features_of(config.data, train_name, "validation", tokenizer, "en", labels)
+        if p.validate_every and "en" in get_task(train_name).splits.get("validation", ()):
+            valid = _validation(config, phase, name, train_name, tokenizer, labels)
         feeds[name] = _feed(config, train_features, phase, seed + i, valid)
         heads[name] = head_of(train_name, train_features)
         sizes[name] = len(train_features)

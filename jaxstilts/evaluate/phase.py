@@ -76,7 +76,7 @@ def _retrieval(config, target: str, scorer: str, lang: str, model, mesh, tokeniz
         dev = features_of(config.data, target, "validation", tokenizer, lang)
         vectors = predict(model, dev, "retrieval", e.batch_size, mesh, layer=layer)["vectors"]
         threshold = bucc.dev_threshold(feature_column(dev, "id"), feature_column(dev, "side"),
-                                       vectors, dev.examples.gold)
+                                       vectors, dev.examples.gold, feature_column(dev, "text"))
     return evaluate_task(model, scorer, features, output_dir=folder, batch_size=e.batch_size,
                          mesh=mesh, layer=layer, links=features.examples.gold,
                          bucc_threshold=threshold, progress=progress)

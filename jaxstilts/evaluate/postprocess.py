@@ -81,7 +81,8 @@ def retrieval_predictions(
     English sentences linked to L's queries; Mewsli-X and LAReQA, the whole candidate pool; BUCC
     needs `groups`. `links` maps query id -> gold candidate ids (`Examples.gold`).
 
-    tatoeba: for each English sentence the index of its nearest foreign sentence (cosine);
+    tatoeba: for each English sentence the index of its nearest foreign sentence (cosine), the
+    English sentences in XTREME's sorted order when `texts` are given;
     mewslix, lareqa: the 20 best candidate ids per query (cosine for Mewsli-X, dot product for
     LAReQA unless `normalize` says otherwise); bucc2018: mined pairs at `bucc_threshold`, or at
     the threshold best on this very split if None (an oracle: pass the dev threshold for test).
@@ -106,6 +107,10 @@ def retrieval_predictions(
             c = _rows(is_cand)  # one language loaded: every candidate is its English side
         else:
             c = _rows(is_cand)
+        if task == "tatoeba" and texts is not None:
+            # XTREME's utils_preprocess.py sorts the English side (stripped lines, stable) before
+            # anyone embeds it: submitted lines follow that order. Accuracy is order-free.
+            c = np.asarray(sorted(c.tolist(), key=lambda r: str(texts[r]).strip()), np.int64)
         c_ids = ids[c].tolist()
         if task == "tatoeba":
             index_of = {qid: n for n, qid in enumerate(q_ids)}

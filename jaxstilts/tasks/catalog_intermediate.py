@@ -324,19 +324,21 @@ TASKS = [
         splits={"train": EN, "validation": EN, "test": EN},
         labels=None,
         tags=INTERMEDIATE,
-        description="CCG supertagging (CCGbank); the supertag set is open: infer it from the "
-        "training split (`featurize.infer_labels`) and pass it to evaluation.",
+        description="CCG supertagging (CCGbank) as jiant: `text<TAB>tags` lines, and a fixed "
+        "supertag inventory -- every tag of train, test and dev in first-seen order, as jiant's "
+        "ccg_to_num.py numbers them (1363 on CCGbank; `featurize.tag_inventory`).",
         sources=Sources(
             local=(
                 LocalSource(
-                    "conll",
-                    {"train": "ccg/train.tsv", "validation": "ccg/dev.tsv", "test": "ccg/test.tsv"},
-                    note="CCGbank (LDC2005T13) converted to token<TAB>supertag lines, "
-                    "sections 02-21 / 00 / 23",
+                    "tagged_lines",
+                    {"train": "ccg/ccg.train", "validation": "ccg/ccg.dev", "test": "ccg/ccg.test"},
+                    note="CCGbank (LDC2005T13) converted by jiant's scripts/ccg/ccg_proc.py "
+                    "(sections 00-18 / 19-21 / 22-24, one `text<TAB>tags` line per sentence)",
                 ),
             ),
             hub_unavailable="CCGbank is licensed by the LDC (LDC2005T13) and not on the hub; "
-            "convert it to token<TAB>supertag files under ccg/ and use source='local'",
+            "convert it with jiant's scripts/ccg/ccg_proc.py into ccg/ccg.{train,dev,test} and "
+            "use source='local'",
         ),
     ),
     Task(

@@ -296,16 +296,18 @@ TYDIQA = Task(
     kind=Kind.SPAN_EXTRACTION,
     metric="squad",
     languages=TYDIQA_LANGS,
-    splits=_eval_splits(TYDIQA_LANGS, "test"),
+    # validation: the English dev set, as jiant's tydiqa_en (its val is tydiqa.en.dev.json)
+    splits={**_eval_splits(TYDIQA_LANGS, "test"), "validation": ("en",)},
     codes=TYDIQA_NAMES,
     train_task="tydiqa",
     tags=XTREME | {"english_train"},
-    description="TyDiQA-GoldP: English train, the official dev set as test (as XTREME does).",
+    description="TyDiQA-GoldP: English train, the official dev set as test (as XTREME does); "
+    "the English dev set validates (as jiant does).",
     sources=Sources(
         hub=(
             HubSource(
                 "google/xtreme",
-                {"train": "train", "test": "validation"},
+                {"train": "train", "validation": "validation", "test": "validation"},
                 name="tydiqa",
                 rows=RowMap(where={"id": "{code}-*"}),
             ),
@@ -315,6 +317,7 @@ TYDIQA = Task(
                 "squad_json",
                 {
                     "train": "tydiqa/tydiqa-goldp-v1.1-train.json",
+                    "validation": "tydiqa/tydiqa-goldp-v1.1-dev/tydiqa-goldp-dev-{code}.json",
                     "test": "tydiqa/tydiqa-goldp-v1.1-dev/tydiqa-goldp-dev-{code}.json",
                 },
                 RowMap(where={"id": "{code}-*"}),
@@ -334,15 +337,11 @@ BUCC = Task(
     description="BUCC 2018 parallel sentence mining against English; dev = the sample gold, "
     "test = the training gold (as XTREME does).",
     sources=Sources(
-        hub=(
-            HubSource(
-                "google/xtreme",
-                {"validation": "validation", "test": "test"},
-                name="bucc18.{lang}",
-                rows=BITEXT_HUB,
-                note="the hub copy holds only the gold pairs, not the non-parallel sentences",
-            ),
-        ),
+        # No hub source: mining among gold pairs only would inflate F1. With `data.source = hub`
+        # (the paper configs) BUCC is read from the official files under `data.data_dir`.
+        hub_unavailable="the hub copy (google/xtreme bucc18.*) holds only the gold pairs, not "
+        "the non-parallel sentences the miner must reject; use the official sample/training "
+        "corpora (local files)",
         local=(
             LocalSource(
                 "bucc",

@@ -32,7 +32,7 @@ from jaxstilts.tasks.spans import SpanEncoder
 from jaxstilts.tasks.tagging import TaggingEncoder
 
 log = logging.getLogger("jaxstilts.tasks")
-FORMAT_VERSION = 1  # bump when the cached columns change
+FORMAT_VERSION = 2  # bump when the cached columns change
 
 
 def featurize(
@@ -120,10 +120,39 @@ def features_of(
     source = data.source if task.sources.of(data.source) else "local"
     examples = load_examples(task, split, language, source=source,
                              data_dir=data.data_dir or None, skip_invalid=data.skip_invalid)
+    if labels is None and task.labels is None and task.kind == Kind.TAGGING:
+        labels = tag_inventory(task, data, examples if split == "train" else None)
     if transform is not None:
         examples = transform(examples)
     return featurize(examples, tokenizer, FeaturizeConfig(max_length=data.max_length or None),
                      labels=labels, cache_dir=data.cache_dir or None)
+
+
+# jiant's ccg_to_num.py numbers the tags of train, then test, then dev, in first-seen order.
+INVENTORY_SPLITS = ("train", "test", "validation")
+
+
+def tag_inventory(task: Any, data: Any, train: Examples | None = None) -> tuple[str, ...]:
+    """A fixed tag set for an open tag set (CCG), the same whichever split is featurized: every
+    tag of the task's English splits in first-seen order over train, test, dev (jiant's)."""
+    seen: dict[str, None] = {}
+    source = data.source if task.sources.of(data.source) else "local"
+    for split in INVENTORY_SPLITS:
+        if split not in task.splits:
+            continue
+        if split == "train" and train is not None:
+            examples = train
+        else:
+            try:
+                examples = load_examples(task, split, task.splits[split][0], source=source,
+                                         data_dir=data.data_dir or None,
+                                         skip_invalid=data.skip_invalid)
+            except FileNotFoundError as e:  # a tag only that split has is then an error later
+                log.warning("%s: tag inventory without the %s split (%s)", task.name, split, e)
+                continue
+        for tags in examples.rows["tags"]:
+            seen.update(dict.fromkeys(tags))
+    return tuple(seen)
 
 
 def infer_labels(examples: Examples) -> tuple[str, ...]:
@@ -241,4 +270,6 @@ class RetrievalEncoder:
             "language": batch["language"],
             "id": batch["id"],
             "side": batch["side"],
+            # BUCC mining embeds each distinct text once and drops repeated ones (XTREME)
+            "text": batch["text"],
         }

@@ -11,12 +11,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from jaxstilts.kinds import IGNORE
+from jaxstilts.tasks.problems import UNKNOWN_LABEL, DataError
 
 
 class TaggingEncoder:
     def __init__(self, tokenizer: Any, max_length: int, labels: Sequence[str]):
         self.tokenizer, self.max_length = tokenizer, max_length
         self.label_ids = {name: i for i, name in enumerate(labels)}
+
+    def _label(self, tag: str, row_id: str) -> int:
+        try:
+            return self.label_ids[tag]
+        except KeyError:
+            raise DataError(
+                f"row {row_id}", UNKNOWN_LABEL,
+                f"tag {tag!r} is not in the label set of {len(self.label_ids)} tags the head "
+                "was built with") from None
 
     def __call__(self, batch: dict[str, list], indices: list[int]) -> dict[str, list]:
         tok = self.tokenizer
@@ -46,7 +56,7 @@ class TaggingEncoder:
                 for w in window:
                     wp = word_pieces[w]
                     ids += wp
-                    labels += [self.label_ids[tags[w]]] + [IGNORE] * (len(wp) - 1)
+                    labels += [self._label(tags[w], batch["id"][i])] + [IGNORE] * (len(wp) - 1)
                     word_ids += [w] + [-1] * (len(wp) - 1)
                 ids.append(tok.sep_token_id)
                 labels.append(IGNORE)

@@ -51,9 +51,18 @@ class BatchSource(Protocol):
 
 @dataclasses.dataclass
 class TaskFeed:
-    kind: str  # head kind
+    """kind: the head kind. validation: batches scored by plain accuracy (synthetic data without
+    examples); scorer: the task's metric on its validation examples (`evaluate/validation.py`,
+    what the pipeline uses), called as `scorer(graphdef, params, mesh) -> 0..1`; it replaces
+    `validation` when given."""
+
+    kind: str
     train: BatchSource
     validation: list[dict[str, np.ndarray]] = dataclasses.field(default_factory=list)
+    scorer: Callable[[Any, dict, Mesh], float] | None = None
+
+    def validates(self) -> bool:
+        return self.scorer is not None or bool(self.validation)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,9 +127,13 @@ def put_batch(batch: dict[str, np.ndarray], mesh: Mesh) -> dict[str, jax.Array]:
 
 
 def validate(steps: Steps, params: dict, feeds: dict[str, TaskFeed], mesh: Mesh) -> dict:
-    """Accuracy per task on its (capped) validation batches, and their mean as the score."""
+    """Each task's validation score (its metric via `scorer`, else accuracy on its batches),
+    and their mean as the score."""
     per_task = {}
     for task, feed in feeds.items():
+        if feed.scorer is not None:
+            per_task[task] = float(feed.scorer(steps.graphdef, params, mesh))
+            continue
         if not feed.validation:
             continue
         hits = count = 0.0
@@ -261,7 +274,7 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
                     break
             flush()
             finished = not (stopped_early or stop.received)
-            has_validation = any(f.validation for f in feeds.values())
+            has_validation = any(f.validates() for f in feeds.values())
             if finished and has_validation and loop.validate_every and step % loop.validate_every:
                 validate_and_save()  # the final state competes for "best" too
             if finished and step not in ckpt.latest.all_steps():

@@ -220,7 +220,7 @@ EMPTY = {
     "mnli": ("train", None, "MNLI/train.tsv"),
     "hellaswag": ("train", None, "hellaswag/hellaswag_train.jsonl"),
     "commonsense_qa": ("train", None, "commonsenseqa/train_rand_split.jsonl"),
-    "ccg": ("train", None, "ccg/train.tsv"),
+    "ccg": ("train", None, "ccg/ccg.train"),
     "udpos": ("test", "de", "ud-treebanks-v2.5/UD_de-A/de_a-ud-test.conllu"),
     "tatoeba": ("test", "de", "tatoeba/v1/tatoeba.deu-eng.deu"),
     "bucc2018": ("test", "de", "bucc2018/de-en/de-en.training.gold"),
@@ -308,8 +308,8 @@ def test_a_repeated_bucc_gold_pair_is_reported(fixtures_dir, tmp_path):
 EXTRA_COLUMN = {
     "bucc2018": ("test", "de", "bucc2018/de-en/de-en.training.de", 3,
                  "wrong_column_count: 3 tab-separated fields, expected `id<TAB>sentence`"),
-    "ccg": ("train", None, "ccg/train.tsv", 2,
-            "wrong_column_count: 3 tab-separated fields, expected 2 (token, tag)"),
+    "ccg": ("train", None, "ccg/ccg.train", 2,
+            "wrong_column_count: 3 tab-separated fields, expected 2 (text, tags)"),
     "panx": ("test", "de", "panx_dataset/de/test", 1,
              "wrong_column_count: 3 tab-separated fields, expected 2 (token, tag)"),
 }

@@ -1,14 +1,18 @@
 """Featurizers: the fixed-shape batch contract per kind, XLM-R pair encoding, caching."""
 
 import importlib
+from pathlib import Path
 
+import ml_collections
 import numpy as np
 import pytest
 
 from jaxstilts.tasks import (
     IGNORE,
+    DataError,
     FeaturizeConfig,
     Kind,
+    features_of,
     featurize,
     get_task,
     infer_labels,
@@ -144,12 +148,35 @@ def test_open_label_sets_are_inferred_or_given(tokenizer, fixtures_dir, caplog):
     train = load_examples("ccg", "train", data_dir=fixtures_dir)
     labels = infer_labels(train)
     assert "(S[dcl]\\NP)/NP" in labels and labels == tuple(sorted(labels))
-    dev = featurize(
-        load_examples("ccg", "validation", data_dir=fixtures_dir), tokenizer, labels=labels
-    )
-    assert dev.labels == labels
     inferred = featurize(train, tokenizer)
     assert inferred.labels == labels and "inferred" in caplog.text
+
+
+OFFICIAL_CCG = Path(__file__).resolve().parents[1] / "fixtures" / "official" / "expected" / "ccg"
+
+
+def test_ccg_tag_inventory_is_jiants_numbering(tokenizer, fixtures_dir):
+    """jiant's ccg_to_num.py numbers train, test, dev tags in first-seen order (its output on
+    the fixture files is in tests/fixtures/official); dev's `conj` is not in train."""
+    data = ml_collections.ConfigDict(dict(source="local", data_dir=str(fixtures_dir),
+                                          skip_invalid=False, max_length=0, cache_dir=""))
+    dev = features_of(data, "ccg", "validation", tokenizer)
+    for split, name in (("train", "train"), ("validation", "dev"), ("test", "test")):
+        rows = load_examples("ccg", split, data_dir=fixtures_dir).rows
+        official = [line.split("\t") for line in
+                    (OFFICIAL_CCG / f"ccg_num.{name}").read_text().splitlines()]
+        assert [" ".join(t) for t in rows["tokens"]] == [text for text, _ in official]
+        ids = [[dev.labels.index(t) for t in tags] for tags in rows["tags"]]
+        assert ids == [[int(n) for n in nums.split()] for _, nums in official], split
+    assert len(dev.labels) == 8  # what ccg_to_num.py printed
+
+
+def test_a_tag_outside_the_label_set_names_the_row(tokenizer, fixtures_dir):
+    dev = load_examples("ccg", "validation", data_dir=fixtures_dir)
+    train_only = infer_labels(load_examples("ccg", "train", data_dir=fixtures_dir))
+    with pytest.raises(DataError, match=r"row ccg\.dev:1: unknown_label: tag 'conj' is not in "
+                       r"the label set of 6 tags"):
+        featurize(dev, tokenizer, labels=train_only)
 
 
 def test_featurization_is_cached_by_fingerprint(tokenizer, fixtures_dir, tmp_path, monkeypatch):

@@ -117,7 +117,6 @@ def test_hub_ids_and_configs_recorded_per_task():
         "xquad": ("google/xquad", "xquad.{lang}"),
         "mlqa": ("google/xtreme", "MLQA.{lang}.{lang}"),
         "tydiqa": ("google/xtreme", "tydiqa"),
-        "bucc2018": ("google/xtreme", "bucc18.{lang}"),
         "tatoeba": ("google/xtreme", "tatoeba.{code}"),
         "xcopa": ("cambridgeltl/xcopa", "{lang}"),
         "squad_v2": ("rajpurkar/squad_v2", None),

@@ -233,7 +233,7 @@ def test_hub_tagging_squad_choice_and_bitext_layouts(tmp_path, fixtures_dir):
 
     path = _parquet(
         tmp_path,
-        "bucc",
+        "bitext",
         {
             "source_sentence": ["Ich mag Tee.", "Das Museum öffnet."],
             "target_sentence": ["I like tea.", "The museum opens."],
@@ -245,9 +245,13 @@ def test_hub_tagging_squad_choice_and_bitext_layouts(tmp_path, fixtures_dir):
             for k in ("source_sentence", "target_sentence", "source_lang", "target_lang")
         },
     )
-    bucc = load_examples("bucc2018", "test", "de", source="hub", hub_data_files={"test": path})
-    assert bucc.gold == {"q0": ["c0"], "q1": ["c1"]}
-    assert bucc.rows["side"] == ["query", "candidate", "query", "candidate"]
+    tatoeba = load_examples("tatoeba", "test", "de", source="hub",
+                            hub_data_files={"validation": path})
+    assert tatoeba.gold == {"q0": ["c0"], "q1": ["c1"]}
+    assert tatoeba.rows["side"] == ["query", "candidate", "query", "candidate"]
+    # BUCC's hub copy holds only gold pairs: no hub source (mining among them inflates F1)
+    with pytest.raises(SourceUnavailable, match="only the gold pairs"):
+        load_examples("bucc2018", "test", "de", source="hub", hub_data_files={"test": path})
 
 
 def test_hub_class_label_minus_one_and_id_filters(tmp_path):

@@ -266,3 +266,22 @@ def test_frozen_embeddings_stay_put_while_the_rest_trains():
                                   before["encoder"]["embeddings"]["word"], err_msg=str(word))
     assert np.abs(after["encoder"]["layers"][0]["mlp_in"]["kernel"]
                   - before["encoder"]["layers"][0]["mlp_in"]["kernel"]).max() > 0
+
+
+def test_a_task_scorer_decides_the_best_checkpoint_and_early_stopping(tmp_path):
+    """The pipeline's validation (`evaluate/validation.py`) scores with the task's metric: the
+    loop keeps what the scorer says is best, not batch accuracy."""
+    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
+    figures = iter([0.2, 0.6, 0.5, 0.4, 0.9])
+    calls = []
+
+    def scorer(graphdef, params, mesh_):
+        calls.append(mesh_)
+        return next(figures)
+
+    feed = {"nli": TaskFeed("classification", ArraySource(synthetic("classification", 64), 8),
+                            scorer=scorer)}
+    loop = LoopConfig(total_steps=10, validate_every=2, patience=2)
+    result = train(model(), feed, ONLY_NLI, OptimConfig(lr=1e-3), loop, tmp_path, mesh)
+    assert [h["score"] for h in result.history] == [0.2, 0.6, 0.5, 0.4]
+    assert result.stopped_early and result.best_step == 4 and calls == [mesh] * 4

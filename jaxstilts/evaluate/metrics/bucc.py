@@ -193,12 +193,16 @@ def best_threshold(candidates: Mapping[Pair, float], gold: Iterable[Pair]) -> fl
 
 
 def dev_threshold(ids: Sequence[str], sides: Sequence[str], vectors: np.ndarray,
-                  links: Mapping[str, Sequence[str]]) -> float:
+                  links: Mapping[str, Sequence[str]], texts: Sequence[str] | None) -> float:
     """The mining threshold chosen on a dev split (then applied to test): rows are queries or
-    candidates by `sides`, embedded as `vectors`; `links` maps query ids to gold candidate ids."""
+    candidates by `sides`, embedded as `vectors`; `links` maps query ids to gold candidate ids;
+    `texts` the sentences (repeated ones are embedded once and never predicted, as XTREME's
+    `read_sent2id`; None only where the texts are truly unknown)."""
     ids, sides = np.asarray(ids), np.asarray(sides)
     q, c = np.flatnonzero(sides == "query"), np.flatnonzero(sides == "candidate")
-    candidates = mine_candidates(ids[q].tolist(), vectors[q], ids[c].tolist(), vectors[c])
+    text = (lambda rows: None) if texts is None else (lambda rows: [texts[i] for i in rows])
+    candidates = mine_candidates(ids[q].tolist(), vectors[q], ids[c].tolist(), vectors[c],
+                                 src_texts=text(q), trg_texts=text(c))
     gold = [(qid, cid) for qid in ids[q].tolist() for cid in links.get(qid, ())]
     return best_threshold(candidates, gold)
 

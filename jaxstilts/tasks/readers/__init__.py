@@ -2,7 +2,7 @@
 then go through the same field mapping and validation as hub rows."""
 
 from jaxstilts.tasks.readers.bitext import read_bucc, read_tatoeba
-from jaxstilts.tasks.readers.conll import read_conll, read_conllu
+from jaxstilts.tasks.readers.conll import read_conll, read_conllu, read_tagged_lines
 from jaxstilts.tasks.readers.entities import read_mewslix
 from jaxstilts.tasks.readers.lareqa import read_lareqa
 from jaxstilts.tasks.readers.squad import read_squad
@@ -14,6 +14,7 @@ READERS = {
     "jsonl": read_jsonl,
     "conll": read_conll,
     "conllu": read_conllu,
+    "tagged_lines": read_tagged_lines,
     "squad_json": read_squad,
     "bucc": read_bucc,
     "tatoeba": read_tatoeba,

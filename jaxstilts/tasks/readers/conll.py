@@ -1,5 +1,5 @@
 """Tagging formats: CoNLL-style `token<TAB>tag` with blank lines between sentences (PAN-X,
-XTREME's processed UD-POS, CCG), and CoNLL-U (raw UD treebanks)."""
+XTREME's processed UD-POS), jiant's CCG `text<TAB>tags` lines, and CoNLL-U (raw UD treebanks)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from jaxstilts.tasks.problems import WRONG_COLUMN_COUNT, RowProblem
+from jaxstilts.tasks.problems import LENGTH_MISMATCH, WRONG_COLUMN_COUNT, RowProblem
 from jaxstilts.tasks.readers.text import lines
 
 Row = tuple[str, dict[str, Any]] | RowProblem
@@ -59,6 +59,31 @@ def read_conll(paths: list[Path], options: Mapping[str, Any], context: Mapping) 
             tags.append(values[tag_column])
         if tokens and not broken:
             yield _sentence(path, start, tokens, tags)
+
+
+def read_tagged_lines(paths: list[Path], options: Mapping[str, Any],
+                      context: Mapping) -> Iterator[Row]:
+    """One sentence per line, `text<TAB>tags` (jiant's CCG files, from its `ccg_proc.py`): the
+    text split on single spaces as jiant splits it, the tags on whitespace, one tag per word."""
+    for path in paths:
+        for number, line in lines(path):
+            if isinstance(line, RowProblem):
+                yield line
+                continue
+            if not line.strip():
+                continue
+            values = line.strip().split("\t")
+            where = f"{path}:{number}"
+            if len(values) != 2:
+                detail = f"{len(values)} tab-separated fields, expected 2 (text, tags)"
+                yield RowProblem(where, WRONG_COLUMN_COUNT, detail)
+                continue
+            tokens, tags = values[0].split(" "), values[1].split()
+            if len(tokens) != len(tags):
+                detail = f"{len(tokens)} words but {len(tags)} tags"
+                yield RowProblem(where, LENGTH_MISMATCH, detail)
+                continue
+            yield where, {"tokens": tokens, "tags": tags, "id": f"{path.name}:{number}"}
 
 
 def read_conllu(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
