@@ -52,6 +52,8 @@ class RowMap:
         part of this split/language (e.g. XNLI's one file for 15 languages) and are not counted.
     exclude_labels: raw labels that mean "no gold label" (SNLI's `-`); such rows are counted in the
         load report as `no_gold_label`, never silently dropped.
+    choice_prefix: raw column put before every choice, with a space (jiant's HellaSwag:
+        `ctx_b + " " + ending`, the context being `ctx_a`).
     """
 
     fields: Mapping[str, Any] = field(default_factory=dict)
@@ -59,6 +61,7 @@ class RowMap:
     value_maps: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     where: Mapping[str, str] = field(default_factory=dict)
     exclude_labels: tuple[str, ...] = ()
+    choice_prefix: str | None = None
 
     def __post_init__(self):
         for name in ("fields", "label_map", "value_maps", "where"):

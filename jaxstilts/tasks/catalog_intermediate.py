@@ -11,6 +11,9 @@ from jaxstilts.tasks.base import HubSource, Kind, LocalSource, RowMap, Sources, 
 EN = ("en",)
 NLI_LABELS = ("entailment", "neutral", "contradiction")
 TRAIN_DEV = {"train": EN, "validation": EN}
+# jiant's HellaSwag (jiant/tasks/lib/hellaswag.py): prompt ctx_a, choices ctx_b + " " + ending
+HELLASWAG_ROWS = RowMap(fields={"context": "ctx_a", "choices": "endings", "label": "label",
+                                "id": "ind"}, choice_prefix="ctx_b")
 INTERMEDIATE = frozenset({"intermediate"})
 
 # Hub and TFDS NLI datasets share columns and class names (entailment, neutral, contradiction).
@@ -266,20 +269,14 @@ TASKS = [
         splits=TRAIN_DEV,
         num_choices=4,
         tags=INTERMEDIATE,
-        description="HellaSwag: pick the ending of a context (ctx = ctx_a + ctx_b).",
+        description="HellaSwag: pick the ending of a context, as jiant: `ctx_a` | `ctx_b` + "
+        "ending (TFDS has only the joined context: `ctx` | ending there).",
         sources=Sources(
             hub=(
                 HubSource(
                     "Rowan/hellaswag",
                     {"train": "train", "validation": "validation"},
-                    rows=RowMap(
-                        fields={
-                            "context": "ctx",
-                            "choices": "endings",
-                            "label": "label",
-                            "id": "ind",
-                        }
-                    ),
+                    rows=HELLASWAG_ROWS,
                 ),
             ),
             local=(
@@ -289,14 +286,7 @@ TASKS = [
                         "train": "hellaswag/hellaswag_train.jsonl",
                         "validation": "hellaswag/hellaswag_val.jsonl",
                     },
-                    RowMap(
-                        fields={
-                            "context": "ctx",
-                            "choices": "endings",
-                            "label": "label",
-                            "id": "ind",
-                        }
-                    ),
+                    HELLASWAG_ROWS,
                     note="https://github.com/rowanz/hellaswag/tree/master/data",
                 ),
             ),

@@ -86,6 +86,12 @@ def map_row(kind: Kind, rowmap: RowMap, raw: Mapping, where: str) -> dict[str, A
                 continue
             return RowProblem(where, MISSING_FIELD, f"no column {spec!r} (for {name})")
         row[name] = value
+    if rowmap.choice_prefix is not None:
+        prefix = get_path(raw, rowmap.choice_prefix)
+        if prefix is MISSING:
+            detail = f"no column {rowmap.choice_prefix!r} (for choices)"
+            return RowProblem(where, MISSING_FIELD, detail)
+        row["choices"] = [f"{prefix} {choice}" for choice in row["choices"]]
     if "label" in CANONICAL_FIELDS[kind]:
         label = row.get("label")
         if label is None or str(label) in rowmap.exclude_labels:

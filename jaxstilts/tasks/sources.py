@@ -302,7 +302,10 @@ class _Collector:
     def _add_retrieval(self, items: Iterable, rowmap, lang: str | None) -> None:
         links, buffered = [], []
         for item in items:
-            if isinstance(item, RowProblem):
+            if isinstance(item, Excluded):  # not an error: counted (LAReQA's skipped questions)
+                self.report.read += 1
+                self.report.exclude(item)
+            elif isinstance(item, RowProblem):
                 self.report.read += 1
                 self.report.reject(item)
             else:

@@ -155,7 +155,8 @@ def test_tagging_sentence_problems(tmp_path):
 def test_wrong_choice_count_and_duplicate_ids(tmp_path):
     folder = tmp_path / "hellaswag"
     folder.mkdir()
-    row = {"ind": 1, "ctx": "She opens the oven.", "endings": ["a.", "b.", "c.", "d."], "label": 0}
+    row = {"ind": 1, "ctx_a": "She opens the oven.", "ctx_b": "she",
+           "endings": ["a.", "b.", "c.", "d."], "label": 0}
     lines = [row, {**row, "ind": 2, "endings": ["a.", "b."]}]
     (folder / "hellaswag_train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
     with pytest.raises(DataError, match=r"hellaswag_train\.jsonl:2: wrong_choice_count: 2"):

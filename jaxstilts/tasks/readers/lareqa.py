@@ -2,7 +2,9 @@
 
 Questions of the requested languages are the queries; every sentence of every language file is a
 candidate; a question's gold answers are the answer-bearing sentences of the same question id in
-all languages (11-way parallel), as in the official evaluation.
+all languages (11-way parallel), as in the official evaluation. A question whose answer starts
+in no sentence (a sentence-breaking error) is skipped, as XTREME's `utils_lareqa.py` does: it is
+counted as excluded in the load report.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from jaxstilts.tasks.fields import Excluded
 from jaxstilts.tasks.problems import MISSING_FIELD, RowProblem
 from jaxstilts.tasks.readers.squad import load_json
+
+ANSWER_IN_NO_SENTENCE = "answer_in_no_sentence"
 
 Row = tuple[str, dict[str, Any]] | RowProblem
 
@@ -59,8 +64,11 @@ def read_lareqa(paths: list[Path], options: Mapping[str, Any], context: Mapping)
                         continue
                     answer_start = qa["answers"][0]["answer_start"]
                     hit = [sid for s, e, sid in sentence_ids if s <= answer_start < e]
-                    if hit:
-                        answers[qa["id"]].append(hit[0])
+                    if not hit:
+                        detail = f"answer start {answer_start} is in no sentence (XTREME skips it)"
+                        yield Excluded(qa_where, ANSWER_IN_NO_SENTENCE, detail)
+                        continue
+                    answers[qa["id"]].append(hit[0])
                     if not languages or lang in languages:
                         query_id = f"{qa['id']}_{lang}"
                         queries.append((query_id, qa["id"]))
