@@ -72,15 +72,27 @@ def _eval_splits(languages, *splits, train=("en",)):
     return out
 
 
-def _udpos_local(version: str, handle: str) -> LocalSource:
-    """CoNLL-U files of every treebank of a language (`{lang}_<treebank>-ud-<split>.conllu`)."""
+# download_data.sh: UD v2.5 for XTREME's languages, v2.7 only for those XTREME-R added
+UD_V27_LANGS = ("lt", "pl", "uk", "wo", "ro")
+UD_HANDLES = {"2.5": "1-3105", "2.7": "1-3424"}
+
+
+def _udpos_local(*versions: str) -> LocalSource:
+    """CoNLL-U files of every treebank of a language (`{lang}_<treebank>-ud-<split>.conllu`),
+    converted as XTREME converts them (see `read_conllu`); with two versions, v2.7 serves only
+    `UD_V27_LANGS`, as `download_data.sh` does."""
+    per_language = {"*": {"ud": versions[0]}}
+    if len(versions) > 1:
+        per_language |= {lang: {"ud": versions[1]} for lang in UD_V27_LANGS}
     return LocalSource(
         "conllu",
         {
-            split: f"ud-treebanks-v{version}/UD_*/{{lang}}_*-ud-{name}.conllu"
+            split: f"ud-treebanks-v{{ud}}/UD_*/{{lang}}_*-ud-{name}.conllu"
             for split, name in (("train", "train"), ("validation", "dev"), ("test", "test"))
         },
-        note=f"https://lindat.mff.cuni.cz/repository/xmlui/handle/11234/{handle}",
+        options={"xtreme": True, "template_values": per_language},
+        note=" and ".join(f"UD v{v}: https://lindat.mff.cuni.cz/repository/xmlui/handle/11234/"
+                          f"{UD_HANDLES[v]}" for v in versions),
     )
 
 
@@ -183,7 +195,8 @@ UDPOS = Task(
     codes=UDPOS_NAMES,
     train_task="udpos",
     tags=XTREME | {"english_train"},
-    description="UD-POS (UD v2.5): all treebanks of a language concatenated; UPOS tags.",
+    description="UD-POS (UD v2.5; XTREME-R: v2.7 for lt/pl/uk/wo/ro): all treebanks of a "
+    "language concatenated, converted as XTREME's download_data.sh; UPOS tags.",
     sources=Sources(
         hub=(
             HubSource(
@@ -193,7 +206,7 @@ UDPOS = Task(
                 rows=RowMap(fields={"tokens": "tokens", "tags": "pos_tags"}),
             ),
         ),
-        local=(_udpos_local("2.5", "1-3105"),),
+        local=(_udpos_local("2.5"),),
     ),
 )
 
@@ -539,7 +552,7 @@ def _wider(task: Task, name: str, languages: list[str], local: LocalSource | Non
 
 TASKS = [
     XNLI, PAWSX, UDPOS, PANX, XQUAD, MLQA, TYDIQA, BUCC, TATOEBA, COPA, XCOPA, MEWSLIX, LAREQA,
-    _wider(UDPOS, "udpos_xtreme_r", UDPOS_R_LANGS, _udpos_local("2.7", "1-3424")),
+    _wider(UDPOS, "udpos_xtreme_r", UDPOS_R_LANGS, _udpos_local("2.5", "2.7")),
     _wider(PANX, "panx_xtreme_r", PANX_R_LANGS),
     _wider(XQUAD, "xquad_xtreme_r", XQUAD_R_LANGS),
     _wider(TATOEBA, "tatoeba_xtreme_r", TATOEBA_R_LANGS),

@@ -183,8 +183,10 @@ def _local_paths(
 ) -> list[Path]:
     """Files of one split: templates filled in, globs expanded in sorted order, all must exist."""
     paths: list[Path] = []
+    values = component.options.get("template_values", {})  # per language, "*" the default
+    extra = values.get(context["lang"], values.get("*", {}))
     for template in component.files[split]:
-        relative = template.format(lang=context["lang"], code=context["code"])
+        relative = template.format(lang=context["lang"], code=context["code"], **extra)
         pattern = str(root / relative)
         if glob.has_magic(relative):  # the root may hold [ or * itself: only the template globs
             found = sorted(glob.glob(str(Path(glob.escape(str(root))) / relative)))

@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from jaxstilts.tasks import load_examples
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -25,3 +27,41 @@ def test_lareqa_skips_a_question_whose_answer_is_in_no_sentence_as_xtreme():
     assert queries == official["questions"] and candidates == official["candidates"]
     assert {q: sorted(c) for q, c in examples.gold.items()} == official["gold"]
     assert examples.report.excluded == {"answer_in_no_sentence": 1}  # counted, not silent
+
+
+def _xtreme_tsv(path: Path) -> list[list[tuple[str, ...]]]:
+    """XTREME's udpos/{split}-{lang}.tsv: `word<TAB>tag` lines (test: words only), blank between
+    sentences."""
+    sentences = [[]]
+    for line in path.read_text("utf-8").split("\n"):
+        if line:
+            sentences[-1].append(tuple(line.split("\t")))
+        elif sentences[-1]:
+            sentences.append([])
+    return [s for s in sentences if s]
+
+
+def test_udpos_from_treebanks_is_what_xtreme_download_data_makes():
+    """Multi-word tokens as one fused word with its head's tag, mostly-`_` sentences dropped,
+    ZWNJ removed, treebanks in file-name order: XTREME's conllu_to_conll.py and
+    udpos_preprocess output on the same CoNLL-U files."""
+    root = FIXTURES / "official/inputs/raw"
+    for lang in ("es", "fa", "en"):
+        for split, name in (("train", "train"), ("validation", "dev"), ("test", "test")):
+            if split == "train" and lang != "en":
+                continue  # UD-POS trains on English only
+            rows = load_examples("udpos", split, lang, data_dir=root).rows
+            ours = [list(zip(t, g)) for t, g in zip(rows["tokens"], rows["tags"], strict=True)]
+            official = _xtreme_tsv(EXPECTED / f"udpos/{name}-{lang}.tsv")
+            if name == "test":  # XTREME strips the test tags
+                ours = [[(w,) for w, _ in s] for s in ours]
+            assert ours == official, (lang, split)
+
+
+def test_udpos_xtreme_r_reads_v2_7_only_for_the_languages_xtreme_r_added(tmp_path):
+    from jaxstilts.tasks import get_task
+
+    task = get_task("udpos_xtreme_r")
+    for lang, version in (("de", "2.5"), ("pl", "2.7"), ("wo", "2.7"), ("en", "2.5")):
+        with pytest.raises(FileNotFoundError, match=rf"ud-treebanks-v{version}/UD_\*/{lang}_\*"):
+            load_examples(task, "test", lang, data_dir=tmp_path)

@@ -84,7 +84,9 @@ def test_format_details(fixtures_dir):
     assert panx.rows["tokens"][0][0] == "玛丽·居里"  # the "zh:" prefix is stripped
     de = load_examples("udpos", "test", "de", data_dir=fixtures_dir)
     assert len(de) == 4  # two treebanks x two sentences, concatenated in sorted order
-    assert de.rows["tokens"][1] == ["zu", "dem", "Bahnhof"]  # words, not the fused "zum"
+    # XTREME's conversion: the fused "zum" is one word, tagged as its head word (zu: ADP and dem:
+    # DET both hang on Bahnhof; the default precedence ranks ADP first)
+    assert (de.rows["tokens"][1], de.rows["tags"][1]) == (["zum", "Bahnhof"], ["ADP", "NOUN"])
     cosmos = load_examples("cosmos_qa", "train", data_dir=fixtures_dir)
     assert cosmos.rows["context"][0] == (
         "It rained all day, so we stayed in.\nWe played cards. Why did they stay in?"

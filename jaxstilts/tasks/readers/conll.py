@@ -86,38 +86,134 @@ def read_tagged_lines(paths: list[Path], options: Mapping[str, Any],
             yield where, {"tokens": tokens, "tags": tags, "id": f"{path.name}:{number}"}
 
 
+# conllu_to_conll.py's POS precedence for choosing a multi-word token's head among tied words
+POS_PRECEDENCE = {
+    "default": "VERB NOUN PROPN PRON ADJ NUM ADV INTJ AUX ADP DET PART CCONJ SCONJ X PUNCT".split(),
+    "es": "VERB AUX PRON ADP DET".split(),
+    "fr": "VERB AUX PRON NOUN ADJ ADV ADP DET PART SCONJ CONJ".split(),
+    "it": "VERB AUX ADV PRON ADP DET INTJ".split(),
+}
+
+
 def read_conllu(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
     """CoNLL-U: FORM and UPOS of each syntactic word. Multi-word token lines (`3-4`) and empty
-    nodes (`5.1`) are not words of the tag sequence; comments carry the sentence id."""
-    for path in paths:
-        tokens, tags, start, sent_id, broken = [], [], None, None, False
-        for number, line in lines(path):
-            if isinstance(line, RowProblem):
-                if not broken:  # one problem per sentence: the sentence is the row
-                    yield line
-                broken = True
+    nodes (`5.1`) are not words of the tag sequence; comments carry the sentence id.
+
+    With `xtreme` (XTREME's UD-POS, `download_data.sh`): files in file-name order; each multi-word
+    token is one word, its fused form tagged with the UPOS of its head word (as
+    `conllu_to_conll.py --replace_subtokens_with_fused_forms`); sentences whose forms are all `_`
+    but at most one are dropped, and zero-width non-joiners and spaces are removed from forms (as
+    `utils_preprocess.py udpos_preprocess`)."""
+    xtreme = bool(options.get("xtreme"))
+    precedence = POS_PRECEDENCE.get(context.get("lang", ""), POS_PRECEDENCE["default"])
+    for path in sorted(paths, key=lambda p: p.name) if xtreme else paths:
+        for item in _conllu_sentences(path):
+            if isinstance(item, RowProblem) or not xtreme:
+                if not isinstance(item, RowProblem):
+                    item = _sentence(path, item.start, item.forms(), item.tags(), item.sent_id)
+                yield item
                 continue
-            if not line.strip():
-                if tokens and not broken:
-                    yield _sentence(path, start, tokens, tags, sent_id)
-                tokens, tags, start, sent_id, broken = [], [], None, None, False
+            tokens, tags = item.fused(precedence)
+            empty = sum(t == "_" for t in tokens)
+            if empty and empty >= len(tokens) - 1:
                 continue
-            if start is None:
-                start = number
-            if line.startswith("#"):
-                if line.startswith("# sent_id"):
-                    sent_id = line.partition("=")[2].strip()
+            tokens = ["".join(t.replace("\u200c", "").split(" ")) for t in tokens]
+            yield _sentence(path, item.start, tokens, tags, item.sent_id)
+
+
+class _Tree:
+    """One CoNLL-U sentence: words (id -> form, upos), parents (basic and enhanced heads) and
+    multi-word tokens (first id -> (last id, form))."""
+
+    def __init__(self, start: int, sent_id: str | None):
+        self.start, self.sent_id = start, sent_id
+        self.words: dict[int, tuple[str, str]] = {}
+        self.parents: dict[int, set[int]] = {}
+        self.multi: dict[int, tuple[int, str]] = {}
+
+    def forms(self) -> list[str]:
+        return [self.words[i][0] for i in sorted(self.words)]
+
+    def tags(self) -> list[str]:
+        return [self.words[i][1] for i in sorted(self.words)]
+
+    def _depth(self, word: int) -> int:
+        """How many nodes reach `word` (networkx `ancestors` over basic + enhanced edges)."""
+        seen, todo = set(), [word]
+        while todo:
+            for parent in self.parents.get(todo.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        seen.discard(word)
+        return len(seen)
+
+    def _head(self, span: list[int], precedence: list[str]) -> int:
+        """conllu_to_conll.py's span head: the one highest word, else the highest by POS rank."""
+        depths = [self._depth(w) for w in span]
+        highest = [w for w, d in zip(span, depths, strict=True) if d == min(depths)]
+        if len(highest) == 1:
+            return highest[0]
+        rank = {pos: i for i, pos in enumerate(precedence)}
+        return min(highest, key=lambda w: rank.get(self.words[w][1], len(rank)))
+
+    def fused(self, precedence: list[str]) -> tuple[list[str], list[str]]:
+        """Words and tags with each multi-word token as one word (fused form, head's UPOS)."""
+        replaced: dict[int, str] = {}
+        dropped: set[int] = set()
+        for first, (last, form) in self.multi.items():
+            span = [w for w in range(first, last + 1) if w in self.words]
+            if not span:
                 continue
-            values = line.split("\t")
-            if len(values) != 10:
-                detail = f"{len(values)} tab-separated fields, CoNLL-U has 10"
-                if not broken:
-                    yield RowProblem(f"{path}:{number}", WRONG_COLUMN_COUNT, detail)
-                broken = True
-                continue
-            if "-" in values[0] or "." in values[0]:
-                continue
-            tokens.append(values[1])
-            tags.append(values[3])
-        if tokens and not broken:
-            yield _sentence(path, start, tokens, tags, sent_id)
+            head = self._head(span, precedence)
+            replaced[head] = form
+            dropped.update(w for w in span if w != head)
+        ids = [i for i in sorted(self.words) if i not in dropped]
+        return ([replaced.get(i, self.words[i][0]) for i in ids], [self.words[i][1] for i in ids])
+
+
+def _conllu_sentences(path: Path) -> Iterator[_Tree | RowProblem]:
+    tree, broken = None, False
+    for number, line in lines(path):
+        if isinstance(line, RowProblem):
+            if not broken:  # one problem per sentence: the sentence is the row
+                yield line
+            broken = True
+            continue
+        if not line.strip():
+            if tree is not None and tree.words and not broken:
+                yield tree
+            tree, broken = None, False
+            continue
+        if tree is None:
+            tree = _Tree(number, None)
+        if line.startswith("#"):
+            if line.startswith("# sent_id"):
+                tree.sent_id = line.partition("=")[2].strip()
+            continue
+        values = line.split("\t")
+        if len(values) != 10:
+            detail = f"{len(values)} tab-separated fields, CoNLL-U has 10"
+            if not broken:
+                yield RowProblem(f"{path}:{number}", WRONG_COLUMN_COUNT, detail)
+            broken = True
+            continue
+        word_id = values[0]
+        if "." in word_id:
+            continue
+        if "-" in word_id:
+            first, _, last = word_id.partition("-")
+            if first.isdigit() and last.isdigit():
+                tree.multi[int(first)] = (int(last), values[1])
+            continue
+        if not word_id.isdigit():
+            continue
+        word = int(word_id)
+        tree.words[word] = (values[1], values[3])
+        heads = {int(values[6])} if values[6].isdigit() else set()
+        if values[8] != "_":
+            heads |= {int(h) for h, _, _ in (d.partition(":") for d in values[8].split("|"))
+                      if h.isdigit()}
+        tree.parents[word] = heads
+    if tree is not None and tree.words and not broken:
+        yield tree
