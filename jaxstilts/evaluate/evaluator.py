@@ -22,6 +22,7 @@ The evaluator knows nothing of training: it takes a model (or graphdef and param
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,8 @@ from jaxstilts.evaluate.metrics.errors import ScoringError
 from jaxstilts.evaluate.predict import feature_column as _column
 from jaxstilts.evaluate.predict import predict
 from jaxstilts.evaluate.xtreme import SCORER_KINDS, Benchmark, score_language, summarize_task
+
+log = logging.getLogger("jaxstilts.evaluate")
 
 
 @dataclass
@@ -137,6 +140,8 @@ def evaluate_task(
     predictions, derived, notes = language_predictions(
         task, outputs, features, examples, label_names=label_names, links=links, n_best=n_best,
         max_answer_length=max_answer_length, bucc_threshold=bucc_threshold)
+    for note in notes:  # said, not only recorded: e.g. scores that need the removed labels
+        log.warning("%s", note)
     gold = {**derived, **(gold or {})}
     scores = {lang: score_language(task, preds, gold[lang], lang)
               for lang, preds in predictions.items() if lang in gold}
@@ -226,6 +231,9 @@ def _span(task, outputs, features, examples, languages, notes, *, n_best, max_an
     for lang in dict.fromkeys(ex_language.tolist()):
         rows = np.flatnonzero(ex_language == lang)
         preds[lang] = {str(ids[i]): answers[i] for i in rows}
-        if gold_answers is not None:
+        if gold_answers is not None and any(_answers(gold_answers[i]) for i in rows):
             gold[lang] = _squad_dataset([ids[i] for i in rows], [gold_answers[i] for i in rows])
+        elif gold_answers is not None:
+            notes.append(f"{task} {lang}: no gold answers (test labels removed, as XTREME's "
+                         "download_data.sh does): predictions written, scores need the labels")
     return preds, gold, notes

@@ -105,3 +105,24 @@ def test_tatoeba_submission_lines_follow_xtreme_sorted_english(tokenizer, tmp_pa
     # The gold follows the same order. "Alles klar." lies on "Thank you.": "Thank you." finds
     # it and "All right." finds another sentence; the other 6 of 8 are right.
     assert sum(p == g for p, g in zip(preds["de"], gold["de"], strict=True)) == 6
+
+
+def test_xquad_test_files_stripped_by_download_data_are_predicted_not_scored(tokenizer, tmp_path):
+    """download_data.sh leaves XQuAD's test answers as one empty answer at 0 (its
+    remove_qa_test_annotations, run on the fixture): the questions load, are predicted and
+    written, and the evaluation says (`evaluate_task` logs its notes) that scores need the
+    labels."""
+    root = OFFICIAL / "expected" / "xtreme_download"
+    examples = load_examples("xquad", "test", ("de", "hi"), data_dir=root)
+    assert examples.report.repaired == {"label_stripped": len(examples)}
+    features = featurize(examples, tokenizer)
+    width = features.max_length
+    logits = np.zeros((len(features), width), np.float32)
+    outputs = {"start_logits": logits, "end_logits": logits}
+    preds, gold, notes = language_predictions("xquad", outputs, features)
+    assert gold == {} and sorted(preds) == ["de", "hi"]
+    assert set(preds["de"]) == {i for i, lang in zip(examples.rows["id"],
+                                                     examples.rows["language"]) if lang == "de"}
+    assert any("scores need the labels" in n for n in notes)
+    path = submission.write_predictions(tmp_path, "xquad", "de", preds["de"])
+    assert set(json.loads(path.read_text())) == set(preds["de"])
