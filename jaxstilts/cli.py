@@ -163,6 +163,17 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data(args: argparse.Namespace) -> int:
+    """Which local data files each task has under a folder; 1 if any is missing."""
+    from pathlib import Path
+
+    from jaxstilts.tasks.inventory import format_inventory, inventory
+
+    entries = inventory(Path(args.data_dir), args.task or None)
+    print(format_inventory(entries, Path(args.data_dir)))
+    return 0 if entries and all(e.ok for e in entries) else 1
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Training step speed (and the PyTorch reference); JSON on stdout, optionally saved."""
     from jaxstilts import bench
@@ -227,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", help="phases, steps, metrics and parameter digests")
     p.add_argument("workdir")
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("data", help="local data files per task and language: found, missing, "
+                       "where to get them")
+    p.add_argument("data_dir")
+    p.add_argument("--task", action="append", help="only this task (repeatable)")
+    p.set_defaults(func=cmd_data)
 
     p = sub.add_parser("bench", help="benchmark the training step (JSON output)")
     p.add_argument("--preset", default="tiny",

@@ -1,0 +1,38 @@
+"""`jaxstilts data`: found and missing local files per task and language, and what to get."""
+
+import shutil
+from pathlib import Path
+
+from jaxstilts.cli import main
+from jaxstilts.tasks.inventory import inventory
+
+OFFICIAL = Path(__file__).resolve().parents[1] / "fixtures" / "official"
+
+
+def _download_folder(tmp_path: Path) -> Path:
+    """A download_data.sh folder: XQuAD label-stripped (de, hi), UD-POS and Tatoeba processed."""
+    shutil.copytree(OFFICIAL / "expected/xtreme_download/xquad", tmp_path / "xquad")
+    shutil.copytree(OFFICIAL / "expected/udpos", tmp_path / "udpos")
+    shutil.copytree(OFFICIAL / "expected/tatoeba/processed", tmp_path / "tatoeba")
+    return tmp_path
+
+
+def test_data_lists_found_and_missing_files_and_where_to_get_them(tmp_path, capsys):
+    root = _download_folder(tmp_path)
+    entries = {(e.split, e.language): e for e in inventory(root, ["xquad"])}
+    assert entries["test", "de"].ok and entries["test", "de"].found == [
+        str(root / "xquad/xquad.de.json")]
+    assert entries["test", "ar"].missing == [str(root / "xquad/xquad.ar.json")]
+    assert main(["data", str(root), "--task", "xquad", "--task", "udpos"]) == 1
+    out = capsys.readouterr().out
+    assert "xquad              test       de   ok       1 found, 0 missing" in out
+    assert f"missing {root}/xquad/xquad.ar.json" in out and "get it: " in out
+    # download_data.sh output the project does not read is named, with what to get instead
+    assert f"note: {root}/udpos is download_data.sh output" in out and "no test tags" in out
+    assert f"note: {root}/tatoeba is download_data.sh output" in out
+
+
+def test_data_succeeds_only_when_nothing_is_missing(tmp_path, capsys):
+    shutil.copytree(OFFICIAL / "inputs/raw/lareqa", tmp_path / "lareqa")
+    assert main(["data", str(tmp_path), "--task", "lareqa"]) == 0
+    assert "lareqa             test       ar   ok" in capsys.readouterr().out
