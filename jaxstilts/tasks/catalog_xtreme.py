@@ -409,8 +409,9 @@ COPA_ROWS = RowMap(
         "label": "label",
         "id": "idx",
     },
+    # jiant's COPA (jiant/tasks/lib/copa.py): premise + " " + this question, choice as is
     value_maps={
-        "question": {"cause": "What was the cause?", "effect": "What happened as a result?"}
+        "question": {"cause": "What was the cause of this?", "effect": "What happened as a result?"}
     },
 )
 

@@ -65,3 +65,10 @@ def test_udpos_xtreme_r_reads_v2_7_only_for_the_languages_xtreme_r_added(tmp_pat
     for lang, version in (("de", "2.5"), ("pl", "2.7"), ("wo", "2.7"), ("en", "2.5")):
         with pytest.raises(FileNotFoundError, match=rf"ud-treebanks-v{version}/UD_\*/{lang}_\*"):
             load_examples(task, "test", lang, data_dir=tmp_path)
+
+
+def test_copa_prompt_is_jiants_question_phrasing():
+    official = json.loads((EXPECTED / "copa/val_examples.json").read_text())
+    rows = load_examples("copa", "validation", data_dir=FIXTURES / "data").rows
+    assert [{"prompt": r["context"], "choices": r["choices"], "label": r["label"]}
+            for r in rows] == official
