@@ -1,9 +1,11 @@
 """XTREME targets (Hu et al. 2020) with their languages, their English training data, and the
 XTREME-R additions (Ruder et al. 2021): XCOPA, Mewsli-X, LAReQA and wider language sets.
 
-Local layouts are those of the official releases (as `scripts/download_data.sh` of
-google-research/xtreme fetches them), relative to the data directory. Zero-shot transfer trains on
-the English `train` split named by `train_task` and evaluates every language of `test`.
+Local layouts are those of the official releases (the files `scripts/download_data.sh` of
+google-research/xtreme downloads, before its processing), relative to the data directory; XQuAD's
+and MLQA's processed files keep those names (their stripped test answers are predicted, not
+scored). `jaxstilts data` says what is found and missing. Zero-shot transfer trains on the English
+`train` split named by `train_task` and evaluates every language of `test`.
 """
 
 from __future__ import annotations
