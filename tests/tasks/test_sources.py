@@ -130,17 +130,17 @@ def _parquet(tmp_path, name, columns, features):
     return str(path)
 
 
-def test_hub_path_on_local_parquet_matches_the_local_path(tmp_path, fixtures_dir):
-    """facebook/xnli columns and class labels, read from parquet through load_dataset."""
-    local = load_examples("xnli", "test", "de", data_dir=fixtures_dir)
+def test_hub_xnli_parquet_gives_the_canonical_rows(tmp_path):
+    """facebook/xnli's columns and class labels, written here in the hub's own schema (not from
+    the local loader), read through load_dataset."""
     labels = datasets.ClassLabel(names=["entailment", "neutral", "contradiction"])
     path = _parquet(
         tmp_path,
         "xnli-de",
         {
-            "premise": local.rows["text_a"],
-            "hypothesis": local.rows["text_b"],
-            "label": [labels.str2int(x) for x in local.rows["label"]],
+            "premise": ["Der Zug ist spät.", "Ich mag Tee."],
+            "hypothesis": ["Der Zug kommt nicht pünktlich.", "Ich hasse Tee."],
+            "label": [0, 2],
         },
         {
             "premise": datasets.Value("string"),
@@ -149,22 +149,23 @@ def test_hub_path_on_local_parquet_matches_the_local_path(tmp_path, fixtures_dir
         },
     )
     hub = load_examples("xnli", "test", "de", source="hub", hub_data_files={"test": path})
-    assert hub.source == "hub" and len(hub) == len(local)
-    for column in ("text_a", "text_b", "label", "language"):
-        assert hub.rows[column] == local.rows[column]
-    assert hub.rows.features == local.rows.features
+    assert hub.source == "hub"
+    assert hub.rows["text_a"] == ["Der Zug ist spät.", "Ich mag Tee."]
+    assert hub.rows["text_b"] == ["Der Zug kommt nicht pünktlich.", "Ich hasse Tee."]
+    assert hub.rows["label"] == ["entailment", "contradiction"]
+    assert hub.rows["language"] == ["de", "de"]
 
 
-def test_hub_tagging_squad_choice_and_bitext_layouts(tmp_path, fixtures_dir):
-    panx_local = load_examples("panx", "test", "ru", data_dir=fixtures_dir)
+def test_hub_tagging_squad_choice_and_bitext_layouts(tmp_path):
+    """Each in its hub dataset's own schema, written here (not from the local loader)."""
     tags = datasets.List(datasets.ClassLabel(names=list(PANX_TAGS)))
-    path = _parquet(
+    path = _parquet(  # unimelb-nlp/wikiann's schema: ner_tags as class ids, langs per token
         tmp_path,
         "panx",
         {
-            "tokens": panx_local.rows["tokens"],
-            "ner_tags": [[PANX_TAGS.index(t) for t in ts] for ts in panx_local.rows["tags"]],
-            "langs": [["ru"] * len(t) for t in panx_local.rows["tokens"]],
+            "tokens": [["Мария", "Кюри", "родилась", "в", "Варшаве", "."]],
+            "ner_tags": [[1, 2, 0, 0, 5, 0]],
+            "langs": [["ru"] * 6],
         },
         {
             "tokens": datasets.List(datasets.Value("string")),
@@ -173,8 +174,8 @@ def test_hub_tagging_squad_choice_and_bitext_layouts(tmp_path, fixtures_dir):
         },
     )
     panx_hub = load_examples("panx", "test", "ru", source="hub", hub_data_files={"test": path})
-    assert panx_hub.rows["tokens"] == panx_local.rows["tokens"]
-    assert panx_hub.rows["tags"] == panx_local.rows["tags"]
+    assert panx_hub.rows["tokens"] == [["Мария", "Кюри", "родилась", "в", "Варшаве", "."]]
+    assert panx_hub.rows["tags"] == [["B-PER", "I-PER", "O", "O", "B-LOC", "O"]]
 
     pos = datasets.List(datasets.ClassLabel(names=list(UPOS)))
     path = _parquet(
@@ -186,12 +187,18 @@ def test_hub_tagging_squad_choice_and_bitext_layouts(tmp_path, fixtures_dir):
     udpos = load_examples("udpos", "test", "de", source="hub", hub_data_files={"test": path})
     assert udpos.rows["tags"] == [["PRON", "PUNCT"]]
 
-    squad_local = load_examples("squad_v2", "train", data_dir=fixtures_dir)
-    path = _parquet(
+    context = "Marie Curie was born in Warsaw in 1867."
+    path = _parquet(  # rajpurkar/squad_v2's schema; an unanswerable question has empty answers
         tmp_path,
         "squad",
-        {name: squad_local.rows[name] for name in ("id", "context", "question", "answers")}
-        | {"title": ["t"] * len(squad_local)},
+        {
+            "id": ["a1", "a2"],
+            "title": ["Curie", "Curie"],
+            "context": [context, context],
+            "question": ["Where was Marie Curie born?", "When did she die?"],
+            "answers": [{"text": ["Warsaw"], "answer_start": [24]},
+                        {"text": [], "answer_start": []}],
+        },
         {
             "id": datasets.Value("string"),
             "title": datasets.Value("string"),
@@ -204,17 +211,23 @@ def test_hub_tagging_squad_choice_and_bitext_layouts(tmp_path, fixtures_dir):
         },
     )
     squad_hub = load_examples("squad_v2", "train", source="hub", hub_data_files={"train": path})
-    assert squad_hub.rows.to_list() == squad_local.rows.to_list()
+    assert squad_hub.rows.to_list() == [
+        {"id": "a1", "language": "en", "context": context,
+         "question": "Where was Marie Curie born?",
+         "answers": {"text": ["Warsaw"], "answer_start": [24]}},
+        {"id": "a2", "language": "en", "context": context, "question": "When did she die?",
+         "answers": {"text": [], "answer_start": []}},
+    ]
 
-    csqa_local = load_examples("commonsense_qa", "train", data_dir=fixtures_dir)
     path = _parquet(
         tmp_path,
         "csqa",
         {
             "id": ["q1"],
-            "question": csqa_local.rows["context"],
+            "question": ["What do people drink in the afternoon?"],
             "question_concept": ["tea"],
-            "choices": [{"label": list("ABCDE"), "text": csqa_local.rows["choices"][0]}],
+            "choices": [{"label": list("ABCDE"),
+                         "text": ["stones", "tea", "clouds", "shoes", "noise"]}],
             "answerKey": ["B"],
         },
         {
@@ -231,7 +244,9 @@ def test_hub_tagging_squad_choice_and_bitext_layouts(tmp_path, fixtures_dir):
     csqa_hub = load_examples(
         "commonsense_qa", "train", source="hub", hub_data_files={"train": path}
     )
-    assert csqa_hub.rows.to_list() == csqa_local.rows.to_list()
+    assert csqa_hub.rows.to_list() == [
+        {"id": "q1", "language": "en", "context": "What do people drink in the afternoon?",
+         "choices": ["stones", "tea", "clouds", "shoes", "noise"], "label": 1}]
 
     path = _parquet(
         tmp_path,
