@@ -149,8 +149,14 @@ STUB_FILES = {"config.json", "environment.json", LOCK_NAME}
 
 
 def _is_stub(path) -> bool:
-    """Only what a start writes before any work (no checkpoint, no result)."""
-    return all(p.name in STUB_FILES for p in path.rglob("*") if not p.is_dir())
+    """Only what a start writes before any work (no checkpoint, no result); walked folder by
+    folder, as cloud storage has no recursive glob."""
+    for entry in path.iterdir():
+        if entry.is_dir() and not _is_stub(entry):
+            return False
+        if not entry.is_dir() and entry.name not in STUB_FILES:
+            return False
+    return True
 
 
 @contextlib.contextmanager
