@@ -103,9 +103,11 @@ def _check_model(config) -> None:
                                   f"--config.model.{key}=/path/to/folder") from None
 
 
-def _print_run(record: dict) -> None:
+def _print_run(record: dict, quiet: bool = False) -> None:
     target = record["target"]
-    print(f"\n{record['name']}: {record['metric']} averaged over languages = "
+    if not quiet:
+        print()
+    print(f"{record['name']}: {record['metric']} averaged over languages = "
           f"{record['score']:.2f}" if record.get("score") is not None else record["name"])
     for lang, scores in record["results"].get(target, {}).items():
         print(f"  {lang:6s} " + "  ".join(f"{k} {v:6.2f}" for k, v in scores.items()))
@@ -119,8 +121,8 @@ def cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
     workdir = args.workdir or f"runs/{config.name}"
     with hold(workdir, "run"):
         _print_run(run_experiment(config, workdir, progress=not args.quiet,
-                                  allow_config_change=args.allow_config_change))
-    print(f"\nworkdir: {workdir}")
+                                  allow_config_change=args.allow_config_change), args.quiet)
+    print(("" if args.quiet else "\n") + f"workdir: {workdir}")
     return 0
 
 
@@ -172,7 +174,7 @@ def cmd_eval(args: argparse.Namespace, overrides: list[str]) -> int:
 
     config = _config(args, overrides)
     with hold(args.workdir, "eval"):
-        _print_run(evaluate_workdir(config, args.workdir))
+        _print_run(evaluate_workdir(config, args.workdir), args.quiet)
     return 0
 
 
@@ -244,10 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("demo", help="start here: STILTs on the embedded data with a tiny model "
-                       "(CPU, minutes)", description="Baseline and STILTs (intermediate demo_nli) "
-                       "on the embedded demo data with a tiny model, scored zero-shot in 7 "
-                       "languages; prints the table and writes a report with a heatmap. "
-                       "--config.KEY=VALUE overrides the demo config.")
+                       "(CPU, minutes)", usage="jaxstilts demo [--workdir DIR] [--quiet] "
+                       "[--config.KEY=VALUE ...]",
+                       description="Baseline and STILTs (intermediate demo_nli) on the "
+                       "embedded demo data with a tiny model, scored zero-shot in 7 languages; "
+                       "prints the table and writes a report with a heatmap. --config.KEY=VALUE "
+                       "overrides the demo config.")
     p.add_argument("--workdir", default="runs/demo",
                    help="where runs, checkpoints and the report go (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="print only the results")
@@ -259,7 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
                               "sweep section, then the report"),
                              ("eval", cmd_eval, "evaluate a finished run's workdir again (other "
                               "languages, split, noise) from its checkpoints")):
-        p = sub.add_parser(name, help=text, description=text + ". " + CONFIG_HELP)
+        flags = "--workdir DIR" if name == "eval" else "[--workdir DIR] [--allow-config-change]"
+        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
+                           usage=f"jaxstilts {name} CONFIG {flags} [--quiet] "
+                           "[--config.KEY=VALUE ...]")
         p.add_argument("config", help=CONFIG_HELP)
         if name == "eval":
             p.add_argument("--workdir", required=True, help="the workdir of a finished run "
