@@ -319,20 +319,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="benchmark the training step (JSON output)")
     p.add_argument("--preset", default="tiny",
                    help="model size: tiny | base | large | cpu-target (XLM-R vocab, 4x256)")
-    p.add_argument("--batch", type=int, default=16)
-    p.add_argument("--seq", type=int, default=128)
+    p.add_argument("--batch", type=int, default=16, help="rows per step (default: %(default)s)")
+    p.add_argument("--seq", type=int, default=128, help="tokens per row (default: %(default)s)")
     p.add_argument("--steps", type=int, default=10, help="timed steps (median reported)")
-    p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
-    p.add_argument("--remat", default="none", choices=["none", "full", "dots"])
+    p.add_argument("--warmup", type=int, default=2, help="untimed steps first (compilation)")
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
+                   help="compute dtype (parameters stay float32)")
+    p.add_argument("--remat", default="none", choices=["none", "full", "dots"],
+                   help="per-layer rematerialisation")
     p.add_argument("--frozen-embeddings", action="store_true",
                    help="keep the word embedding out of the optimizer update")
     p.add_argument("--no-attention-dropout", action="store_true",
                    help="no attention-probability dropout in training")
-    p.add_argument("--attention-impl", default="auto", choices=["auto", "xla", "cudnn"])
+    p.add_argument("--attention-impl", default="auto", choices=["auto", "xla", "cudnn"],
+                   help="attention kernel (auto: cuDNN on GPU with bfloat16, else XLA)")
     p.add_argument("--matmul-precision", default="auto",
-                   choices=["auto", "default", "high", "highest"])
-    p.add_argument("--dropout-rng", default="threefry", choices=["threefry", "rbg"])
+                   choices=["auto", "default", "high", "highest"],
+                   help="float32 matmul precision (as model.matmul_precision)")
+    p.add_argument("--dropout-rng", default="threefry", choices=["threefry", "rbg"],
+                   help="random-bit generator of dropout masks")
     p.add_argument("--reference", action="append", choices=["pytorch", "pytorch-compile"],
                    help="also time transformers' PyTorch, eager or torch.compile (repeatable)")
     p.add_argument("--profile", metavar="DIR",

@@ -114,3 +114,112 @@ def test_bench_smoke(capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["jax"]["step_time_s"] > 0 and result["jax"]["tokens_per_s"] > 0
     assert 0 < result["pipeline"]["bucketed"]["padding_fraction"] < 1
+
+
+def test_a_truncated_predictions_file_is_one_line(mock_dir, tmp_path, capsys):
+    import shutil
+
+    predictions = tmp_path / "predictions"
+    shutil.copytree(mock_dir / "predictions", predictions)
+    file = predictions / "xnli" / "test-de.tsv"
+    file.write_text("".join(file.read_text().splitlines(keepends=True)[:3]))
+    assert main(["score", "--predictions", str(predictions), "--labels",
+                 str(mock_dir / "labels")]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"jaxstilts score: {file}: 3 predictions, but "
+                   f"{mock_dir / 'labels' / 'xnli' / 'test-de.tsv'} has 10 labels\n")
+
+
+def test_report_on_a_single_run_points_at_its_results(tmp_path, capsys):
+    (tmp_path / "run.json").write_text("{}")
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"is one run, not a sweep: its results are in {tmp_path / 'eval' / 'results.md'}" in err
+
+
+# Help that starts a new user.
+
+def _help(capsys, *argv) -> str:
+    with pytest.raises(SystemExit):
+        main([*argv, "--help"])
+    return capsys.readouterr().out
+
+
+def test_help_starts_with_the_demo_and_shows_overrides_and_config_arguments(capsys):
+    text = _help(capsys)
+    assert text.index("Start here") < text.index("jaxstilts demo") < text.index("jaxstilts run")
+    assert "--config.KEY=VALUE" in text and "file.py:arg" in text
+    for command in ("run", "sweep", "eval", "demo"):
+        usage = _help(capsys, command)
+        assert "[--config.KEY=VALUE ...]" in usage.splitlines()[0], command
+    assert "FILE.py:ARG" in _help(capsys, "run") and "FILE.py:ARG" in _help(capsys, "sweep")
+
+
+def test_every_argument_of_every_command_is_described_and_eval_needs_a_workdir(capsys):
+    from jaxstilts.cli import build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if a.dest == "command"]
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            if action.dest != "help":
+                assert action.help, f"{name} {action.dest}"
+    (workdir,) = [a for a in sub.choices["eval"]._actions if a.dest == "workdir"]
+    assert workdir.required and "default" not in workdir.help
+
+
+# Quiet means quiet.
+
+def test_library_notices_are_dropped_and_a_repeated_warning_is_shown_once(capsys):
+    import logging
+
+    from jaxstilts.logs import setup_logging
+
+    setup_logging()
+    absl = logging.getLogger("absl")
+    for _ in range(3):
+        absl.warning("CheckpointManagerOptions.read_only=True, setting save_interval_steps=0.")
+        absl.warning("Given directory is read only=/runs/W/target/best")
+        logging.getLogger("jaxstilts.tasks").warning("skipped 2 rows")
+    logging.getLogger("jaxstilts.train.notice").info("resuming from step 8")
+    assert capsys.readouterr().err == ("WARNING jaxstilts.tasks: skipped 2 rows\n"
+                                       "INFO jaxstilts.train.notice: resuming from step 8\n")
+    setup_logging(quiet=True)
+    logging.getLogger("jaxstilts.train.notice").info("resuming from step 9")
+    assert capsys.readouterr().err == ""
+
+
+def test_quiet_turns_off_the_featurize_bars(capsys):
+    import datasets
+
+    try:
+        main(["run", "tiny", "--quiet", "--config.model.dtype=fp16"])
+        assert not datasets.is_progress_bar_enabled()
+    finally:
+        datasets.enable_progress_bars()
+
+
+def test_a_preempted_run_is_reported_once_by_the_train_loop_not_again_by_the_cli(
+        tmp_path, monkeypatch, capsys):
+    from jaxstilts import pipeline
+    from jaxstilts.train.preemption import EXIT_CODE, Preempted
+
+    def preempted(*args, **kwargs):
+        raise Preempted("SIGTERM", 4, tmp_path / "W" / "target")
+
+    monkeypatch.setattr(pipeline, "run_experiment", preempted)
+    assert main(["run", "tiny", "--workdir", str(tmp_path / "W")]) == EXIT_CODE
+    assert "jaxstilts run:" not in capsys.readouterr().err
+
+
+def test_a_finished_phase_is_said_to_be_skipped(tmp_path, caplog):
+    import logging
+
+    from jaxstilts.config import load_config
+    from jaxstilts.pipeline import run_phase
+
+    (tmp_path / "done.json").write_text('{"steps": 8}')
+    with caplog.at_level(logging.INFO, "jaxstilts.train.notice"):
+        assert run_phase(load_config("tiny"), "target", ["demo_xnli"], tmp_path, None,
+                         None) == {"steps": 8}
+    assert f"target phase is finished ({tmp_path}, step 8); skipping it" in caplog.text
