@@ -223,3 +223,16 @@ def test_a_finished_phase_is_said_to_be_skipped(tmp_path, caplog):
         assert run_phase(load_config("tiny"), "target", ["demo_xnli"], tmp_path, None,
                          None) == {"steps": 8}
     assert f"target phase is finished ({tmp_path}, step 8); skipping it" in caplog.text
+
+
+def test_results_json_names_the_task_as_run_json_does(tmp_path):
+    """A run of `demo_xnli` is scored by XNLI's official metric; its results say demo_xnli."""
+    from jaxstilts.evaluate.evaluator import TaskEvaluation, write_evaluation
+    from jaxstilts.evaluate.results import read_results
+
+    labels = ["entailment", "neutral", "contradiction"]
+    evaluation = TaskEvaluation("xnli", {"en": labels}, {"en": labels},
+                                {"en": {"accuracy": 100.0}}, {})
+    write_evaluation(evaluation, tmp_path, name="demo_xnli")
+    assert read_results(tmp_path / "results.json") == {"demo_xnli": {"en": {"accuracy": 100.0}}}
+    assert (tmp_path / "predictions" / "xnli" / "test-en.tsv").exists()  # XTREME's layout
