@@ -43,7 +43,7 @@ from jaxstilts.train.checkpoint import abs_path, restore_encoder, restore_params
 from jaxstilts.train.loop import LoopConfig, TaskFeed, train
 from jaxstilts.train.optim import OptimConfig
 from jaxstilts.train.state import place_params
-from jaxstilts.workdir import open_run
+from jaxstilts.workdir import open_run, record_evaluation
 
 log = logging.getLogger(__name__)
 notice = logging.getLogger("jaxstilts.train.notice")  # shown without -v: what a re-run skips
@@ -343,6 +343,7 @@ def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str | Path) -> 
               "encoder_from": encoder_from}
     if jax.process_index() == 0:
         run_file.write_text(json.dumps(record, indent=2))
+    record_evaluation(config, workdir)  # config.json: the evaluation settings of these results
     return record
 
 

@@ -283,3 +283,29 @@ def open_run(config, workdir: str | Path, allow_change: bool = False) -> list[st
 
         multihost_utils.sync_global_devices("jaxstilts.open_run")
     return reopened
+
+
+def record_evaluation(config, workdir: str | Path) -> None:
+    """After `jaxstilts eval`: the recorded config takes the new `evaluate` section (the one
+    that made eval/ and run.json), the rest stays what trained the checkpoints; a change is
+    appended to `config_changes.json`."""
+    import jax
+
+    from jaxstilts.train.checkpoint import abs_path
+
+    file = abs_path(workdir) / "config.json"
+    if jax.process_index() != 0 or not file.exists():
+        return
+    recorded = json.loads(file.read_text())
+    new = json.loads(config.to_json_best_effort())["evaluate"]
+    old = recorded.get("evaluate", {})
+    changed = {f"evaluate.{k}": [old.get(k), v] for k, v in new.items() if old.get(k) != v}
+    if not changed:
+        return
+    recorded["evaluate"] = new
+    file.write_text(json.dumps(recorded, indent=2))
+    log_file = file.parent / CONFIG_CHANGES
+    changes = json.loads(log_file.read_text()) if log_file.exists() else []
+    changes.append({"at": datetime.datetime.now().isoformat(timespec="seconds"),
+                    "changed": changed, "reopened": ["eval"]})
+    log_file.write_text(json.dumps(changes, indent=2))

@@ -145,3 +145,22 @@ def test_a_workdir_made_by_a_command_that_failed_before_any_work_is_removed(tmp_
         (workdir / "target" / "checkpoints" / "state").write_text("work")
         raise RuntimeError("preempted")
     assert (workdir / "target" / "checkpoints" / "state").exists()  # work is never removed
+
+
+def test_eval_records_its_evaluation_settings_and_keeps_the_training_ones(tmp_path):
+    import json
+
+    from jaxstilts.config import load_config
+    from jaxstilts.workdir import record_evaluation
+
+    workdir = tmp_path / "W"
+    _finished_run(workdir)
+    config = load_config("tiny", ["--config.evaluate.languages=en,hi",
+                                  "--config.target.steps=99"])  # eval trains nothing
+    record_evaluation(config, workdir)
+    recorded = json.loads((workdir / "config.json").read_text())
+    assert recorded["evaluate"]["languages"] == ["en", "hi"]
+    assert recorded["target"]["steps"] == 8
+    (change,) = json.loads((workdir / "config_changes.json").read_text())
+    assert change["changed"] == {"evaluate.languages": [["en", "de", "ru", "zh", "ar"],
+                                                        ["en", "hi"]]}
