@@ -236,3 +236,10 @@ def test_results_json_names_the_task_as_run_json_does(tmp_path):
     write_evaluation(evaluation, tmp_path, name="demo_xnli")
     assert read_results(tmp_path / "results.json") == {"demo_xnli": {"en": {"accuracy": 100.0}}}
     assert (tmp_path / "predictions" / "xnli" / "test-en.tsv").exists()  # XTREME's layout
+
+
+def test_verbose_raises_the_error_with_its_traceback():
+    from jaxstilts.config import ConfigError
+
+    with pytest.raises(ConfigError, match="model.dtype='fp16'"):
+        main(["-v", "run", "tiny", "--config.model.dtype=fp16"])
