@@ -10,8 +10,10 @@ import logging
 import sys
 
 NOTICE = "jaxstilts.train.notice"  # where a run resumes from, what it skips, why it stopped
-# Orbax (through absl) on every read-only CheckpointManager: expected, it is how we read.
-EXPECTED = ("Given directory is read only", "read_only=True, setting save_interval_steps=0")
+# Orbax (through absl) on every read-only CheckpointManager (expected: it is how we read), and
+# its timing hint on every save.
+EXPECTED = ("Given directory is read only", "read_only=True, setting save_interval_steps=0",
+            "Waiting for previous save to complete")
 
 
 class _Stderr(logging.StreamHandler):
