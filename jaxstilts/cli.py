@@ -90,14 +90,20 @@ def _config(args: argparse.Namespace, overrides: list[str]):
 
 def _check_model(config) -> None:
     """The pretrained model and tokenizer can be had (local folder, hub cache or hub)."""
+    from pathlib import Path
+
     from jaxstilts.config import ConfigError
-    from jaxstilts.model.hf import resolve_folder
+    from jaxstilts.model.hf import hub_snapshot, resolve_folder
 
     for key in ("pretrained", "tokenizer"):
         name = config.model[key]
         if name:
             try:
-                resolve_folder(name)
+                if key == "tokenizer" and not Path(name).expanduser().exists() and (
+                        name.count("/") <= 1 and not name.startswith(("/", ".", "~"))):
+                    hub_snapshot(name, tokenizer=True)  # the tokenizer files only
+                else:
+                    resolve_folder(name)
             except OSError as e:
                 raise ConfigError(f"model.{key}={name!r}: {e} Then run with "
                                   f"--config.model.{key}=/path/to/folder") from None
