@@ -10,13 +10,52 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).parent
 
-INSTALL = """\
-# Install jaxstilts unless it is already importable (e.g. a local checkout with `pip install -e .`).
-import importlib.util, subprocess, sys
+# Where the notebooks install jaxstilts from: the one place to change once the project is
+# published (then the pip requirement `jaxstilts`). There is no public release or URL yet, so
+# the default is a wheel uploaded to the runtime; a git URL of a reachable clone works as well.
+SOURCE = ""
+
+INSTALL = f"""\
+# Install jaxstilts unless it is already importable. There is no published release yet: upload a
+# wheel (`python -m build --wheel` in a checkout) to the runtime's working folder, or set SOURCE
+# to any pip requirement you can reach, e.g. "git+https://github.com/<you>/jaxstilts".
+SOURCE = {SOURCE!r}
+import glob, importlib.util, subprocess, sys
 if importlib.util.find_spec("jaxstilts") is None:
-    subprocess.run(["git", "clone", "-q", REPO_URL, "jaxstilts"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "jaxstilts"], check=True)
-    sys.path.insert(0, "jaxstilts")"""
+    wheels = sorted(glob.glob("jaxstilts-*.whl") + glob.glob("/content/jaxstilts-*.whl"))
+    requirement = SOURCE or (wheels[-1] if wheels else None)
+    if requirement is None:
+        raise SystemExit("jaxstilts is not installed: upload a jaxstilts-*.whl here, or set "
+                         "SOURCE to a pip requirement (a git URL of your clone), then re-run")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", requirement], check=True)"""
+
+# The TPU notebook sizes the run from the devices it finds: each device takes at most this many
+# rows of XLM-R Large per step (bfloat16, up to 384 tokens; a v2 core has 8 GB), and gradient
+# accumulation keeps the paper's global batch whatever the device count.
+SIZING = """\
+import jax
+
+ROWS_PER_DEVICE = 4
+
+
+def sized_overrides(n_devices, batches):
+    \"\"\"--config overrides that keep each phase's global batch (`batches`: phase -> rows) on
+    `n_devices`: rows per step a multiple of the device count, the rest accumulated.\"\"\"
+    out = ['--config.mesh.data=-1', '--config.mesh.fsdp=1', '--config.mesh.tensor=1']
+    for phase, batch in batches.items():
+        if batch % n_devices:
+            raise SystemExit(f'{phase}: a batch of {batch} does not split over {n_devices} '
+                             'devices; pick a batch size that does')
+        per_step = min(batch, max(n_devices, ROWS_PER_DEVICE * n_devices))
+        while batch % per_step:
+            per_step -= n_devices
+        out += [f'--config.{phase}.batch_size={per_step}',
+                f'--config.{phase}.optim.accumulation_steps={batch // per_step}']
+    return out
+
+
+devices = jax.devices()
+print(len(devices), 'x', devices[0].device_kind)"""
 
 QUICKSTART = [
     new_markdown_cell(
@@ -25,8 +64,7 @@ QUICKSTART = [
         "to end, on the embedded demo data with a tiny randomly initialised XLM-R. Runs on a CPU "
         "runtime in about a minute. The real experiments use the same calls with "
         "packaged `paper/...` configs (see the TPU notebook)."),
-    new_code_cell('REPO_URL = "https://github.com/YOUR-ORG/jaxstilts"  # your clone of the '
-                  'project\n' + INSTALL),
+    new_code_cell(INSTALL),
     new_markdown_cell("## 1. A config\n\nExperiments are `ml_collections` configs; overrides "
                       "are checked against the config's keys and types."),
     new_code_cell(
@@ -65,12 +103,16 @@ TPU = [
         "# STILTs with XLM-R Large on a TPU runtime\n\n"
         "The paper's protocol on real data: XLM-R Large → an English intermediate task → the "
         "English data of an XTREME task → zero-shot evaluation in every language. Needs a TPU "
-        "runtime (v2-8 or larger), a Hugging Face account (the hub datasets and model) and, for "
-        "long runs, a Cloud Storage bucket so that checkpoints survive a disconnect."),
-    new_code_cell('REPO_URL = "https://github.com/YOUR-ORG/jaxstilts"\n' + INSTALL + "\n"
+        "runtime (any size: the run is sized from the devices found), a Hugging Face account "
+        "(the hub datasets and model) and, for long runs, a Cloud Storage bucket so that "
+        "checkpoints survive a disconnect."),
+    new_code_cell(INSTALL + "\n"
                   "subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', "
                   "'jax[tpu]'], check=True)"),
-    new_code_cell("import jax\nprint(jax.devices())  # expect 8 TPU cores"),
+    new_markdown_cell("## Size the run from the devices\n\nThe paper's global batch (32; 16 "
+                      "with QA) is kept on any number of devices: each takes a few rows per "
+                      "step and gradient accumulation makes up the rest."),
+    new_code_cell(SIZING),
     new_markdown_cell("## Authenticate\n\nHugging Face (model and datasets) and, if the "
                       "workdir is on `gs://`, Google Cloud."),
     new_code_cell("from huggingface_hub import notebook_login\nnotebook_login()"),
@@ -83,7 +125,11 @@ TPU = [
     new_code_cell(
         "from jaxstilts.config import load_config\nfrom jaxstilts.pipeline import "
         "run_experiment\n\n"
-        "config = load_config('paper/stilts.py:mnli,xnli', ['--config.mesh.data=-1'])\n"
+        "base = load_config('paper/stilts.py:mnli,xnli')\n"
+        "overrides = sized_overrides(len(devices), {p: base[p].batch_size\n"
+        "                                           for p in ('intermediate', 'target')})\n"
+        "print(overrides)\n"
+        "config = load_config('paper/stilts.py:mnli,xnli', overrides)\n"
         "record = run_experiment(config, f'{WORKDIR}/runs/{config.name}', progress=True)\n"
         "print(record['name'], record['score'])"),
     new_markdown_cell("## The whole grid and its report\n\nNine intermediate tasks plus "
@@ -91,7 +137,9 @@ TPU = [
                       "pieces, it resumes."),
     new_code_cell(
         "from jaxstilts.pipeline import run_sweep\nfrom jaxstilts.report import write_report\n\n"
-        "grid = load_config('paper/grid.py')\n"
+        "grid_base = load_config('paper/grid.py')\n"
+        "grid = load_config('paper/grid.py', sized_overrides(\n"
+        "    len(devices), {p: grid_base[p].batch_size for p in ('intermediate', 'target')}))\n"
         "run_sweep(grid, f'{WORKDIR}/grid', progress=True)\n"
         "paths = write_report(f'{WORKDIR}/grid')\n"
         "from IPython.display import Image, Markdown, display\n"

@@ -1,14 +1,28 @@
-"""The `jaxstilts` command: a thin dispatcher onto the package's functions.
+"""jaxstilts: STILTs (English intermediate-task training, then zero-shot cross-lingual
+transfer) with XLM-R in JAX.
 
-Configs are ml_collections `.py` files; any `--config.KEY=VALUE` after the command overrides a
-field, checked against the config's keys and types before anything runs.
+Start here (CPU, a few minutes; baseline and STILTs on the embedded demo data, 7 languages):
+    jaxstilts demo
+
+Then one experiment, or a grid of them, from a config:
+    jaxstilts run tiny --workdir runs/tiny
+    jaxstilts run paper/stilts.py:mnli,xnli --config.data.data_dir=/data/xtreme
+    jaxstilts sweep paper/grid.py --workdir runs/grid
+
+A config is a packaged name (tiny, demo, paper/stilts, ...) or the path of your own .py file
+with get_config(); `file.py:arg` passes `arg` to get_config (paper/stilts.py:mnli,xnli = the
+intermediate task mnli, the target xnli). Any `--config.KEY=VALUE` overrides one key, checked
+against the config's keys, types and values before anything runs, e.g.
+    --config.target.steps=2000 --config.model.pretrained=FacebookAI/xlm-roberta-large
+
+`jaxstilts COMMAND --help` describes each command's arguments; -v shows INFO logs and, on an
+error, the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 
 SENTENCES = {
@@ -53,18 +67,53 @@ def cmd_forward(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace, overrides: list[str]):
-    """The validated config; multi-host set up from it before any device is touched."""
-    from jaxstilts.config import load_config
-    from jaxstilts.pipeline import setup_distributed
+    """The validated config; multi-host set up from it before any device is touched. Values,
+    task names and the model are checked here, before a workdir is made."""
+    import jax
+
+    from jaxstilts.config import ConfigError, check_values, load_config
+    from jaxstilts.pipeline import setup_distributed, validate_config
+    from jaxstilts.preflight import check_data
 
     config = load_config(args.config, overrides)
     setup_distributed(config)
+    check_values(config, jax.device_count())
+    try:
+        validate_config(config)
+    except (KeyError, ValueError) as e:
+        raise ConfigError(e.args[0] if e.args else str(e)) from None
+    _check_model(config)
+    if args.command != "eval":  # eval reads only the evaluation split, as the run did
+        check_data(config)
     return config
 
 
-def _print_run(record: dict) -> None:
+def _check_model(config) -> None:
+    """The pretrained model and tokenizer can be had (local folder, hub cache or hub)."""
+    from pathlib import Path
+
+    from jaxstilts.config import ConfigError
+    from jaxstilts.model.hf import hub_snapshot, resolve_folder
+
+    for key in ("pretrained", "tokenizer"):
+        name = config.model[key]
+        if name:
+            try:
+                if key == "tokenizer" and not Path(name).expanduser().exists() and (
+                        name.count("/") <= 1 and not name.startswith(("/", ".", "~"))):
+                    hub_snapshot(name, tokenizer=True)  # the tokenizer files only
+                else:
+                    resolve_folder(name)
+            except OSError as e:
+                raise ConfigError(f"model.{key}={name!r}: {e} Then run with "
+                                  f"--config.model.{key}=/path/to/folder") from None
+
+
+def _print_run(record: dict, quiet: bool = False) -> None:
     target = record["target"]
-    print(f"\n{record['name']}: {record['metric']} averaged over languages = "
+    if not quiet:
+        print()
+    print(f"{record['name']}: {record['metric']} averaged over languages = "
           f"{record['score']:.2f}" if record.get("score") is not None else record["name"])
     for lang, scores in record["results"].get(target, {}).items():
         print(f"  {lang:6s} " + "  ".join(f"{k} {v:6.2f}" for k, v in scores.items()))
@@ -77,8 +126,9 @@ def cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
     config = _config(args, overrides)
     workdir = args.workdir or f"runs/{config.name}"
     with hold(workdir, "run"):
-        _print_run(run_experiment(config, workdir, progress=not args.quiet))
-    print(f"\nworkdir: {workdir}")
+        _print_run(run_experiment(config, workdir, progress=not args.quiet,
+                                  allow_config_change=args.allow_config_change), args.quiet)
+    print(("" if args.quiet else "\n") + f"workdir: {workdir}")
     return 0
 
 
@@ -90,7 +140,8 @@ def cmd_sweep(args: argparse.Namespace, overrides: list[str]) -> int:
     config = _config(args, overrides)
     workdir = args.workdir or f"runs/{config.name}"
     with hold(workdir, "sweep"):
-        for record in run_sweep(config, workdir, progress=not args.quiet):
+        for record in run_sweep(config, workdir, progress=not args.quiet,
+                                allow_config_change=args.allow_config_change):
             _print_run(record)
         paths = write_report(workdir)
     print(f"\nreport: {paths['report.md']}")
@@ -129,7 +180,7 @@ def cmd_eval(args: argparse.Namespace, overrides: list[str]) -> int:
 
     config = _config(args, overrides)
     with hold(args.workdir, "eval"):
-        _print_run(evaluate_workdir(config, args.workdir))
+        _print_run(evaluate_workdir(config, args.workdir), args.quiet)
     return 0
 
 
@@ -141,7 +192,14 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from jaxstilts.report import write_report
+
+    if (Path(args.sweep_dir) / "run.json").is_file():
+        raise FileNotFoundError(f"{args.sweep_dir} is one run, not a sweep: its results are in "
+                                f"{Path(args.sweep_dir) / 'eval' / 'results.md'} (report "
+                                "compares the runs of a `jaxstilts sweep` workdir)")
 
     paths = write_report(args.sweep_dir, args.out)
     for name, path in paths.items():
@@ -152,7 +210,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_convert(args: argparse.Namespace) -> int:
     from jaxstilts.convert import convert
 
-    print(convert(args.source, args.dest, head=args.head))
+    print(convert(args.source, args.dest, head=args.head, tokenizer=args.tokenizer))
     return 0
 
 
@@ -191,52 +249,88 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+CONFIG_HELP = ("a packaged config (tiny, demo, paper/stilts, paper/grid, ...) or the path of "
+               "your own .py file with get_config(); FILE.py:ARG passes ARG to get_config "
+               "(paper/stilts.py:mnli,xnli). Override any key after it with --config.KEY=VALUE, "
+               "e.g. --config.target.steps=100 --config.data.data_dir=/data/xtreme")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jaxstilts", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log at INFO level; on an error, show the traceback")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="start here: STILTs on the embedded data with a tiny model "
+                       "(CPU, minutes)", usage="jaxstilts demo [--workdir DIR] [--quiet] "
+                       "[--config.KEY=VALUE ...]",
+                       description="Baseline and STILTs (intermediate demo_nli) on the "
+                       "embedded demo data with a tiny model, scored zero-shot in 7 languages; "
+                       "prints the table and writes a report with a heatmap. --config.KEY=VALUE "
+                       "overrides the demo config.")
+    p.add_argument("--workdir", default="runs/demo",
+                   help="where runs, checkpoints and the report go (default: %(default)s)")
+    p.add_argument("--quiet", action="store_true", help="print only the results")
+    p.set_defaults(func=cmd_demo, takes_overrides=True)
+
+    for name, func, text in (("run", cmd_run, "all phases of one experiment: [intermediate] -> "
+                              "target -> zero-shot evaluation"),
+                             ("sweep", cmd_sweep, "every intermediate x target run of a config's "
+                              "sweep section, then the report"),
+                             ("eval", cmd_eval, "evaluate a finished run's workdir again (other "
+                              "languages, split, noise) from its checkpoints")):
+        flags = "--workdir DIR" if name == "eval" else "[--workdir DIR] [--allow-config-change]"
+        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
+                           usage=f"jaxstilts {name} CONFIG {flags} [--quiet] "
+                           "[--config.KEY=VALUE ...]")
+        p.add_argument("config", help=CONFIG_HELP)
+        if name == "eval":
+            p.add_argument("--workdir", required=True, help="the workdir of a finished run "
+                           "(holds run.json); local path or gs:// URL")
+        else:
+            p.add_argument("--workdir", help="local path or gs:// URL (default: runs/<config "
+                           "name>); re-running on it resumes and skips finished phases")
+            p.add_argument("--allow-config-change", action="store_true",
+                           help="continue a workdir recorded with another config when the "
+                           "change only adds work (more target steps, evaluation keys); the "
+                           "change is logged in config_changes.json")
+        p.add_argument("--quiet", action="store_true", help="print only the results")
+        p.set_defaults(func=func, takes_overrides=True)
 
     p = sub.add_parser("forward", help="forward pass of the embedded tiny model (smoke check)")
     p.add_argument("--model", help="a Hugging Face folder or hub id instead of the tiny model")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the random tiny model")
     p.set_defaults(func=cmd_forward)
 
-    for name, func, text in (("run", cmd_run, "all phases of one experiment"),
-                             ("sweep", cmd_sweep, "a grid of experiments, then the report"),
-                             ("eval", cmd_eval, "re-evaluate a finished run's workdir")):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("config", help="a packaged config name (tiny, demo, "
-                       "paper/stilts.py:mnli,xnli) or the path of your own config file")
-        p.add_argument("--workdir", required=name == "eval",
-                       help="local path or gs:// URL (default runs/<config name>)")
-        p.add_argument("--quiet", action="store_true", help="no progress bars")
-        p.set_defaults(func=func, takes_overrides=True)
-
-    p = sub.add_parser("demo", help="STILTs on the embedded data with a tiny model (CPU)")
-    p.add_argument("--workdir", default="runs/demo")
-    p.add_argument("--quiet", action="store_true")
-    p.set_defaults(func=cmd_demo, takes_overrides=True)
-
-    p = sub.add_parser("score", help="score a predictions folder against labels (JSON)")
-    p.add_argument("--predictions", required=True)
-    p.add_argument("--labels", required=True)
-    p.add_argument("--benchmark", default="xtreme", choices=["xtreme", "xtreme-r"])
+    p = sub.add_parser("score", help="score a predictions folder against labels (JSON)",
+                       description="Score XTREME-format predictions as the official "
+                       "evaluate.py does; JSON on stdout.")
+    p.add_argument("--predictions", required=True, help="folder of <task>/test-<lang>.tsv|json "
+                   "prediction files (as `run` writes under eval/predictions)")
+    p.add_argument("--labels", required=True, help="folder of gold labels, same layout")
+    p.add_argument("--benchmark", default="xtreme", choices=["xtreme", "xtreme-r"],
+                   help="which benchmark's tasks and averages (default: %(default)s)")
     p.set_defaults(func=cmd_score)
 
-    p = sub.add_parser("report", help="tables, heatmap and analyses of a sweep")
-    p.add_argument("sweep_dir")
-    p.add_argument("--out", default=None)
+    p = sub.add_parser("report", help="tables, heatmaps and analyses of a sweep")
+    p.add_argument("sweep_dir", help="the workdir of a `jaxstilts sweep` (holds runs/)")
+    p.add_argument("--out", default=None, help="report folder (default: SWEEP_DIR/report)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("convert", help="HF folder <-> Orbax checkpoint (direction from SOURCE)")
-    p.add_argument("source")
-    p.add_argument("dest")
-    p.add_argument("--head", default=None, help="head kind to write to an HF folder")
+    p.add_argument("source", help="a Hugging Face folder (config.json + weights) or a phase "
+                   "folder of a workdir (e.g. RUN/target, holding checkpoints/)")
+    p.add_argument("dest", help="a new or empty folder")
+    p.add_argument("--head", default=None, choices=["classification", "tagging", "span",
+                                                    "multiple_choice", "mlm"],
+                   help="phase -> HF: the head to export with the encoder (default: none)")
+    p.add_argument("--tokenizer", default=None, help="phase -> HF: tokenizer folder or hub id "
+                   "to copy in (default: the one the run's config.json names)")
     p.set_defaults(func=cmd_convert)
 
-    p = sub.add_parser("inspect", help="phases, steps, metrics and parameter digests")
-    p.add_argument("workdir")
+    p = sub.add_parser("inspect", help="phases, steps, metrics and parameter digests (JSON)")
+    p.add_argument("workdir", help="a run's workdir or one phase folder")
     p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("data", help="local data files per task and language: found, missing, "
@@ -248,20 +342,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="benchmark the training step (JSON output)")
     p.add_argument("--preset", default="tiny",
                    help="model size: tiny | base | large | cpu-target (XLM-R vocab, 4x256)")
-    p.add_argument("--batch", type=int, default=16)
-    p.add_argument("--seq", type=int, default=128)
+    p.add_argument("--batch", type=int, default=16, help="rows per step (default: %(default)s)")
+    p.add_argument("--seq", type=int, default=128, help="tokens per row (default: %(default)s)")
     p.add_argument("--steps", type=int, default=10, help="timed steps (median reported)")
-    p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
-    p.add_argument("--remat", default="none", choices=["none", "full", "dots"])
+    p.add_argument("--warmup", type=int, default=2, help="untimed steps first (compilation)")
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
+                   help="compute dtype (parameters stay float32)")
+    p.add_argument("--remat", default="none", choices=["none", "full", "dots"],
+                   help="per-layer rematerialisation")
     p.add_argument("--frozen-embeddings", action="store_true",
                    help="keep the word embedding out of the optimizer update")
     p.add_argument("--no-attention-dropout", action="store_true",
                    help="no attention-probability dropout in training")
-    p.add_argument("--attention-impl", default="auto", choices=["auto", "xla", "cudnn"])
+    p.add_argument("--attention-impl", default="auto", choices=["auto", "xla", "cudnn"],
+                   help="attention kernel (auto: cuDNN on GPU with bfloat16, else XLA)")
     p.add_argument("--matmul-precision", default="auto",
-                   choices=["auto", "default", "high", "highest"])
-    p.add_argument("--dropout-rng", default="threefry", choices=["threefry", "rbg"])
+                   choices=["auto", "default", "high", "highest"],
+                   help="float32 matmul precision (as model.matmul_precision)")
+    p.add_argument("--dropout-rng", default="threefry", choices=["threefry", "rbg"],
+                   help="random-bit generator of dropout masks")
     p.add_argument("--reference", action="append", choices=["pytorch", "pytorch-compile"],
                    help="also time transformers' PyTorch, eager or torch.compile (repeatable)")
     p.add_argument("--profile", metavar="DIR",
@@ -283,24 +382,31 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [r for r in rest if not r.startswith("--config.")]
     if unknown or (overrides and not getattr(args, "takes_overrides", False)):
         parser.error(f"unrecognized arguments: {' '.join(unknown or overrides)}")
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    from jaxstilts.logs import setup_logging
+
+    setup_logging(verbose=args.verbose, quiet=getattr(args, "quiet", False))
     from jaxstilts.config import ConfigError
+    from jaxstilts.evaluate.metrics.errors import ScoringError
+    from jaxstilts.tasks.hub import SourceUnavailable
     from jaxstilts.tasks.problems import DataError
     from jaxstilts.train.checkpoint import NoRestorableCheckpoint
     from jaxstilts.train.preemption import EXIT_CODE, Preempted
-    from jaxstilts.workdir import WorkdirBusy
+    from jaxstilts.workdir import ConfigChanged, WorkdirBusy
 
     try:
         if getattr(args, "takes_overrides", False):
             return args.func(args, overrides)
         return args.func(args)
-    except Preempted as e:  # saved; a scheduler re-running the command resumes
-        print(f"jaxstilts {args.command}: {e}", file=sys.stderr)
+    except Preempted:  # saved and said (the train loop's notice); a re-run resumes
+        if args.verbose:
+            raise
         return EXIT_CODE
-    except (ConfigError, FileNotFoundError, FileExistsError, PermissionError, WorkdirBusy,
-            NoRestorableCheckpoint, DataError) as e:
-        print(f"jaxstilts {args.command}: {e}", file=sys.stderr)
+    except (ConfigError, ConfigChanged, OSError, WorkdirBusy, NoRestorableCheckpoint, DataError,
+            ScoringError, SourceUnavailable) as e:
+        if args.verbose:
+            raise
+        text = " ".join(str(e.args[0] if isinstance(e, KeyError) and e.args else e).split())
+        print(f"jaxstilts {args.command}: {text}", file=sys.stderr)
         return 2
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import math
 from pathlib import Path
 
 import ml_collections
@@ -107,12 +108,83 @@ def apply_override(config: ml_collections.ConfigDict, item: str, source: str = "
     if isinstance(current, tuple) and isinstance(value, list):
         value = tuple(value)
     if current is not None and not isinstance(value, type(current)):
-        raise ConfigError(f"override {item!r}: {key} takes a {type(current).__name__}, got "
+        raise ConfigError(f"override {item!r}: {key} takes {_a(type(current).__name__)}, got "
                           f"{type(value).__name__} {raw!r}")
     try:
         node[leaf] = value
     except (TypeError, AttributeError, KeyError) as e:
         raise ConfigError(f"override {item!r}: {e}") from None
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+# Keys whose values come from a fixed set: key -> (allowed values, where the set is defined).
+def _choices() -> dict[str, tuple]:
+    from jaxstilts.model.config import COMPUTE_DTYPES, MATMUL_PRECISIONS, PRESETS, REMAT_POLICIES
+
+    return {"model.dtype": COMPUTE_DTYPES, "model.remat": REMAT_POLICIES,
+            "model.matmul_precision": MATMUL_PRECISIONS, "model.preset": ("", *sorted(PRESETS)),
+            "data.source": ("local", "hub", "tfds"),
+            "intermediate.sampling": ("proportional", "temperature", "uniform"),
+            "target.sampling": ("proportional", "temperature", "uniform")}
+
+
+def check_values(config: ml_collections.ConfigDict, device_count: int | None = None) -> None:
+    """Values, not just types, checked before a workdir is made: choices (dtypes, presets),
+    task names, evaluation languages and splits, mesh sizes against `device_count`. Each error
+    names the key and the override that fixes it."""
+    from jaxstilts.tasks import get_task, task_from_config
+
+    for key, allowed in _choices().items():
+        section, leaf = key.split(".")
+        value = config[section][leaf]
+        if value not in allowed:
+            shown = ", ".join(repr(a) if a == "" else str(a) for a in allowed)
+            raise ConfigError(f"{key}={value!r} is not one of {shown}: e.g. "
+                              f"--config.{key}={next(a for a in allowed if a)}")
+    for spec in config.user_tasks:
+        task_from_config(spec, register_task=True)
+
+    def task(key: str, name: str):
+        try:
+            return get_task(name)
+        except KeyError as e:
+            raise ConfigError(f"{key}: {e.args[0]}") from None
+
+    for name in config.intermediate.tasks:
+        task("intermediate.tasks", name)
+    for entry in config.sweep.intermediate:
+        for name in entry.split("+"):
+            task("sweep.intermediate", name)
+    targets = [("target.task", config.target.task)] if config.target.task else []
+    targets += [("sweep.targets", t) for t in config.sweep.targets]
+    for key, name in targets:
+        t = task(key, name)
+        split = config.evaluate.split
+        if split not in t.splits:
+            raise ConfigError(f"evaluate.split={split!r}: {name} has splits "
+                              f"{', '.join(t.splits)}: e.g. --config.evaluate.split="
+                              f"{'test' if 'test' in t.splits else next(iter(t.splits))}")
+        missing = [lang for lang in config.evaluate.languages if lang not in t.languages_of(split)]
+        if missing:
+            raise ConfigError(f"evaluate.languages: {name} {split} has no {', '.join(missing)} "
+                              f"(it has {','.join(t.languages_of(split))}): e.g. "
+                              f"--config.evaluate.languages={','.join(t.languages_of(split)[:3])}")
+    sizes = {axis: config.mesh[axis] for axis in ("data", "fsdp", "tensor")}
+    bad = [a for a, n in sizes.items() if n == 0 or n < -1]
+    if bad or list(sizes.values()).count(-1) > 1:
+        raise ConfigError(f"mesh {sizes}: each size is >= 1, and at most one is -1 (all remaining "
+                          "devices): e.g. --config.mesh.data=-1 --config.mesh.fsdp=1 "
+                          "--config.mesh.tensor=1")
+    fixed = math.prod(n for n in sizes.values() if n > 0)
+    if device_count is not None and (device_count % fixed or (
+            -1 not in sizes.values() and fixed != device_count)):
+        raise ConfigError(f"mesh {sizes}: the sizes multiply to {fixed}, which "
+                          f"{'does not divide' if -1 in sizes.values() else 'is not'} the "
+                          f"{device_count} device(s) of this job: e.g. --config.mesh.data=-1 "
+                          "--config.mesh.fsdp=1 --config.mesh.tensor=1")
 
 
 def _phase(**changes) -> ml_collections.ConfigDict:

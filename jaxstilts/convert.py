@@ -56,10 +56,59 @@ def _check_written(dst: epath.Path, what: str, needed: list[str]) -> None:
         raise RuntimeError(f"{dst}: the {what} conversion did not write {missing}")
 
 
-def convert(source: str | Path, dest: str | Path, head: str | None = None) -> str:
-    """HF folder -> phase folder (encoder only), or phase folder -> HF folder, into a new or
-    empty `dest` (anything there is refused, named)."""
+def _run_config(phase: epath.Path) -> dict | None:
+    """The config.json of the run a phase folder belongs to (RUN/target, or a sweep's
+    SWEEP/intermediate/TASKS, whose runs record it under SWEEP/runs/*/)."""
+    for folder in (phase.parent, phase.parent.parent):
+        candidates = [folder / "config.json"]
+        if (folder / "runs").is_dir():
+            candidates += sorted(r / "config.json" for r in (folder / "runs").iterdir())
+        for file in candidates:
+            if file.exists():
+                config = json.loads(file.read_text())
+                if isinstance(config, dict) and "model" in config:
+                    return config
+    return None
+
+
+def _tokenizer_source(phase: epath.Path, tokenizer: str | None) -> str:
+    """The tokenizer the phase was trained with: given, or as its run's config.json says."""
+    from jaxstilts.model.tokenizer import tiny_tokenizer_dir
+
+    if tokenizer:
+        return tokenizer
+    config = _run_config(phase)
+    if config is None:
+        raise FileNotFoundError(f"{phase}: no run config.json above it says which tokenizer it "
+                                "was trained with: pass --tokenizer FOLDER_OR_HUB_ID")
+    model = config["model"]
+    return model.get("tokenizer") or model.get("pretrained") or tiny_tokenizer_dir()
+
+
+def _label_names(phase: epath.Path, head: str) -> dict[int, str] | None:
+    """id -> label of the phase's head, from its task (None when the task does not fix them)."""
+    from jaxstilts.tasks import get_task
+
+    done = phase / "done.json"
+    tasks = json.loads(done.read_text()).get("tasks", []) if done.exists() else []
+    if len(tasks) != 1 or head not in ("classification", "tagging"):
+        return None
+    try:
+        task = get_task(tasks[0])
+        labels = get_task(task.train_task or task.name).labels
+    except KeyError:
+        return None
+    return dict(enumerate(labels)) if labels else None
+
+
+def convert(source: str | Path, dest: str | Path, head: str | None = None,
+            tokenizer: str | None = None) -> str:
+    """HF folder -> phase folder (encoder only), or phase folder -> HF folder with the
+    tokenizer (`tokenizer`, else the one the run's config.json names), into a new or empty
+    `dest` (anything there is refused, named)."""
     src, dst = abs_path(source), abs_path(dest)
+    if not src.exists():
+        raise FileNotFoundError(f"{src}: no such file or folder")
     if src == dst:
         raise FileExistsError(f"{dst}: source and destination are the same folder")
     if _is_hf(src) or _is_phase(src):
@@ -88,15 +137,21 @@ def convert(source: str | Path, dest: str | Path, head: str | None = None) -> st
             if len(sizes) != 1:
                 raise ValueError(f"{src}: expected one {head} head in done.json, found {heads}")
             num_labels = sizes[0]
+        from jaxstilts.model import load_tokenizer
+
+        tok = load_tokenizer(_tokenizer_source(src, tokenizer))  # before anything is written
         model = XLMRModel(config, head, num_labels=num_labels, rngs=nnx.Rngs(0))
         graphdef, params = nnx.split(model, nnx.Param)
         params = nnx.to_pure_dict(params)
         params["encoder"] = restore_encoder(src, params["encoder"])
         if head:
             params["head"] = _restore_single_head(src, params["head"])
-        save_pretrained(nnx.merge(graphdef, params), dst)
-        _check_written(dst, "Orbax -> Hugging Face", ["config.json", "model.safetensors"])
-        return f"{src} (Orbax) -> {dst} (Hugging Face, head {head})"
+        save_pretrained(nnx.merge(graphdef, params), dst, _label_names(src, head) if head
+                        else None)
+        tok.save_pretrained(str(dst))
+        _check_written(dst, "Orbax -> Hugging Face", ["config.json", "model.safetensors",
+                                                      "tokenizer_config.json"])
+        return f"{src} (Orbax) -> {dst} (Hugging Face, head {head}, tokenizer included)"
     raise FileNotFoundError(f"{src}: neither a Hugging Face folder (config.json + weights) nor a "
                             "phase folder (checkpoints/ or best/)")
 

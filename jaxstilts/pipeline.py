@@ -44,8 +44,10 @@ from jaxstilts.train.checkpoint import abs_path, restore_encoder, restore_params
 from jaxstilts.train.loop import LoopConfig, TaskFeed, train
 from jaxstilts.train.optim import OptimConfig
 from jaxstilts.train.state import place_params
+from jaxstilts.workdir import open_run, record_evaluation
 
 log = logging.getLogger(__name__)
+notice = logging.getLogger("jaxstilts.train.notice")  # shown without -v: what a re-run skips
 
 MLM_TASK = "mlm"
 
@@ -200,7 +202,8 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     """Train `tasks` (intermediate: several; target: its English training task) in `folder`."""
     folder = abs_path(folder)
     if (done := _done(folder)) is not None:
-        log.info("%s phase in %s is done; skipping", phase, folder)
+        notice.info("%s phase is finished (%s, step %s); skipping it", phase, folder,
+                    done.get("steps"))
         return done
     folder.mkdir(parents=True, exist_ok=True)
     p, seed = config[phase], config.seed
@@ -280,13 +283,14 @@ def describe_environment() -> dict:
 
 
 def run_experiment(config: ml_collections.ConfigDict, workdir: str | Path, *,
-                   intermediate_dir: str | Path | None = None, progress: bool = False) -> dict:
-    """One experiment; `intermediate_dir` lets a sweep share intermediate phases."""
+                   intermediate_dir: str | Path | None = None, progress: bool = False,
+                   allow_config_change: bool = False) -> dict:
+    """One experiment; `intermediate_dir` lets a sweep share intermediate phases. A workdir
+    recorded with another config is refused (see `workdir.open_run`)."""
     validate_config(config)
     workdir = abs_path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+    open_run(config, workdir, allow_config_change)
     if jax.process_index() == 0:
-        (workdir / "config.json").write_text(config.to_json_best_effort(indent=2))
         (workdir / "environment.json").write_text(json.dumps(describe_environment(), indent=2))
     mesh = make_mesh(config.mesh.data, config.mesh.fsdp, config.mesh.tensor)
     tokenizer = tokenizer_of(config)
@@ -340,6 +344,7 @@ def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str | Path) -> 
               "encoder_from": encoder_from}
     if jax.process_index() == 0:
         run_file.write_text(json.dumps(record, indent=2))
+    record_evaluation(config, workdir)  # config.json: the evaluation settings of these results
     return record
 
 
@@ -376,7 +381,7 @@ def sweep_runs(config: ml_collections.ConfigDict) -> list[tuple[list[str], str]]
 
 
 def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
-              progress: bool = False) -> list[dict]:
+              progress: bool = False, allow_config_change: bool = False) -> list[dict]:
     """Every run of the sweep; finished runs are skipped, interrupted ones resumed.
 
     Intermediate phases live in `sweep_dir/intermediate/<tasks>` and are shared by all targets.
@@ -385,14 +390,16 @@ def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
     records = []
     for inter, target in sweep_runs(config):
         run_dir = sweep_dir / "runs" / run_name(inter, target)
-        if (run_dir / "run.json").exists():
-            records.append(json.loads((run_dir / "run.json").read_text()))
-            log.info("%s is finished; skipping", run_dir.name)
-            continue
         run_config = ml_collections.ConfigDict(config.to_dict())
         run_config.intermediate.tasks = tuple(inter)
         run_config.target.task = target
+        if (run_dir / "run.json").exists():
+            open_run(run_config, run_dir, allow_config_change)  # may reopen phases
+        if (run_dir / "run.json").exists():
+            records.append(json.loads((run_dir / "run.json").read_text()))
+            notice.info("%s is finished; skipping it", run_dir.name)
+            continue
         inter_dir = sweep_dir / "intermediate" / "+".join(inter) if inter else None
         records.append(run_experiment(run_config, run_dir, intermediate_dir=inter_dir,
-                                      progress=progress))
+                                      progress=progress, allow_config_change=allow_config_change))
     return records

@@ -145,13 +145,167 @@ class WorkdirLock:
         self.release()
 
 
+STUB_FILES = {"config.json", "environment.json", LOCK_NAME}
+
+
+def _is_stub(path) -> bool:
+    """Only what a start writes before any work (no checkpoint, no result); walked folder by
+    folder, as cloud storage has no recursive glob."""
+    for entry in path.iterdir():
+        if entry.is_dir() and not _is_stub(entry):
+            return False
+        if not entry.is_dir() and entry.name not in STUB_FILES:
+            return False
+    return True
+
+
 @contextlib.contextmanager
 def hold(workdir: str | Path, command: str) -> Iterator[None]:
-    """The workdir lock on process 0 of a run (other processes write through it)."""
+    """The workdir lock on process 0 of a run (other processes write through it). A workdir
+    this command created is removed again when the command fails before writing any work."""
     import jax
 
-    if jax.process_index() != 0:
-        yield
+    from jaxstilts.train.checkpoint import abs_path
+
+    path = abs_path(workdir)
+    new = not path.exists()
+    try:
+        if jax.process_index() != 0:
+            yield
+            return
+        with WorkdirLock(workdir, command):
+            yield
+    except BaseException:
+        if new and jax.process_index() == 0 and path.exists() and _is_stub(path):
+            path.rmtree()
+        raise
+
+
+# ---------------------------------------------------------------- the recorded config
+
+# Keys that do not change results: where data and caches live, how devices are laid out, logging
+# and checkpoint cadence, rematerialisation, the sweep around a run. They may differ on a resume.
+NEUTRAL_KEYS = ("name", "mesh.", "distributed.", "data.data_dir", "data.cache_dir",
+                "data.source", "model.remat", "evaluate.batch_size", "sweep.",
+                "intermediate.log_every", "intermediate.checkpoint_every",
+                "target.log_every", "target.checkpoint_every")
+CONFIG_CHANGES = "config_changes.json"
+
+
+class ConfigChanged(ValueError):
+    """The workdir's results were made with another config."""
+
+
+def _flat(tree: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
+
+
+def _recorded(config) -> dict:
+    return _flat(json.loads(config.to_json_best_effort()))
+
+
+def config_differences(config, workdir: str | Path) -> dict[str, tuple]:
+    """Key -> (recorded, new) for every key whose value differs from `workdir/config.json`
+    (keys that do not change results left out); {} for a new workdir."""
+    from jaxstilts.train.checkpoint import abs_path
+
+    file = abs_path(workdir) / "config.json"
+    if not file.exists():
+        return {}
+    old, new = _flat(json.loads(file.read_text())), _recorded(config)
+    return {k: (old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
+            if old.get(k) != new.get(k) and not k.startswith(NEUTRAL_KEYS)}
+
+
+def _redo(key: str, old, new) -> str | None:
+    """What a change of `key` makes us redo, when it can be done without lying; None if the
+    change alters results already on disk."""
+    if key.startswith("evaluate."):
+        return "eval"
+    if key == "target.steps" and isinstance(old, int) and isinstance(new, int) and new > old > 0:
+        return "target"
+    return None
+
+
+def open_run(config, workdir: str | Path, allow_change: bool = False) -> list[str]:
+    """Check `config` against the one recorded in `workdir`, then record it (`config.json`).
+
+    A differing config is refused naming the keys, unless every change is one that only adds
+    work (more target steps: training continues from the last checkpoint; evaluation keys:
+    evaluation is redone) and `allow_change` is set: then the phases it affects are reopened
+    and the change is appended to `config_changes.json`. Returns the reopened phases.
+    """
+    import jax
+
+    from jaxstilts.train.checkpoint import abs_path
+
+    workdir = abs_path(workdir)
+    diff = config_differences(config, workdir)
+    shown = "; ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in diff.items())
+    unsafe = [k for k, (old, new) in diff.items() if _redo(k, old, new) is None]
+    if unsafe:
+        raise ConfigChanged(
+            f"{workdir} holds results of another config ({shown}); {', '.join(unsafe)} would "
+            "change what was already trained: use a new --workdir (or delete this one)")
+    if diff and not allow_change:
+        raise ConfigChanged(
+            f"{workdir} holds results of another config ({shown}): pass --allow-config-change "
+            "to continue with the new settings here (more target steps continue training from "
+            "the last checkpoint, evaluation keys redo the evaluation), or use a new --workdir")
+    reopened = sorted({_redo(k, *v) for k, v in diff.items()})
+    if "target" in reopened:
+        reopened.append("eval")
+        reopened = sorted(set(reopened), reverse=True)
+    if jax.process_index() == 0:
+        workdir.mkdir(parents=True, exist_ok=True)
+        for phase in reopened:
+            for marker in (workdir / phase / "done.json", workdir / "run.json"):
+                if marker.exists():
+                    marker.unlink()
+        if diff:
+            log_file = workdir / CONFIG_CHANGES
+            changes = json.loads(log_file.read_text()) if log_file.exists() else []
+            changes.append({"at": datetime.datetime.now().isoformat(timespec="seconds"),
+                            "changed": {k: list(v) for k, v in diff.items()},
+                            "reopened": reopened})
+            log_file.write_text(json.dumps(changes, indent=2))
+            log.warning("%s: config changed (%s); reopened %s, recorded in %s", workdir, shown,
+                        ", ".join(reopened), CONFIG_CHANGES)
+        (workdir / "config.json").write_text(config.to_json_best_effort(indent=2))
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+
+        multihost_utils.sync_global_devices("jaxstilts.open_run")
+    return reopened
+
+
+def record_evaluation(config, workdir: str | Path) -> None:
+    """After `jaxstilts eval`: the recorded config takes the new `evaluate` section (the one
+    that made eval/ and run.json), the rest stays what trained the checkpoints; a change is
+    appended to `config_changes.json`."""
+    import jax
+
+    from jaxstilts.train.checkpoint import abs_path
+
+    file = abs_path(workdir) / "config.json"
+    if jax.process_index() != 0 or not file.exists():
         return
-    with WorkdirLock(workdir, command):
-        yield
+    recorded = json.loads(file.read_text())
+    new = json.loads(config.to_json_best_effort())["evaluate"]
+    old = recorded.get("evaluate", {})
+    changed = {f"evaluate.{k}": [old.get(k), v] for k, v in new.items() if old.get(k) != v}
+    if not changed:
+        return
+    recorded["evaluate"] = new
+    file.write_text(json.dumps(recorded, indent=2))
+    log_file = file.parent / CONFIG_CHANGES
+    changes = json.loads(log_file.read_text()) if log_file.exists() else []
+    changes.append({"at": datetime.datetime.now().isoformat(timespec="seconds"),
+                    "changed": changed, "reopened": ["eval"]})
+    log_file.write_text(json.dumps(changes, indent=2))

@@ -126,13 +126,15 @@ def evaluate_task(
     benchmark: Benchmark = "xtreme", batch_size: int = 32, mesh: Mesh | None = None,
     head: str | None = None, layer: int | None = None, n_best: int = 20,
     max_answer_length: int = 30, bucc_threshold: float | None = None, progress: bool = False,
+    name: str | None = None,
 ) -> TaskEvaluation:
     """Predict, score every language, and (with `output_dir`) write `predictions/<task>/test-*`
     and merge this task into `results.json` (plus its Markdown and CSV tables).
 
     `gold` (language -> labels in the metric's form) overrides gold taken from the features or
     examples; languages without gold are predicted and written but not scored. `head` names the
-    task's head in a multi-task model; `layer` the retrieval layer.
+    task's head in a multi-task model; `layer` the retrieval layer; `name` the task's name in
+    results.json when it is not the scorer's (a run's `demo_xnli` scored as `xnli`).
     """
     kind = _head_kind(task)
     outputs = predict(model, features, kind, batch_size, mesh, task=head, layer=layer,
@@ -148,11 +150,12 @@ def evaluate_task(
     evaluation = TaskEvaluation(task, predictions, gold, scores,
                                 summarize_task(task, scores, benchmark), notes=notes)
     if output_dir is not None:
-        evaluation.paths = write_evaluation(evaluation, output_dir)
+        evaluation.paths = write_evaluation(evaluation, output_dir, name)
     return evaluation
 
 
-def write_evaluation(evaluation: TaskEvaluation, output_dir: str | Path) -> list[Path]:
+def write_evaluation(evaluation: TaskEvaluation, output_dir: str | Path,
+                     name: str | None = None) -> list[Path]:
     """Submission files under `output_dir/predictions`, and the task merged into results.json."""
     output_dir = Path(output_dir)
     paths = [submission.write_predictions(output_dir / "predictions", evaluation.task, lang, p)
@@ -160,7 +163,7 @@ def write_evaluation(evaluation: TaskEvaluation, output_dir: str | Path) -> list
     existing = output_dir / "results.json"
     merged = results.read_results(existing) if existing.is_file() else {}
     if evaluation.scores:
-        merged[evaluation.task] = evaluation.scores
+        merged[name or evaluation.task] = evaluation.scores
     if merged:
         paths += list(results.write_results(merged, output_dir).values())
     return paths

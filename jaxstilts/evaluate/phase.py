@@ -63,7 +63,7 @@ def _evaluate(config, scorer: str, head: str, model, mesh, features: Features, f
               progress: bool) -> TaskEvaluation:
     return evaluate_task(model, scorer, features, output_dir=folder, mesh=mesh, head=head,
                          batch_size=config.evaluate.batch_size, label_names=features.labels,
-                         progress=progress)
+                         progress=progress, name=head)
 
 
 def _retrieval(config, target: str, scorer: str, lang: str, model, mesh, tokenizer, folder,
@@ -79,4 +79,4 @@ def _retrieval(config, target: str, scorer: str, lang: str, model, mesh, tokeniz
                                        vectors, dev.examples.gold, feature_column(dev, "text"))
     return evaluate_task(model, scorer, features, output_dir=folder, batch_size=e.batch_size,
                          mesh=mesh, layer=layer, links=features.examples.gold,
-                         bucc_threshold=threshold, progress=progress)
+                         bucc_threshold=threshold, progress=progress, name=target)

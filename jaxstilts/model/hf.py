@@ -132,19 +132,27 @@ def hub_snapshot(repo_id: str, tokenizer: bool = False) -> Path:
                 "model-*.safetensors"]
     if tokenizer:
         patterns = ["config.json", *TOKENIZER_FILES]
+    from jaxstilts.hub_access import hub_available
+
+    local_only = not hub_available()  # the cache only: no retries against an absent hub
     try:
-        folder = Path(snapshot_download(repo_id, allow_patterns=patterns))
+        folder = Path(snapshot_download(repo_id, allow_patterns=patterns,
+                                        local_files_only=local_only))
         if not tokenizer and not any((folder / f).exists() for f in WEIGHT_FILES):
-            folder = Path(snapshot_download(repo_id, allow_patterns=["pytorch_model.bin"]))
+            folder = Path(snapshot_download(repo_id, allow_patterns=["pytorch_model.bin"],
+                                            local_files_only=local_only))
         return folder
     except Exception as e:  # offline, not cached, no such repo, no network
         cache = os.environ.get("HF_HOME", "~/.cache/huggingface")
+        why = ("not in the hub cache, and no hub here (HF_HUB_OFFLINE, or huggingface.co does "
+               "not answer)" if local_only else
+               f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
         raise FileNotFoundError(
             f"{repo_id!r} is neither a local folder nor a hub model that can be fetched now "
-            f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}). On a machine "
-            f"with access run `hf download {repo_id}` and copy the cache to {cache} here, or "
-            "pass the path of a folder holding config.json, model.safetensors and the tokenizer "
-            "files (sentencepiece.bpe.model or tokenizer.json)."
+            f"({why}). On a machine with access run `hf download {repo_id}` and copy the cache "
+            f"to {cache} here, or pass the path of a folder holding config.json, "
+            "model.safetensors and the tokenizer files (sentencepiece.bpe.model or "
+            "tokenizer.json)."
         ) from None
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from jaxstilts.hub_access import hub_available
 from jaxstilts.tasks.base import HubSource, Task
 
 _BUILDERS = {".parquet": "parquet", ".json": "json", ".jsonl": "json", ".csv": "csv"}
@@ -47,10 +48,19 @@ def hub_datasets(
                     builder, data_files={hub_split: files}, split=hub_split, **load_kwargs
                 )
             else:
+                _offline_if_unreachable()
                 dataset = datasets.load_dataset(source.path, name, split=hub_split, **load_kwargs)
         except (ConnectionError, OSError, ValueError) as e:
-            raise SourceUnavailable(_offline_message(task, source, name, hub_split, e)) from e
+            raise SourceUnavailable(_offline_message(task, source, name, hub_split, e)) from None
         yield where, dataset
+
+
+def _offline_if_unreachable() -> None:
+    """Without a hub, `datasets` reads its cache only (no retries, no repeated warnings)."""
+    import datasets
+
+    if not hub_available():
+        datasets.config.HF_HUB_OFFLINE = True
 
 
 def _offline_message(task: Task, source: HubSource, name: str | None, split: str, err) -> str:
@@ -64,10 +74,11 @@ def _offline_message(task: Task, source: HubSource, name: str | None, split: str
         + (f" (config {name})" if name else "")
         + f" split {split!r} from the Hugging Face hub ({type(err).__name__}: {err}). "
         f"Where there is network, run `datasets.load_dataset({args}, split={split!r})` to fill the "
-        f"datasets cache (HF_HOME / HF_DATASETS_CACHE; then set HF_HUB_OFFLINE=1 here), or "
-        f"download the repository with `hf download --repo-type dataset {source.path}` and pass "
-        f"its parquet files as hub_data_files={{{split!r}: [...]}}; or put the official files "
-        f"under data_dir and use source='local' ({'; '.join(local) or 'no local layout'})."
+        f"datasets cache (HF_HOME / HF_DATASETS_CACHE; then set HF_HUB_OFFLINE=1 here); or put "
+        f"the official files in a folder and run with --config.data.source=local "
+        f"--config.data.data_dir=/path/to/data ({'; '.join(local) or 'no local layout'}). "
+        f"(From Python, a manual download's parquet files go in as "
+        f"hub_data_files={{{split!r}: [...]}}.)"
         + (f" Note: {source.note}" if source.note else "")
     )
 

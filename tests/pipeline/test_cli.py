@@ -15,12 +15,79 @@ def test_an_unknown_config_key_fails_before_any_compute(capsys):
 
 def test_a_wrong_type_names_the_key(capsys):
     assert main(["run", "tiny", "--config.target.steps=lots"]) == 2
-    assert "target.steps takes a int, got str 'lots'" in capsys.readouterr().err
+    assert "target.steps takes an int, got str 'lots'" in capsys.readouterr().err
 
 
-def test_an_unknown_task_is_named_before_training(capsys, tmp_path):
-    with pytest.raises(KeyError, match="no_such_task"):
-        main(["run", "tiny", "--config.target.task=no_such_task", "--workdir", str(tmp_path)])
+@pytest.mark.parametrize("override, message", [
+    ("--config.target.task=no_such_task", "target.task: unknown task 'no_such_task'; registered:"),
+    ("--config.model.dtype=fp16", "model.dtype='fp16' is not one of float32, bfloat16: e.g. "
+                                  "--config.model.dtype=float32"),
+    ("--config.evaluate.languages=en,xx", "evaluate.languages: demo_xnli test has no xx"),
+    ("--config.mesh.data=3", "mesh {'data': 3, 'fsdp': 1, 'tensor': 1}: the sizes multiply to 3"),
+    ("--config.model.preset=huge", "model.preset='huge' is not one of '', base, large"),
+])
+def test_values_are_checked_before_a_workdir_is_made_in_one_line(override, message, tmp_path,
+                                                                  capsys):
+    assert main(["run", "tiny", override, "--workdir", str(tmp_path / "W")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"jaxstilts run: {message}") and err.count("\n") == 1, err
+    assert not (tmp_path / "W").exists()
+
+
+@pytest.fixture
+def local_model(tmp_path):
+    """A local model folder, as `--config.model.pretrained` names one. The data is checked and
+    read before the weights are, so the folder's contents are never reached in these tests."""
+    folder = tmp_path / "model"
+    folder.mkdir()
+    return folder
+
+
+def test_missing_local_data_lists_every_file_with_the_layout_and_the_flags(
+        local_model, tmp_path, capsys):
+    empty = tmp_path / "data"
+    empty.mkdir()
+    assert main(["run", "paper/stilts.py:mnli,xnli", "--workdir", str(tmp_path / "W"),
+                 f"--config.model.pretrained={local_model}", "--config.data.source=local",
+                 f"--config.data.data_dir={empty}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    for file in ("XNLI-1.0/xnli.test.tsv", "MNLI/train.tsv", "MNLI/dev_matched.tsv"):
+        assert f"{empty}/{file}" in err
+    assert f"3 data file(s) missing under data.data_dir={empty}" in err
+    assert f"mnli: {empty}/{{MNLI/train.tsv, MNLI/dev_matched.tsv}}" in err
+    assert "--config.data.source=local --config.data.data_dir=/path/to/data" in err
+    assert not (tmp_path / "W").exists()
+
+
+def test_an_offline_hub_is_not_retried_and_the_error_says_what_to_type(
+        local_model, tmp_path, monkeypatch, capsys):
+    import datasets
+
+    from jaxstilts.model.tokenizer import tiny_tokenizer_dir
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)  # as imported before the env
+    assert main(["run", "paper/stilts.py:mnli,xnli", "--workdir", str(tmp_path / "W"),
+                 f"--config.model.pretrained={local_model}",
+                 f"--config.model.tokenizer={tiny_tokenizer_dir()}"]) == 2
+    assert datasets.config.HF_HUB_OFFLINE  # the cache only: no requests, no retries
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.startswith("jaxstilts run:")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert "task mnli: could not load nyu-mll/glue" in lines[0]
+    assert "--config.data.source=local --config.data.data_dir=/path/to/data" in lines[0]
+    assert not (tmp_path / "W").exists()  # nothing was done: no stub workdir
+
+
+def test_a_missing_model_names_the_key_to_set(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["run", "tiny", "--workdir", str(tmp_path / "W"),
+                 "--config.model.pretrained=FacebookAI/xlm-roberta-large"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("jaxstilts run: model.pretrained='FacebookAI/xlm-roberta-large': ")
+    assert "no hub here" in err and "--config.model.pretrained=/path/to/folder" in err
+    assert err.count("\n") == 1 and not (tmp_path / "W").exists()
 
 
 def test_unknown_arguments_are_refused():
@@ -47,3 +114,132 @@ def test_bench_smoke(capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["jax"]["step_time_s"] > 0 and result["jax"]["tokens_per_s"] > 0
     assert 0 < result["pipeline"]["bucketed"]["padding_fraction"] < 1
+
+
+def test_a_truncated_predictions_file_is_one_line(mock_dir, tmp_path, capsys):
+    import shutil
+
+    predictions = tmp_path / "predictions"
+    shutil.copytree(mock_dir / "predictions", predictions)
+    file = predictions / "xnli" / "test-de.tsv"
+    file.write_text("".join(file.read_text().splitlines(keepends=True)[:3]))
+    assert main(["score", "--predictions", str(predictions), "--labels",
+                 str(mock_dir / "labels")]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"jaxstilts score: {file}: 3 predictions, but "
+                   f"{mock_dir / 'labels' / 'xnli' / 'test-de.tsv'} has 10 labels\n")
+
+
+def test_report_on_a_single_run_points_at_its_results(tmp_path, capsys):
+    (tmp_path / "run.json").write_text("{}")
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"is one run, not a sweep: its results are in {tmp_path / 'eval' / 'results.md'}" in err
+
+
+# Help that starts a new user.
+
+def _help(capsys, *argv) -> str:
+    with pytest.raises(SystemExit):
+        main([*argv, "--help"])
+    return capsys.readouterr().out
+
+
+def test_help_starts_with_the_demo_and_shows_overrides_and_config_arguments(capsys):
+    text = _help(capsys)
+    assert text.index("Start here") < text.index("jaxstilts demo") < text.index("jaxstilts run")
+    assert "--config.KEY=VALUE" in text and "file.py:arg" in text
+    for command in ("run", "sweep", "eval", "demo"):
+        usage = _help(capsys, command)
+        assert "[--config.KEY=VALUE ...]" in usage.splitlines()[0], command
+    assert "FILE.py:ARG" in _help(capsys, "run") and "FILE.py:ARG" in _help(capsys, "sweep")
+
+
+def test_every_argument_of_every_command_is_described_and_eval_needs_a_workdir(capsys):
+    from jaxstilts.cli import build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if a.dest == "command"]
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            if action.dest != "help":
+                assert action.help, f"{name} {action.dest}"
+    (workdir,) = [a for a in sub.choices["eval"]._actions if a.dest == "workdir"]
+    assert workdir.required and "default" not in workdir.help
+
+
+# Quiet means quiet.
+
+def test_library_notices_are_dropped_and_a_repeated_warning_is_shown_once(capsys):
+    import logging
+
+    from jaxstilts.logs import setup_logging
+
+    setup_logging()
+    absl = logging.getLogger("absl")
+    for _ in range(3):
+        absl.warning("CheckpointManagerOptions.read_only=True, setting save_interval_steps=0.")
+        absl.warning("Given directory is read only=/runs/W/target/best")
+        logging.getLogger("jaxstilts.tasks").warning("skipped 2 rows")
+    logging.getLogger("jaxstilts.train.notice").info("resuming from step 8")
+    assert capsys.readouterr().err == ("WARNING jaxstilts.tasks: skipped 2 rows\n"
+                                       "INFO jaxstilts.train.notice: resuming from step 8\n")
+    setup_logging(quiet=True)
+    logging.getLogger("jaxstilts.train.notice").info("resuming from step 9")
+    assert capsys.readouterr().err == ""
+
+
+def test_quiet_turns_off_the_featurize_bars(capsys):
+    import datasets
+
+    try:
+        main(["run", "tiny", "--quiet", "--config.model.dtype=fp16"])
+        assert not datasets.is_progress_bar_enabled()
+    finally:
+        datasets.enable_progress_bars()
+
+
+def test_a_preempted_run_is_reported_once_by_the_train_loop_not_again_by_the_cli(
+        tmp_path, monkeypatch, capsys):
+    from jaxstilts import pipeline
+    from jaxstilts.train.preemption import EXIT_CODE, Preempted
+
+    def preempted(*args, **kwargs):
+        raise Preempted("SIGTERM", 4, tmp_path / "W" / "target")
+
+    monkeypatch.setattr(pipeline, "run_experiment", preempted)
+    assert main(["run", "tiny", "--workdir", str(tmp_path / "W")]) == EXIT_CODE
+    assert "jaxstilts run:" not in capsys.readouterr().err
+
+
+def test_a_finished_phase_is_said_to_be_skipped(tmp_path, caplog):
+    import logging
+
+    from jaxstilts.config import load_config
+    from jaxstilts.pipeline import run_phase
+
+    (tmp_path / "done.json").write_text('{"steps": 8}')
+    with caplog.at_level(logging.INFO, "jaxstilts.train.notice"):
+        assert run_phase(load_config("tiny"), "target", ["demo_xnli"], tmp_path, None,
+                         None) == {"steps": 8}
+    assert f"target phase is finished ({tmp_path}, step 8); skipping it" in caplog.text
+
+
+def test_results_json_names_the_task_as_run_json_does(tmp_path):
+    """A run of `demo_xnli` is scored by XNLI's official metric; its results say demo_xnli."""
+    from jaxstilts.evaluate.evaluator import TaskEvaluation, write_evaluation
+    from jaxstilts.evaluate.results import read_results
+
+    labels = ["entailment", "neutral", "contradiction"]
+    evaluation = TaskEvaluation("xnli", {"en": labels}, {"en": labels},
+                                {"en": {"accuracy": 100.0}}, {})
+    write_evaluation(evaluation, tmp_path, name="demo_xnli")
+    assert read_results(tmp_path / "results.json") == {"demo_xnli": {"en": {"accuracy": 100.0}}}
+    assert (tmp_path / "predictions" / "xnli" / "test-en.tsv").exists()  # XTREME's layout
+
+
+def test_verbose_raises_the_error_with_its_traceback():
+    from jaxstilts.config import ConfigError
+
+    with pytest.raises(ConfigError, match="model.dtype='fp16'"):
+        main(["-v", "run", "tiny", "--config.model.dtype=fp16"])

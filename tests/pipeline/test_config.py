@@ -41,7 +41,7 @@ def test_an_unknown_key_is_named(config_file):
 
 
 def test_a_wrong_type_is_named(config_file):
-    with pytest.raises(ConfigError, match=r"train.steps takes a int, got str 'many'"):
+    with pytest.raises(ConfigError, match=r"train.steps takes an int, got str 'many'"):
         load_config(config_file, ["--config.train.steps=many"])
     with pytest.raises(ConfigError, match=r"train.remat takes true/false"):
         load_config(config_file, ["--config.train.remat=1"])

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 COLAB = Path(__file__).resolve().parents[2] / "colab"
@@ -33,3 +34,39 @@ def test_tpu_notebook_cells_are_valid_python_calling_the_package():
     for call in ("load_config('paper/stilts.py:mnli,xnli'", "run_experiment(", "run_sweep(",
                  "write_report("):
         assert call in joined
+
+
+def _code(name: str) -> list[str]:
+    return [c.source for c in nbformat.read(COLAB / name, as_version=4).cells
+            if c.cell_type == "code"]
+
+
+def test_the_notebooks_install_from_one_stated_source_and_invent_no_url():
+    installs = [next(s for s in _code(name) if "pip" in s and "SOURCE" in s)
+                for name in ("quickstart.ipynb", "tpu_xlmr_large.ipynb")]
+    assert installs[1].startswith(installs[0])  # the same cell (the TPU one adds jax[tpu])
+    assert installs[0].count("SOURCE = ") == 1 and "YOUR-ORG" not in installs[0]
+    assert "git clone" not in installs[0] and "raise SystemExit" in installs[0]
+    builder = ast.parse((COLAB / "build_notebooks.py").read_text())
+    assert [n.targets[0].id for n in builder.body if isinstance(n, ast.Assign)].count(
+        "SOURCE") == 1  # set in one place, written into both notebooks
+
+
+def test_the_tpu_notebook_sizes_the_run_from_the_devices_it_finds():
+    from jaxstilts.config import load_config
+
+    (cell,) = [s for s in _code("tpu_xlmr_large.ipynb") if "def sized_overrides" in s]
+    namespace = {}
+    exec(cell, namespace)  # defines sized_overrides; finds this machine's devices
+    sized = namespace["sized_overrides"]
+    batches = {"intermediate": 32, "target": 16}
+    for devices, want in ((1, {"intermediate": (4, 8), "target": (4, 4)}),
+                          (8, {"intermediate": (32, 1), "target": (16, 1)}),
+                          (2, {"intermediate": (8, 4), "target": (8, 2)})):
+        config = load_config("paper/stilts.py:mnli,xnli", sized(devices, batches))
+        for phase, (rows, accumulate) in want.items():
+            assert (config[phase].batch_size, config[phase].optim.accumulation_steps) == (
+                rows, accumulate), (devices, phase)
+            assert rows % devices == 0 and rows * accumulate == batches[phase]
+    with pytest.raises(SystemExit, match="a batch of 16 does not split over 32 devices"):
+        sized(32, batches)

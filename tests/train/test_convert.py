@@ -7,6 +7,7 @@ from flax import nnx
 from jaxstilts.cli import main
 from jaxstilts.convert import convert
 from jaxstilts.model import XLMRConfig, XLMRModel, load_pretrained, save_pretrained
+from jaxstilts.model.tokenizer import tiny_tokenizer_dir
 
 CFG = XLMRConfig.preset("tiny", num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
                         intermediate_size=64)
@@ -43,9 +44,54 @@ def test_converting_into_a_non_empty_model_folder_is_refused_and_leaves_it_alone
     assert (out / "config.json").read_text() == "{}"
     assert sorted(p.name for p in out.iterdir()) == ["config.json", "pytorch_model.bin"]
     fresh = tmp_path / "fresh"
-    assert main(["convert", str(phase), str(fresh)]) == 0
-    assert sorted(p.name for p in fresh.iterdir()) == ["config.json", "model.safetensors"]
+    assert main(["convert", str(phase), str(fresh), "--tokenizer", tiny_tokenizer_dir()]) == 0
+    assert sorted(p.name for p in fresh.iterdir()) == [
+        "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
     back = load_pretrained(fresh)
     want = load_pretrained(hf_folder)
     np.testing.assert_array_equal(np.asarray(back.encoder.embeddings.word[...]),
                                   np.asarray(want.encoder.embeddings.word[...]))
+
+
+def test_an_exported_run_phase_loads_in_transformers_and_in_jaxstilts(hf_folder, tmp_path,
+                                                                      capsys):
+    """RUN/target -> HF folder with the run's tokenizer (config.json names it): a folder that
+    `transformers` loads and that jaxstilts takes as `--model` or `model.pretrained`."""
+    import torch
+    from transformers import AutoTokenizer, XLMRobertaModel
+
+    from jaxstilts.config import load_config
+    from jaxstilts.model import load_tokenizer
+
+    run = tmp_path / "run"
+    convert(hf_folder, run / "target")
+    (run / "config.json").write_text(load_config("tiny").to_json_best_effort())
+    out = tmp_path / "out"
+    assert main(["convert", str(run / "target"), str(out)]) == 0
+    assert "tokenizer included" in capsys.readouterr().out
+    hf_tokenizer = AutoTokenizer.from_pretrained(str(out))
+    ours = load_tokenizer(out)
+    text = "Das Wetter ist heute schön."
+    assert hf_tokenizer(text)["input_ids"] == load_tokenizer(tiny_tokenizer_dir())(text)[
+        "input_ids"] == ours(text)["input_ids"]
+    ids = np.asarray([hf_tokenizer(text)["input_ids"]])
+    with torch.no_grad():
+        want = XLMRobertaModel.from_pretrained(str(out)).eval()(torch.tensor(ids))
+    got = load_pretrained(out)(ids, np.ones_like(ids))
+    np.testing.assert_allclose(np.asarray(got), want.last_hidden_state.numpy(), atol=1e-4)
+
+
+def test_a_phase_without_a_run_config_asks_for_the_tokenizer(hf_folder, tmp_path, capsys):
+    phase = tmp_path / "phase"
+    convert(hf_folder, phase)
+    assert main(["convert", str(phase), str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == (
+        f"jaxstilts convert: {phase}: no run config.json above it says which tokenizer it was "
+        "trained with: pass --tokenizer FOLDER_OR_HUB_ID\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_converting_a_missing_path_says_it_does_not_exist(tmp_path, capsys):
+    assert main(["convert", str(tmp_path / "nope"), str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == (f"jaxstilts convert: {tmp_path / 'nope'}: no such file "
+                                       "or folder\n")

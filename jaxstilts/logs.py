@@ -1,0 +1,70 @@
+"""Logging for the command line: our notices and real warnings, once each, nothing else.
+
+Libraries repeat themselves: Orbax says "Given directory is read only" for every read-only
+checkpoint manager we open on purpose, and a warning logged in a loop comes back each time.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+NOTICE = "jaxstilts.train.notice"  # where a run resumes from, what it skips, why it stopped
+# Orbax (through absl) on every read-only CheckpointManager (expected: it is how we read), and
+# its timing hint on every save.
+EXPECTED = ("Given directory is read only", "read_only=True, setting save_interval_steps=0",
+            "Waiting for previous save to complete")
+
+
+class _Stderr(logging.StreamHandler):
+    """Writes to the sys.stderr of the moment (as `logging.lastResort` does)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+class Shown(logging.Filter):
+    """Warnings (all INFO with `verbose`) and our notices (unless `quiet`), each text once;
+    the expected library notices never."""
+
+    def __init__(self, verbose: bool, quiet: bool):
+        super().__init__()
+        self.verbose, self.quiet = verbose, quiet
+        self.seen: set[tuple[str, str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        notice = record.name == NOTICE and not self.quiet
+        if record.levelno < logging.WARNING and not (self.verbose or notice):
+            return False
+        text = record.getMessage()
+        if record.name == "absl" and any(e in text for e in EXPECTED):
+            return False
+        key = (record.name, text)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
+def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
+    """One stderr handler with `Shown`'s rule (replacing an earlier one of ours); `quiet` also
+    turns off the `datasets` progress bars."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _Stderr)]:
+        root.removeHandler(old)
+    handler = _Stderr()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(Shown(verbose, quiet))
+    root.addHandler(handler)
+    if verbose:
+        root.setLevel(logging.INFO)
+    logging.getLogger(NOTICE).setLevel(logging.INFO)
+    if quiet:
+        import datasets
+
+        datasets.disable_progress_bars()

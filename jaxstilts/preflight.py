@@ -1,0 +1,86 @@
+"""What a run will read from disk, checked before it starts: every missing file named at once.
+
+A run that stops at the first missing file after minutes of compute, to stop again at the next
+one, teaches the data layout one file at a time; this lists them all with the layout expected.
+"""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import ml_collections
+
+from jaxstilts.kinds import Kind
+from jaxstilts.tasks import get_task
+
+
+def _reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(task, split, languages) of everything one run or sweep reads."""
+    runs = [(list(config.intermediate.tasks), config.target.task)]
+    runs += [(e.split("+"), t) for e in config.sweep.intermediate
+             for t in (config.sweep.targets or [config.target.task])]
+    runs += [([], t) for t in config.sweep.targets]
+    english = ("en",)
+    reads = []
+    for inter, target in runs:
+        training = [*inter]
+        if target:
+            task = get_task(target)
+            if task.kind != Kind.RETRIEVAL:
+                training.append(task.train_task or target)
+            split = config.evaluate.split
+            langs = tuple(config.evaluate.languages) or task.languages_of(split)
+            reads.append((target, split, langs))
+            if target == "bucc2018":  # its threshold is chosen on the validation split
+                reads.append((target, "validation", langs))
+        for phase, names in (("intermediate", inter), ("target", training[len(inter):])):
+            for name in names:
+                reads.append((name, "train", english))
+                if config[phase].validate_every and "validation" in get_task(name).splits:
+                    reads.append((name, "validation", english))
+    return list(dict.fromkeys(reads))
+
+
+def missing_files(config: ml_collections.ConfigDict) -> tuple[list[str], list[str]]:
+    """(missing paths, the layout lines of the tasks they belong to) for every task read from
+    local files (`data.source=local`, or a task with no other source)."""
+    missing, layout = [], []
+    for name, split, langs in _reads(config):
+        task = get_task(name)
+        if task.sources.of(config.data.source) and config.data.source != "local":
+            continue
+        root = Path(config.data.data_dir or task.default_data_dir or ".")
+        for component in task.sources.local:
+            templates = component.files.get(split, ())
+            for lang in langs:
+                code = task.code(lang)
+                for template in templates:
+                    relative = template.format(lang=lang, code=code)
+                    if glob.has_magic(relative):
+                        found = glob.glob(str(Path(glob.escape(str(root))) / relative))
+                    else:
+                        found = [p for p in [str(root / relative)] if Path(p).is_file()]
+                    if not found and str(root / relative) not in missing:
+                        missing.append(str(root / relative))
+                        files = ", ".join(t for fs in component.files.values() for t in fs)
+                        line = (f"{name}: {root}/{{{files}}}"
+                                + (f" ({component.note})" if component.note else ""))
+                        if line not in layout:
+                            layout.append(line)
+    return missing, layout
+
+
+def check_data(config: ml_collections.ConfigDict) -> None:
+    """FileNotFoundError listing every missing file, the layout, and the flags to type."""
+    missing, layout = missing_files(config)
+    if not missing:
+        return
+    shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20
+                                       else "")
+    raise FileNotFoundError(
+        f"{len(missing)} data file(s) missing under data.data_dir="
+        f"{config.data.data_dir or '(the task default)'}: {shown}. Expected layout: "
+        + "; ".join(layout)
+        + ". Put the files there, or point at them with --config.data.source=local "
+        "--config.data.data_dir=/path/to/data (README: Data folders)")
