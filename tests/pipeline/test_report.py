@@ -180,7 +180,8 @@ def test_heatmap_and_index(sweep):
     for link in re.findall(r"\]\(([^)]+)\)", index):
         assert (sweep / "elsewhere" / link).exists(), link
     assert "| squad_v2__xquad | failed |" in index
-    assert "- xnli: mnli (+4.0)" in index and "- xquad: mnli (+2.8)" in index
+    assert "- xnli: mnli 75.2 vs baseline 71.2 (+4.0)" in index
+    assert "- xquad: mnli 63.5 vs baseline 60.8 (+2.8)" in index
 
 
 def test_missing_baseline(sweep, tmp_path):
