@@ -223,7 +223,7 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     folder.mkdir(parents=True, exist_ok=True)
     p, seed = config[phase], config.seed
     data = _phase_data(config, phase)
-    feeds, heads, sizes = {}, {}, {}
+    feeds, heads, sizes, lengths = {}, {}, {}, {}
     for i, name in enumerate(tasks):
         train_name = training_task(name) if phase == "target" else name
         train_features = features_of(data, train_name, "train", tokenizer, "en")
@@ -234,6 +234,7 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
         feeds[name] = _feed(config, train_features, phase, seed + i, valid)
         heads[name] = head_of(train_name, train_features)
         sizes[name] = len(train_features)
+        lengths[name] = train_features.max_length
     probs = task_probabilities(sizes, p.sampling, p.temperature, p.cap or None)
     mlm_rate = p.mlm_rate
     if mlm_rate:
@@ -249,9 +250,9 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
                    _loop_config(p, total, seed, progress), folder, mesh,
                    init_encoder_from=init_encoder_from)
     record = {"phase": phase, "tasks": tasks, "heads": {k: list(v) for k, v in heads.items()},
-              "sizes": sizes, "steps": result.final_step, "best_score": result.best_score,
-              "best_step": result.best_step, "stopped_early": result.stopped_early,
-              "history": result.history}
+              "sizes": sizes, "max_length": lengths, "steps": result.final_step,
+              "best_score": result.best_score, "best_step": result.best_step,
+              "stopped_early": result.stopped_early, "history": result.history}
     _mark_done(folder, record)  # a preempted phase raised `Preempted` before this
     return record
 
