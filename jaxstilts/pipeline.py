@@ -441,8 +441,9 @@ class SweepRun:
         return config
 
     def coordinates(self) -> dict:
+        """name, seed and settings (values as written, as in the name) for `run.json`."""
         return {"name": self.name, "seed": self.seed,
-                "settings": {key: value for key, _, value in self.settings}}
+                "settings": {key: _safe(text) for key, text, _ in self.settings}}
 
 
 def _setting_labels(settings) -> list[str]:

@@ -172,4 +172,4 @@ def test_sweep_runs_cross_axes_and_seeds_and_share_intermediate_phases():
     run = next(r for r in runs if r.name.endswith("lr=3e-3__target.steps=4__seed=1"))
     c = run.config(config)
     assert (c.intermediate.optim.lr, c.target.steps, c.seed) == (3e-3, 4, 1)
-    assert run.coordinates()["settings"] == {"intermediate.optim.lr": 3e-3, "target.steps": 4}
+    assert run.coordinates()["settings"] == {"intermediate.optim.lr": "3e-3", "target.steps": "4"}
