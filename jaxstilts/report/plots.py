@@ -130,7 +130,7 @@ def plot_bars(groups: list[str], series: dict[str, list[tuple[float | None, floa
 
     if not groups or all(m is None for values in series.values() for m, _ in values):
         return False
-    fig = Figure(figsize=(max(5.0, 1.5 + 0.9 * len(groups) * max(1, len(series)) ** 0.5), 3.8))
+    fig = Figure(figsize=(max(5.5, 1.5 + 1.1 * len(groups) * max(1, len(series)) ** 0.5), 4.2))
     ax = fig.add_subplot()
     width = 0.8 / max(1, len(series))
     x = np.arange(len(groups))
@@ -140,8 +140,10 @@ def plot_bars(groups: list[str], series: dict[str, list[tuple[float | None, floa
         ax.bar(x + (i - (len(series) - 1) / 2) * width, means, width, yerr=errors, capsize=3,
                label=label(name) if name in LABELS or "+" in name else name)
     ax.axhline(0, color="0.3", linewidth=0.8)
-    ax.set_xticks(x, [label(g) for g in groups], rotation=30 if len(groups) > 5 else 0,
-                  ha="right" if len(groups) > 5 else "center")
+    names = [label(g) for g in groups]
+    tilt = len(groups) > 5 or max(len(n) for n in names) * len(groups) > 40
+    ax.set_xticks(x, names, rotation=25 if tilt else 0, ha="right" if tilt else "center",
+                  fontsize=8 if tilt else None)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     if len(series) > 1:

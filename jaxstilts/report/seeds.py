@@ -22,7 +22,7 @@ ALPHA = 0.05  # the paired test's level
 # Phang et al. 2020, "English intermediate-task training improves zero-shot cross-lingual
 # transfer too" (AACL 2020, arXiv:2005.13013), abstract.
 PAPER = {
-    "source": "Phang et al. 2020 (AACL; arXiv:2005.13013), abstract",
+    "source": "Phang et al. 2020, AACL, arXiv:2005.13013, abstract",
     "best_overall": ("mnli", "squad_v2", "hellaswag"),
     "multi_task": "multi-task intermediate training: small additional improvements",
     "best_per_target_gain": 5.4,  # XTREME points over XLM-R Large, best intermediate per target

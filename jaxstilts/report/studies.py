@@ -109,8 +109,12 @@ def write_studies(sweeps: Mapping[str, Sweep], out: Path, paths: dict[str, Path]
             lines: dict[str, list] = {}
             for setting, t, row, rate, _, m, sd in rows:
                 if t == target and m is not None:
+                    if row == BASELINE:  # one line: it has no intermediate settings
+                        setting = ", ".join(x for x in str(setting).split(", ")
+                                            if not x.startswith("intermediate."))
                     name = ", ".join(x for x in (row, setting) if x)
-                    lines.setdefault(name, []).append((rate, m, sd))
+                    if all(point[0] != rate for point in lines.get(name, [])):
+                        lines.setdefault(name, []).append((rate, m, sd))
             name = f"robustness_{target}.png"
             figure(name, plot_lines(lines, out / name, "character-noise rate",
                                     "score (mean over languages)",
