@@ -23,6 +23,9 @@ def tiny_study(name: str, languages: tuple[str, ...] = ("en", "de", "hi", "th"))
     (high-resource), Hindi and Thai (low-resource)."""
     c = tiny()
     c.name = f"study-{name}-tiny"
+    for phase in ("intermediate", "target"):  # no validation, one checkpoint: less test time
+        c[phase].validate_every = 0
+        c[phase].checkpoint_every = c[phase].steps
     c.evaluate.languages = languages
     c.sweep.baseline = True
     return c
