@@ -149,7 +149,8 @@ def cmd_sweep(args: argparse.Namespace, overrides: list[str]) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
-    """The whole method on the embedded data: baseline and STILTs, zero-shot on 7 languages."""
+    """The whole method on the embedded data: baseline and STILTs, zero-shot on 7 languages;
+    with several seeds (`sweep.seeds`), every figure is mean ± std over them."""
     from jaxstilts.config import load_config
     from jaxstilts.pipeline import run_sweep
     from jaxstilts.report import write_report
@@ -158,20 +159,58 @@ def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
     config = load_config("demo", overrides)
     with hold(args.workdir, "demo"):
         records = run_sweep(config, args.workdir, progress=not args.quiet)
-    by_name = {r["name"]: r for r in records}
-    target = config.target.task
-    langs = list(next(iter(records))["results"][target])
-    print(f"\nZero-shot accuracy on {target} (trained on English only):\n")
-    print("| run | " + " | ".join(langs) + " | avg |")
-    print("|---|" + "---|" * (len(langs) + 1))
-    for name, r in by_name.items():
-        cells = [r["results"][target][lang]["accuracy"] for lang in langs]
-        print(f"| {name} | " + " | ".join(f"{c:.1f}" for c in cells) + f" | {r['score']:.1f} |")
+    for line in demo_table(records):
+        print(line)
     paths = write_report(args.workdir)
-    heatmap = paths.get(f"heatmap_{target}_languages.png", paths.get("heatmap.png"))
+    target = config.target.task
+    heatmap = next((str(p) for n, p in paths.items() if n.endswith(f"heatmap_{target}_languages"
+                                                                   ".png")),
+                   paths.get("heatmap.png"))
     print(f"\nheatmap: {heatmap}\nreport:  {paths['report.md']}\n"
           f"TensorBoard: tensorboard --logdir {args.workdir}")
     return 0
+
+
+def demo_table(records: list[dict]) -> list[str]:
+    """The demo's tables: per target (and setting), each row's zero-shot score per language and
+    on average, over seeds as mean ± std, with the gain over the baseline and whether it
+    exceeds the seed spread (paired t-test over seeds, p < 0.05)."""
+    from jaxstilts.report import BASELINE, Sweep, by_setting, run_from_record
+    from jaxstilts.report.seeds import paired_gain, plus_minus, verdict
+
+    def spread(values: list[float]) -> str:
+        from statistics import mean, stdev
+
+        if not values:
+            return "–"
+        return plus_minus(mean(values), stdev(values) if len(values) > 1 else None)
+
+    lines = []
+    for setting, runs in by_setting([run_from_record(r) for r in records]).items():
+        sweep = Sweep(runs, setting)
+        for target in sweep.targets:
+            langs = sweep.languages(target)
+            seeds = max(len(sweep.seed_runs(row, target)) for row in sweep.rows)
+            over = f", mean ± std over {seeds} seeds" if seeds > 1 else ""
+            where = f" [{setting}]" if setting else ""
+            lines += [f"\nZero-shot score on {target}{where} (trained on English only{over}):",
+                      "", "| run | " + " | ".join(langs) + " | avg | gain | beyond spread |",
+                      "|---|" + "---|" * (len(langs) + 3)]
+            for row in sweep.rows:
+                runs_ = list(sweep.seed_runs(row, target).values())
+                if not runs_:
+                    continue
+                cells = [spread([r.languages[lang] for r in runs_ if lang in r.languages])
+                         for lang in langs]
+                gain, test = "–", "–"
+                if row != BASELINE:
+                    pairs = sweep.paired(row, target, lambda r: r.score)
+                    m, sd, p = paired_gain(pairs)
+                    gain = plus_minus(m, sd, signed=True)
+                    test = verdict(p, len(pairs)) + (f" (p={p:.3f})" if p is not None else "")
+                lines.append(f"| {row} | " + " | ".join(cells) +
+                             f" | {spread([r.score for r in runs_])} | {gain} | {test} |")
+    return lines
 
 
 def cmd_eval(args: argparse.Namespace, overrides: list[str]) -> int:

@@ -196,6 +196,7 @@ def _phase(**changes) -> ml_collections.ConfigDict:
     phase.epochs = 3.0  # length in epochs over all tasks' examples (used when steps is 0)
     phase.steps = 0  # length in optimizer steps; overrides epochs when > 0
     phase.batch_size = 32  # global rows per step (all hosts together)
+    phase.max_length = 0  # tokens per training row in this phase (0: data.max_length)
     phase.log_every = 50  # steps between training-metric logs
     phase.checkpoint_every = 500  # steps between checkpoints
     phase.validate_every = 1000  # steps between validations (and best-checkpoint saves); 0: never
@@ -273,4 +274,8 @@ def experiment_defaults() -> ml_collections.ConfigDict:
     c.sweep.intermediate = ()  # intermediate entries; "a+b" is one multi-task entry
     c.sweep.targets = ()  # targets (() = target.task)
     c.sweep.baseline = True  # also run each target without an intermediate phase
+    # Other config keys to vary, each "KEY=VALUE|VALUE|...", values written as in overrides:
+    # ("data.max_length=128|256", "intermediate.optim.lr=1e-5|3e-5"); every combination runs.
+    c.sweep.axes = ()
+    c.sweep.seeds = ()  # seeds to repeat every run with (() = `seed` alone, no seed axis)
     return c

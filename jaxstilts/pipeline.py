@@ -11,12 +11,16 @@ training data: they are evaluated straight from the intermediate encoder.
 from __future__ import annotations
 
 import importlib.metadata as md
+import itertools
 import json
 import logging
 import math
 import platform
+import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jax
 import ml_collections
@@ -25,6 +29,7 @@ from etils import epath
 from flax import nnx
 
 from jaxstilts import __version__
+from jaxstilts.config import ConfigError, apply_override
 from jaxstilts.data.arrays import ArraySource
 from jaxstilts.data.mlm import MaskedSource
 from jaxstilts.data.multitask import TaskSampler, task_probabilities
@@ -50,6 +55,7 @@ log = logging.getLogger(__name__)
 notice = logging.getLogger("jaxstilts.train.notice")  # shown without -v: what a re-run skips
 
 MLM_TASK = "mlm"
+SWEEP_COORDINATES = ("name", "seed", "settings")  # where a sweep's run.json places the run
 
 
 # ---------------------------------------------------------------- set-up
@@ -71,6 +77,9 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
         p = config[phase]
         if p.batch_size < 1:
             raise ValueError(f"{phase}.batch_size must be >= 1, got {p.batch_size}")
+        if p.max_length < 0:
+            raise ValueError(f"{phase}.max_length must be >= 0 (0: data.max_length), "
+                             f"got {p.max_length}")
         if p.steps < 0 or p.epochs < 0 or (p.steps == 0 and p.epochs == 0):
             raise ValueError(f"{phase}: set steps > 0 or epochs > 0")
         for key in ("log_every", "checkpoint_every"):
@@ -149,8 +158,8 @@ def _validation(config, phase: str, head: str, train_name: str, tokenizer, label
     order, scored with the task's metric (see `evaluate/validation.py`)."""
     p, task = config[phase], get_task(train_name)
     n = p.validation_examples
-    features = features_of(config.data, train_name, "validation", tokenizer, "en", labels,
-                           transform=lambda examples: first_examples(examples, n))
+    features = features_of(_phase_data(config, phase), train_name, "validation", tokenizer,
+                           "en", labels, transform=lambda examples: first_examples(examples, n))
     scorer = scorer_of(train_name, task.kind, task.metric)
     return Validation(head, features, scorer, task.metric, p.batch_size)
 
@@ -185,6 +194,16 @@ def _mark_done(folder: epath.Path, record: dict) -> None:
         (folder / "done.json").write_text(json.dumps(record, indent=2))
 
 
+def _phase_data(config, phase: str) -> ml_collections.ConfigDict:
+    """The `data` section a phase reads its training data with: `<phase>.max_length` (when set)
+    in place of `data.max_length`, so that one phase's length can vary alone."""
+    if not config[phase].max_length:
+        return config.data
+    data = ml_collections.ConfigDict(config.data.to_dict())
+    data.max_length = config[phase].max_length
+    return data
+
+
 def _phase_steps(p, sizes: dict[str, int]) -> int:
     if p.steps:
         return p.steps
@@ -207,10 +226,11 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
         return done
     folder.mkdir(parents=True, exist_ok=True)
     p, seed = config[phase], config.seed
-    feeds, heads, sizes = {}, {}, {}
+    data = _phase_data(config, phase)
+    feeds, heads, sizes, lengths = {}, {}, {}, {}
     for i, name in enumerate(tasks):
         train_name = training_task(name) if phase == "target" else name
-        train_features = features_of(config.data, train_name, "train", tokenizer, "en")
+        train_features = features_of(data, train_name, "train", tokenizer, "en")
         labels = train_features.labels
         valid = None
         if p.validate_every and "en" in get_task(train_name).splits.get("validation", ()):
@@ -218,6 +238,7 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
         feeds[name] = _feed(config, train_features, phase, seed + i, valid)
         heads[name] = head_of(train_name, train_features)
         sizes[name] = len(train_features)
+        lengths[name] = train_features.max_length
     probs = task_probabilities(sizes, p.sampling, p.temperature, p.cap or None)
     mlm_rate = p.mlm_rate
     if mlm_rate:
@@ -233,9 +254,9 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
                    _loop_config(p, total, seed, progress), folder, mesh,
                    init_encoder_from=init_encoder_from)
     record = {"phase": phase, "tasks": tasks, "heads": {k: list(v) for k, v in heads.items()},
-              "sizes": sizes, "steps": result.final_step, "best_score": result.best_score,
-              "best_step": result.best_step, "stopped_early": result.stopped_early,
-              "history": result.history}
+              "sizes": sizes, "max_length": lengths, "steps": result.final_step,
+              "best_score": result.best_score, "best_step": result.best_step,
+              "stopped_early": result.stopped_early, "history": result.history}
     _mark_done(folder, record)  # a preempted phase raised `Preempted` before this
     return record
 
@@ -284,8 +305,9 @@ def describe_environment() -> dict:
 
 def run_experiment(config: ml_collections.ConfigDict, workdir: str | Path, *,
                    intermediate_dir: str | Path | None = None, progress: bool = False,
-                   allow_config_change: bool = False) -> dict:
-    """One experiment; `intermediate_dir` lets a sweep share intermediate phases. A workdir
+                   allow_config_change: bool = False, coordinates: dict | None = None) -> dict:
+    """One experiment; `intermediate_dir` lets a sweep share intermediate phases, and
+    `coordinates` (name, seed, settings) place the run in its sweep's `run.json`. A workdir
     recorded with another config is refused (see `workdir.open_run`)."""
     validate_config(config)
     workdir = abs_path(workdir)
@@ -312,7 +334,7 @@ def run_experiment(config: ml_collections.ConfigDict, workdir: str | Path, *,
         encoder_from = target_dir
     evaluation = evaluate_phase(config, target, workdir / "eval", mesh, tokenizer, encoder_from,
                                 head_record, progress)
-    record = _run_record(config, inter_tasks, target, evaluation)
+    record = {**_run_record(config, inter_tasks, target, evaluation), **(coordinates or {})}
     record["encoder_from"] = str(encoder_from) if encoder_from is not None else None
     if jax.process_index() == 0:
         (workdir / "run.json").write_text(json.dumps(record, indent=2))
@@ -340,7 +362,8 @@ def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str | Path) -> 
     encoder_from = previous.get("encoder_from")
     evaluation = evaluate_phase(config, target, workdir / "eval", mesh, tokenizer,
                                 encoder_from, head_record)
-    record = {**_run_record(config, previous["intermediate"], target, evaluation),
+    coordinates = {k: previous[k] for k in SWEEP_COORDINATES if k in previous}
+    record = {**_run_record(config, previous["intermediate"], target, evaluation), **coordinates,
               "encoder_from": encoder_from}
     if jax.process_index() == 0:
         run_file.write_text(json.dumps(record, indent=2))
@@ -371,35 +394,167 @@ def _run_record(config, intermediate: list[str], target: str, evaluation: dict) 
     return record
 
 
-def sweep_runs(config: ml_collections.ConfigDict) -> list[tuple[list[str], str]]:
-    """(intermediate tasks, target) of every run in a sweep; 'a+b' is a multi-task entry."""
+# ---------------------------------------------------------------- sweeps
+
+AXIS_VALUES = "|"  # separates an axis's values: "data.max_length=128|256"
+# Keys that only the target phase and the evaluation read: an axis over them shares the
+# intermediate phase. Every other key (model, data, intermediate, seed) gets its own.
+TARGET_ONLY = ("target.", "evaluate.")
+# Keys a sweep varies by its own fields, never by an axis.
+NOT_AXES = {"seed": "sweep.seeds", "intermediate.tasks": "sweep.intermediate",
+            "target.task": "sweep.targets", "name": "the config file", "sweep": "the sweep itself"}
+
+
+@dataclass(frozen=True)
+class SweepRun:
+    """One run of a sweep: its intermediate tasks, target, axis settings and seed."""
+
+    intermediate: tuple[str, ...]
+    target: str
+    settings: tuple[tuple[str, str, Any], ...] = ()  # (key, value as written, parsed value)
+    seed: int | None = None  # None: the config's own seed (no seed axis)
+
+    @property
+    def name(self) -> str:
+        """`<row>__<target>[__key=value...][__seed=N]`: the run's folder in the sweep."""
+        return "__".join([run_name(self.intermediate, self.target),
+                          *_setting_labels(self.settings), *self._seed_label])
+
+    @property
+    def intermediate_name(self) -> str | None:
+        """The shared intermediate phase's folder: the same for every run whose intermediate
+        settings (tasks, non-target keys, seed) are the same; None for a baseline."""
+        if not self.intermediate:
+            return None
+        settings = [s for s in self.settings if not s[0].startswith(TARGET_ONLY)]
+        return "__".join(["+".join(self.intermediate), *_setting_labels(settings),
+                          *self._seed_label])
+
+    @property
+    def _seed_label(self) -> list[str]:
+        return [] if self.seed is None else [f"seed={self.seed}"]
+
+    def config(self, base: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+        """`base` with this run's tasks, settings and seed."""
+        config = ml_collections.ConfigDict(base.to_dict())
+        config.intermediate.tasks = self.intermediate
+        config.target.task = self.target
+        for key, _, value in self.settings:
+            _set(config, key, value)
+        if self.seed is not None:
+            config.seed = self.seed
+        return config
+
+    def coordinates(self) -> dict:
+        """name, seed and settings (values as written, as in the name) for `run.json`."""
+        return {"name": self.name, "seed": self.seed,
+                "settings": {key: _safe(text) for key, text, _ in self.settings}}
+
+
+def _setting_labels(settings) -> list[str]:
+    return [f"{key}={_safe(text)}" for key, text, _ in settings]
+
+
+def _safe(text: str) -> str:
+    """A value as written, kept to characters that are safe in a folder name."""
+    return re.sub(r"[^A-Za-z0-9._+,=-]", "", text.replace(" ", ""))
+
+
+def _set(config: ml_collections.ConfigDict, key: str, value: Any) -> None:
+    *sections, leaf = key.split(".")
+    node = config
+    for part in sections:
+        node = node[part]
+    node[leaf] = value
+
+
+def sweep_axes(config: ml_collections.ConfigDict) -> list[list[tuple[str, str, Any]]]:
+    """The parsed `sweep.axes`: per axis, (key, value as written, value) of each value. Keys and
+    values are checked like command-line overrides; a bad one is a one-line `ConfigError`."""
+    axes, seen = [], set()
+    for entry in config.sweep.axes:
+        if not isinstance(entry, str) or "=" not in entry:
+            raise ConfigError(f"sweep.axes: {entry!r} is not KEY=VALUE{AXIS_VALUES}VALUE... (on "
+                              "the command line, axes whose values hold commas go in a tuple: "
+                              "--config.sweep.axes='(\"KEY=(1,2)|(3,)\",)')")
+        key, raw = (part.strip() for part in entry.split("=", 1))
+        reserved = next((k for k in NOT_AXES if key == k or key.startswith(k + ".")), None)
+        if reserved:
+            raise ConfigError(f"sweep.axes: {key} cannot be an axis (set {NOT_AXES[reserved]})")
+        if key in seen:
+            raise ConfigError(f"sweep.axes: {key} is given twice")
+        seen.add(key)
+        texts = [t.strip() for t in raw.split(AXIS_VALUES)]
+        if not raw.strip() or not all(texts):
+            raise ConfigError(f"sweep.axes: {key} has an empty value in {raw!r}")
+        values = []
+        for text in texts:
+            probe = ml_collections.ConfigDict(config.to_dict())
+            apply_override(probe, f"{key}={text}", source="the config (sweep.axes)")
+            value = probe
+            for part in key.split("."):
+                value = value[part]
+            if any(value == v for _, _, v in values):
+                raise ConfigError(f"sweep.axes: {key} repeats the value {text!r}")
+            values.append((key, text, value))
+        axes.append(values)
+    return axes
+
+
+def sweep_runs(config: ml_collections.ConfigDict) -> list[SweepRun]:
+    """Every run of a sweep: (baseline and) each intermediate entry ('a+b': multi-task) x each
+    target x each combination of axis values x each seed. A baseline has no intermediate phase,
+    so it is run once over the values of `intermediate.*` axes."""
     s = config.sweep
-    inters = [entry.split("+") for entry in s.intermediate]
+    if not all(re.fullmatch(r"-?\d+", str(seed).strip()) for seed in s.seeds):
+        raise ConfigError(f"sweep.seeds: expected whole numbers, got {tuple(s.seeds)}")
+    seeds = [None] if not s.seeds else [int(str(seed).strip()) for seed in s.seeds]
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"sweep.seeds repeats a seed: {tuple(s.seeds)}")
+    inters = ([()] if s.baseline else []) + [tuple(e.split("+")) for e in s.intermediate]
     targets = list(s.targets) or [config.target.task]
-    runs = [([], t) for t in targets] if s.baseline else []
-    return runs + [(inter, t) for inter in inters for t in targets]
+    runs: dict[str, SweepRun] = {}
+    for seed in seeds:
+        for settings in itertools.product(*sweep_axes(config)):
+            for inter in inters:
+                kept = settings if inter else tuple(
+                    x for x in settings if not x[0].startswith("intermediate."))
+                for target in targets:
+                    run = SweepRun(inter, target, kept, seed)
+                    runs.setdefault(run.name, run)
+    return list(runs.values())
 
 
 def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
               progress: bool = False, allow_config_change: bool = False) -> list[dict]:
     """Every run of the sweep; finished runs are skipped, interrupted ones resumed.
 
-    Intermediate phases live in `sweep_dir/intermediate/<tasks>` and are shared by all targets.
+    Each run's config is built and checked before any compute. Intermediate phases live in
+    `sweep_dir/intermediate/<tasks>[__settings][__seed=N]` and are shared by every run with the
+    same intermediate settings: all targets, and all values of target-only axes (`target.*`,
+    `evaluate.*`). A different seed trains its own intermediate phase (the seed sets its head
+    init, data order and dropout).
     """
+    runs = sweep_runs(config)
+    configs = [run.config(config) for run in runs]
+    for run, run_config in zip(runs, configs, strict=True):
+        try:
+            validate_config(run_config)
+        except (ValueError, KeyError) as e:
+            raise ConfigError(f"sweep run {run.name}: {e}") from None
     sweep_dir = abs_path(sweep_dir)
     records = []
-    for inter, target in sweep_runs(config):
-        run_dir = sweep_dir / "runs" / run_name(inter, target)
-        run_config = ml_collections.ConfigDict(config.to_dict())
-        run_config.intermediate.tasks = tuple(inter)
-        run_config.target.task = target
+    for run, run_config in zip(runs, configs, strict=True):
+        run_dir = sweep_dir / "runs" / run.name
         if (run_dir / "run.json").exists():
             open_run(run_config, run_dir, allow_config_change)  # may reopen phases
         if (run_dir / "run.json").exists():
             records.append(json.loads((run_dir / "run.json").read_text()))
             notice.info("%s is finished; skipping it", run_dir.name)
             continue
-        inter_dir = sweep_dir / "intermediate" / "+".join(inter) if inter else None
+        inter = run.intermediate_name
+        inter_dir = sweep_dir / "intermediate" / inter if inter else None
         records.append(run_experiment(run_config, run_dir, intermediate_dir=inter_dir,
-                                      progress=progress, allow_config_change=allow_config_change))
+                                      progress=progress, allow_config_change=allow_config_change,
+                                      coordinates=run.coordinates()))
     return records

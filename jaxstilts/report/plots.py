@@ -116,3 +116,68 @@ def _cells(data: Any) -> Iterable[tuple[tuple[int, int], float | None]]:
     for i in range(data.shape[0]):
         for j in range(data.shape[1]):
             yield (i, j), None if data.mask[i, j] else float(data[i, j])
+
+
+# ---------------------------------------------------------------- studies
+
+
+def plot_bars(groups: list[str], series: dict[str, list[tuple[float | None, float | None]]],
+              path: Path, ylabel: str, title: str) -> bool:
+    """Grouped bars: one group per entry of `groups`, one bar per series (mean, std error
+    bar); False (nothing written) when there is no value."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    if not groups or all(m is None for values in series.values() for m, _ in values):
+        return False
+    fig = Figure(figsize=(max(5.5, 1.5 + 1.1 * len(groups) * max(1, len(series)) ** 0.5), 4.2))
+    ax = fig.add_subplot()
+    width = 0.8 / max(1, len(series))
+    x = np.arange(len(groups))
+    for i, (name, values) in enumerate(series.items()):
+        means = [np.nan if m is None else m for m, _ in values]
+        errors = [0.0 if s is None else s for _, s in values]
+        ax.bar(x + (i - (len(series) - 1) / 2) * width, means, width, yerr=errors, capsize=3,
+               label=label(name) if name in LABELS or "+" in name else name)
+    ax.axhline(0, color="0.3", linewidth=0.8)
+    names = [label(g) for g in groups]
+    tilt = len(groups) > 5 or max(len(n) for n in names) * len(groups) > 40
+    ax.set_xticks(x, names, rotation=25 if tilt else 0, ha="right" if tilt else "center",
+                  fontsize=8 if tilt else None)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if len(series) > 1:
+        ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_lines(lines: dict[str, list[tuple[float, float, float | None]]], path: Path,
+               xlabel: str, ylabel: str, title: str) -> bool:
+    """One line per entry: (x, mean, std) points, the std as a band; False when empty."""
+    from matplotlib.figure import Figure
+
+    lines = {k: sorted(v) for k, v in lines.items() if v}
+    if not lines:
+        return False
+    fig = Figure(figsize=(6.0, 4.0))
+    ax = fig.add_subplot()
+    for name, points in lines.items():
+        xs, ms = [p[0] for p in points], [p[1] for p in points]
+        ax.plot(xs, ms, marker="o", label=name)
+        if any(p[2] is not None for p in points):
+            sds = [p[2] or 0.0 for p in points]
+            ax.fill_between(xs, [m - s for m, s in zip(ms, sds, strict=True)],
+                            [m + s for m, s in zip(ms, sds, strict=True)], alpha=0.15)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _save(fig: Any, path: Path) -> bool:
+    fig.tight_layout()
+    buffer = io.BytesIO()  # via bytes, so that gs:// paths work too
+    fig.savefig(buffer, format="png", dpi=150)
+    path.write_bytes(buffer.getvalue())
+    return True

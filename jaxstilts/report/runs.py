@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
 from typing import Any
@@ -83,7 +84,8 @@ def _ordered(names: Iterable[str], known: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Run:
-    """One `run.json`: its row (baseline / task / a+b), target, status and scores."""
+    """One `run.json`: its row (baseline / task / a+b), target, status and scores; in a sweep
+    with axes or seeds, also its settings (axis key, value as text) and seed."""
 
     name: str
     row: str
@@ -91,10 +93,34 @@ class Run:
     status: str
     score: float | None
     languages: dict[str, float]  # language -> task figure
+    settings: tuple[tuple[str, str], ...] = ()  # (axis key, value as text), in axis order
+    seed: int | None = None  # None: no seed axis
+    noise: dict[float, float] = field(default_factory=dict)  # noise rate -> language mean
 
     @property
     def done(self) -> bool:
         return self.status == "done"
+
+    @property
+    def transfer_gap(self) -> float | None:
+        """English minus the mean of the other languages (XTREME's cross-lingual transfer gap,
+        Hu et al. 2020); None without English or another language."""
+        others = [s for lang, s in self.languages.items() if lang != "en"]
+        if "en" not in self.languages or not others:
+            return None
+        return self.languages["en"] - mean(others)
+
+
+def setting_label(settings: Sequence[tuple[str, str]]) -> str:
+    """`key=value, key=value` ("" without axes): the name of one combination of axis values."""
+    return ", ".join(f"{key}={value}" for key, value in settings)
+
+
+def value_text(value: Any) -> str:
+    """An axis value as the report prints it (a tuple as its items joined by commas)."""
+    if isinstance(value, list | tuple):
+        return ",".join(value_text(v) for v in value)
+    return str(value)
 
 
 def language_score(scores: Mapping[str, float], metric: str | None = None) -> float | None:
@@ -125,6 +151,13 @@ def run_from_record(record: Mapping[str, Any]) -> Run:
     status = record.get("status", "done")
     if status == "done" and score is None:
         status = "done, no score"
+    noise = {}
+    for rate, per_lang in (record.get("noise") or {}).items():
+        figures = [f for scores in per_lang.values()
+                   if (f := language_score(scores, record.get("metric"))) is not None]
+        if figures:
+            noise[float(rate)] = mean(figures)
+    settings = tuple((k, value_text(v)) for k, v in (record.get("settings") or {}).items())
     return Run(
         name=record.get("name") or run_name(intermediate, target),
         row="+".join(intermediate) or BASELINE,
@@ -132,6 +165,9 @@ def run_from_record(record: Mapping[str, Any]) -> Run:
         status=status,
         score=None if score is None else float(score),
         languages=languages,
+        settings=settings,
+        seed=record.get("seed"),
+        noise=noise,
     )
 
 
@@ -148,29 +184,78 @@ def load_runs(sweep_dir: str | Path) -> list[Run]:
                 raise DataError(f"{path}:{e.lineno}", INVALID_JSON, e.msg) from None
             runs.append(run_from_record(record))
         elif folder.is_dir() and "__" in folder.name:
-            row, target = folder.name.rsplit("__", 1)
-            runs.append(Run(folder.name, row, target, "incomplete (no run.json)", None, {}))
+            runs.append(_incomplete(folder.name))
     return runs
+
+
+def _incomplete(name: str) -> Run:
+    """A started run without `run.json`, placed by its folder name
+    (`<row>__<target>[__key=value...][__seed=N]`)."""
+    row, target, *rest = name.split("__")
+    seeds = [int(p[5:]) for p in rest if re.fullmatch(r"seed=-?\d+", p)]
+    settings = tuple(tuple(p.split("=", 1)) for p in rest if "=" in p and not p.startswith("seed="))
+    return Run(name, row, target, "incomplete (no run.json)", None, {}, settings,
+               seeds[0] if seeds else None)
 
 
 def _listdir(folder: epath.Path) -> list[str]:
     return [p.name for p in folder.iterdir()] if folder.exists() else []
 
 
-class Sweep:
-    """Runs indexed by (row, target), with the baseline deltas."""
+def by_setting(runs: Sequence[Run]) -> dict[str, list[Run]]:
+    """The runs of each combination of axis values ("" without axes), each with its baseline
+    runs: a baseline has no intermediate phase, so it carries no `intermediate.*` settings and
+    serves every value of them."""
+    intermediate_settings = list(dict.fromkeys(r.settings for r in runs if r.row != BASELINE))
+    if not intermediate_settings:
+        intermediate_settings = list(dict.fromkeys(r.settings for r in runs))
+    groups = {}
+    for settings in intermediate_settings:
+        base = tuple(s for s in settings if not s[0].startswith("intermediate."))
+        groups[setting_label(settings)] = [
+            r for r in runs
+            if r.settings == (settings if r.row != BASELINE else base)]
+    return groups
 
-    def __init__(self, runs: Sequence[Run]):
+
+class Sweep:
+    """The runs of one combination of axis values, indexed by (row, target), with the baseline
+    deltas. Several seeds of a cell make one mean run (scores and languages averaged over its
+    finished seeds); `seed_runs` keeps them apart for the spread and the paired tests."""
+
+    def __init__(self, runs: Sequence[Run], setting: str = ""):
         self.runs = list(runs)
-        self._by_key = {(r.row, r.target): r for r in sorted(runs, key=lambda r: r.done)}
+        self.setting = setting
+        cells: dict[tuple[str, str], list[Run]] = {}
+        for r in runs:
+            cells.setdefault((r.row, r.target), []).append(r)
+        self._cells = {k: sorted(v, key=lambda r: (r.seed is None, r.seed or 0))
+                       for k, v in cells.items()}
+        self._by_key = {k: _mean_run(v) for k, v in self._cells.items()}
         self.targets = _ordered((r.target for r in runs), list(TARGET_TYPES))
         self.rows = _ordered((r.row for r in runs), [BASELINE, *INTERMEDIATE_TYPES])
         self.intermediates = [row for row in self.rows if row != BASELINE]
         self.missing = [r for r in self.runs if not r.done]
 
     def run(self, row: str, target: str) -> Run | None:
-        """The run of (row, target), done or not."""
+        """The run of (row, target), done or not; over seeds, their mean."""
         return self._by_key.get((row, target))
+
+    def seed_runs(self, row: str, target: str) -> dict[int | None, Run]:
+        """seed -> finished run of (row, target)."""
+        return {r.seed: r for r in self._cells.get((row, target), []) if r.done}
+
+    def paired(self, row: str, target: str, value: Callable[[Run], float | None]
+               ) -> list[tuple[float, float]]:
+        """(value of the run, value of the baseline) for each seed both finished."""
+        base = self.seed_runs(BASELINE, target)
+        pairs = []
+        for seed, run in self.seed_runs(row, target).items():
+            if seed in base:
+                a, b = value(run), value(base[seed])
+                if a is not None and b is not None:
+                    pairs.append((a, b))
+        return pairs
 
     def score(self, row: str, target: str) -> float | None:
         run = self.run(row, target)
@@ -198,3 +283,19 @@ class Sweep:
         """The target's languages over its finished runs, English first."""
         langs = {lang for r in self.runs if r.target == target and r.done for lang in r.languages}
         return sorted(langs, key=lambda lang: (lang != "en", lang))
+
+
+def _mean_run(runs: list[Run]) -> Run:
+    """One run standing for a cell's seeds: the mean over its finished seeds (languages that
+    every finished seed reports); the first run's status when none finished."""
+    done = [r for r in runs if r.done]
+    if len(runs) == 1 or not done:
+        return runs[0]
+    langs = [lang for lang in done[0].languages if all(lang in r.languages for r in done)]
+    rates = [x for x in done[0].noise if all(x in r.noise for r in done)]
+    first = done[0]
+    return Run(name=first.name, row=first.row, target=first.target, status="done",
+               score=mean(r.score for r in done),
+               languages={lang: mean(r.languages[lang] for r in done) for lang in langs},
+               settings=first.settings, seed=None,
+               noise={x: mean(r.noise[x] for r in done) for x in rates})

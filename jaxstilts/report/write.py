@@ -3,6 +3,7 @@ docstring)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from statistics import mean
@@ -12,7 +13,9 @@ from etils import epath
 from jaxstilts.evaluate.results import resource_group
 from jaxstilts.report.analyses import relatedness_table, resource_table, short_name, type_order
 from jaxstilts.report.plots import plot_heatmap, plot_language_heatmap
-from jaxstilts.report.runs import BASELINE, TARGET_TYPES, Sweep, load_runs
+from jaxstilts.report.runs import BASELINE, TARGET_TYPES, Sweep, by_setting, load_runs
+from jaxstilts.report.seeds import PAPER, headline
+from jaxstilts.report.studies import study_index, write_studies
 from jaxstilts.report.tables import (
     Table,
     delta_table,
@@ -27,19 +30,40 @@ from jaxstilts.report.tables import (
 
 
 def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> dict[str, Path]:
-    """Write the sweep's report (see the module docstring) and return {name: path}."""
+    """Write the sweep's report (see the package docstring) and return {name: path}."""
     sweep_dir = epath.Path(sweep_dir)  # local or gs:// alike
     runs = load_runs(sweep_dir)
     if not runs:
         raise FileNotFoundError(f"no runs under {sweep_dir / 'runs'}")
-    sweep = Sweep(runs)
+    sweeps = {label: Sweep(group, label) for label, group in by_setting(runs).items()}
     out = epath.Path(out_dir) if out_dir is not None else sweep_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
+    if len(sweeps) == 1:
+        _write_tables(next(iter(sweeps.values())), out, "", paths)
+    else:  # one folder of tables per combination of axis values
+        for label, sweep in sweeps.items():
+            folder = out / _folder(label)
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_tables(sweep, folder, f"{_folder(label)}/", paths)
+    write_studies(sweeps, out, paths)
+    _write(out, "report.md", _index(sweeps, runs, sweep_dir, paths), paths)
+    return paths
 
+
+def _folder(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._=,+-]", "", label.replace(", ", "__")) or "all"
+
+
+def _write(folder: Path, name: str, text: str, paths: dict[str, Path], prefix: str = "") -> None:
+    paths[prefix + name] = folder / name
+    paths[prefix + name].write_text(text, encoding="utf-8")
+
+
+def _write_tables(sweep: Sweep, out: Path, prefix: str, paths: dict[str, Path]) -> None:
+    """The tables and heatmaps of one combination of axis values (means over seeds)."""
     def write(name: str, text: str) -> None:
-        paths[name] = out / name
-        paths[name].write_text(text, encoding="utf-8")
+        _write(out, name, text, paths, prefix)
 
     notes = _notes(sweep)
     sections: list[tuple[str, str, Table, Callable[[Table], str]]] = [
@@ -48,23 +72,23 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> di
         ("relatedness", "Task relatedness", relatedness_table(sweep), _relatedness_md),
         ("resources", "High- vs low-resource languages", resource_table(sweep), _resources_md),
     ]
+    setting = f"Setting: `{sweep.setting}`.\n\n" if sweep.setting else ""
     for stem, title, table, render in sections:
-        write(f"{stem}.md", f"# {title}\n\n{_INTRO[stem]}\n\n{render(table)}{notes.get(stem, '')}")
+        write(f"{stem}.md", f"# {title}\n\n{setting}{_INTRO[stem]}\n\n{render(table)}"
+                            f"{notes.get(stem, '')}")
         write(f"{stem}.csv", to_csv(table))
-    language_md = ["# Per-language scores\n", _INTRO["languages"] + "\n"]
+    language_md = ["# Per-language scores\n", setting + _INTRO["languages"] + "\n"]
     for target in sweep.targets:
         table = language_table(sweep, target)
         write(f"languages_{target}.csv", to_csv(table))
         language_md += [f"## {target}\n", _languages_md(table)]
     write("languages.md", "\n".join(language_md))
     if plot_heatmap(sweep, out / "heatmap.png"):
-        paths["heatmap.png"] = out / "heatmap.png"
+        paths[prefix + "heatmap.png"] = out / "heatmap.png"
     for target in sweep.targets:
         name = f"heatmap_{target}_languages.png"
         if plot_language_heatmap(sweep, target, out / name):
-            paths[name] = out / name
-    write("report.md", _index(sweep, sweep_dir, paths, notes.get("deltas", "")))
-    return paths
+            paths[prefix + name] = out / name
 
 
 _INTRO = {
@@ -154,47 +178,78 @@ def _notes(sweep: Sweep) -> dict[str, str]:
     return {stem: note for stem in ("deltas", "relatedness", "resources")}
 
 
-def _index(sweep: Sweep, sweep_dir: Path, paths: Mapping[str, Path], note: str) -> str:
-    """report.md: counts, best intermediate per target, missing runs, heatmap and links."""
-    done = len(sweep.runs) - len(sweep.missing)
+def _index(sweeps: Mapping[str, Sweep], runs: list, sweep_dir: Path,
+           paths: Mapping[str, Path]) -> str:
+    """report.md: counts, the paper comparison, the study sections, per-setting tables, missing
+    runs and notes."""
+    missing = [r for r in runs if not r.done]
+    seeds = sorted({r.seed for r in runs if r.seed is not None})
     lines = [
         "# STILTs sweep report",
         "",
-        f"Sweep `{sweep_dir}`: {len(sweep.runs)} runs, {done} done, "
-        f"{len(sweep.missing)} missing; {len(sweep.intermediates)} intermediate rows "
-        f"x {len(sweep.targets)} targets.",
+        f"Sweep `{sweep_dir}`: {len(runs)} runs, {len(runs) - len(missing)} done, "
+        f"{len(missing)} missing"
+        + (f"; seeds {', '.join(map(str, seeds))} (cells are means over seeds)" if seeds else "")
+        + (f"; {len(sweeps)} settings" if len(sweeps) > 1 else "") + ".",
         "",
     ]
-    if "heatmap.png" in paths:
-        lines += ["![heatmap](heatmap.png)", ""]
-    lines += [f"![{name}]({name})\n" for name in paths if name.endswith("_languages.png")]
-    best = _best(sweep)
-    if best:
-        lines += ["## Best intermediate task per target", "", *best, ""]
-    lines += ["## Tables", ""]
-    for stem, title in (
-        ("scores", "Target scores"),
-        ("deltas", "Deltas vs baseline"),
-        ("relatedness", "Task relatedness"),
-        ("resources", "High- vs low-resource languages"),
-    ):
-        lines.append(f"- [{title}]({stem}.md) ([csv]({stem}.csv))")
-    per_target = ", ".join(f"[{t}](languages_{t}.csv)" for t in sweep.targets)
-    lines += [f"- [Per-language scores](languages.md) (csv: {per_target})", ""]
-    if sweep.missing:
+    for label, sweep in sweeps.items():
+        prefix = f"{_folder(label)}/" if len(sweeps) > 1 else ""
+        lines += [f"## Setting `{label}`", ""] if len(sweeps) > 1 else []
+        lines += [f"{len(sweep.intermediates)} intermediate rows x {len(sweep.targets)} "
+                  "targets.", ""]
+        if prefix + "heatmap.png" in paths:
+            lines += [f"![heatmap]({prefix}heatmap.png)", ""]
+        lines += [f"![{name}]({name})\n" for name in paths
+                  if name.startswith(prefix) and name.endswith("_languages.png")
+                  and "/" not in name[len(prefix):]]
+        lines += paper_comparison(sweep)
+        lines += ["### Tables", ""]
+        for stem, title in (
+            ("scores", "Target scores"),
+            ("deltas", "Deltas vs baseline"),
+            ("relatedness", "Task relatedness"),
+            ("resources", "High- vs low-resource languages"),
+        ):
+            lines.append(f"- [{title}]({prefix}{stem}.md) ([csv]({prefix}{stem}.csv))")
+        per_target = ", ".join(f"[{t}]({prefix}languages_{t}.csv)" for t in sweep.targets)
+        lines += [f"- [Per-language scores]({prefix}languages.md) (csv: {per_target})", ""]
+        note = _notes(sweep).get("deltas", "")
+        if note:
+            lines += ["### Notes", note.strip(), ""]
+    lines += study_index(paths)
+    if missing:
         lines += ["## Missing runs", "", "| run | status |", "|---|---|"]
-        lines += [f"| {r.name} | {r.status} |" for r in sweep.missing] + [""]
-    if note:
-        lines += ["## Notes", note.strip(), ""]
+        lines += [f"| {r.name} | {r.status} |" for r in missing] + [""]
     return "\n".join(lines)
 
 
-def _best(sweep: Sweep) -> list[str]:
-    """One line per target with a baseline: its best intermediate row and gain."""
-    lines = []
-    for target in sweep.targets:
-        gains = {r: d for r in sweep.intermediates if (d := sweep.delta(r, target)) is not None}
-        if gains:
-            row = max(gains, key=gains.__getitem__)
-            lines.append(f"- {target}: {short_name(row)} ({format_cell(gains[row], True)})")
-    return lines
+def paper_comparison(sweep: Sweep) -> list[str]:
+    """The paper's headline comparison: this sweep's figures beside the paper's."""
+    h = headline(sweep)
+    if not h["best_per_target"]:
+        return []
+    lines = ["### Against the paper", "",
+             f"The paper ({PAPER['source']}): MNLI, SQuAD and HellaSwag are the best "
+             "intermediate tasks overall; multi-task intermediate training gives small "
+             "additional improvements; the best intermediate task per target gains "
+             f"+{PAPER['best_per_target_gain']} XTREME points over XLM-R Large.", "",
+             "| | this sweep | paper |", "|---|---|---|"]
+    top = ", ".join(f"{short_name(r)} ({format_cell(g, True)})" for r, g in
+                    h["average_gain"][:3])
+    paper_top = ", ".join(PAPER["best_overall"])
+    lines.append(f"| best intermediate tasks (mean gain over targets) | {top or '–'} | "
+                 f"{paper_top} |")
+    multi = [(r, g) for r, g in h["average_gain"] if "+" in r]
+    singles = [g for r, g in h["average_gain"] if "+" not in r]
+    if multi and singles:
+        lines.append(f"| multi-task vs best single task | "
+                     f"{format_cell(multi[0][1] - max(singles), True)} | small gain |")
+    lines.append(f"| mean gain of the best intermediate per target | "
+                 f"{format_cell(h['best_per_target_gain'], True)} | "
+                 f"+{PAPER['best_per_target_gain']} |")
+    lines += ["", "Best intermediate task per target:", ""]
+    for target, (row, score, base, gain) in h["best_per_target"].items():
+        lines.append(f"- {target}: {short_name(row)} {format_cell(score, False)} vs baseline "
+                     f"{format_cell(base, False)} ({format_cell(gain, True)})")
+    return lines + [""]

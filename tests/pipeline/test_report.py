@@ -180,7 +180,8 @@ def test_heatmap_and_index(sweep):
     for link in re.findall(r"\]\(([^)]+)\)", index):
         assert (sweep / "elsewhere" / link).exists(), link
     assert "| squad_v2__xquad | failed |" in index
-    assert "- xnli: mnli (+4.0)" in index and "- xquad: mnli (+2.8)" in index
+    assert "- xnli: mnli 75.2 vs baseline 71.2 (+4.0)" in index
+    assert "- xquad: mnli 63.5 vs baseline 60.8 (+2.8)" in index
 
 
 def test_missing_baseline(sweep, tmp_path):
@@ -223,3 +224,67 @@ def test_task_types_and_language_score():
     assert language_score({"f1": 50.0, "accuracy": 40.0}) == 50.0
     assert language_score({"map@20": 30.0}) == 30.0
     assert language_score({"loss": 1.0}) is None
+
+
+def _seeded(row: str, setting: dict, seed: int, per_language: dict, noise: dict | None = None):
+    record = _record(row, "xnli", per_language)
+    label = "".join(f"__{k}={v}" for k, v in setting.items())
+    record.update(name=f"{record['name']}{label}__seed={seed}", seed=seed, settings=setting)
+    if noise:
+        record["noise"] = {str(rate): {lang: {"accuracy": acc} for lang, acc in langs.items()}
+                           for rate, langs in noise.items()}
+    return record
+
+
+def test_seeds_and_axes_mean_std_paired_test_gap_and_robustness(tmp_path):
+    """Baseline and mnli over 3 seeds and an intermediate-only axis (2 values); the baseline,
+    which has no intermediate phase, is shared by both values."""
+    from scipy import stats
+
+    sweep = tmp_path / "sweep"
+    base = {0: (80, 70), 1: (82, 70), 2: (81, 73)}  # seed -> (en, de)
+    mnli = {"64": {0: (84, 76), 1: (85, 77), 2: (83, 77)}, "32": {0: (80, 71), 1: (83, 70),
+                                                                 2: (81, 72)}}
+    for seed, (en, de) in base.items():
+        _write(sweep, _seeded("baseline", {}, seed, {"en": en, "de": de},
+                              {0.0: {"en": en, "de": de}, 0.1: {"en": en - 10, "de": de - 10}}))
+    for length, seeds in mnli.items():
+        for seed, (en, de) in seeds.items():
+            _write(sweep, _seeded("mnli", {"intermediate.max_length": int(length)}, seed,
+                                  {"en": en, "de": de},
+                                  {0.0: {"en": en, "de": de}, 0.1: {"en": en - 5, "de": de - 5}}))
+    paths = write_report(sweep)
+    assert "intermediate.max_length=64/scores.csv" in paths  # one folder per setting
+    with paths["gains.csv"].open() as f:
+        rows = {(r["setting"], r["intermediate"]): r for r in csv.DictReader(f)}
+    b_scores = [(en + de) / 2 for en, de in base.values()]  # 75, 76, 77
+    m_scores = [(en + de) / 2 for en, de in mnli["64"].values()]  # 80, 81, 80
+    b = rows["intermediate.max_length=64", "baseline"]
+    assert b["seeds"] == "3" and _num(b["mean"]) == _approx(76.0) and _num(b["std"]) == _approx(1)
+    m = rows["intermediate.max_length=64", "mnli"]
+    assert _num(m["mean"]) == _approx(80 + 1 / 3)
+    assert _num(m["gain"]) == _approx(80 + 1 / 3 - 76)
+    want_p = stats.ttest_rel(m_scores, b_scores).pvalue
+    assert _num(m["p_paired_t"]) == _approx(want_p) and m["beyond_spread"] == (
+        "yes" if want_p < 0.05 else "no")
+    short = rows["intermediate.max_length=32", "mnli"]  # gains 0.5, 0.5, -0.5: within spread
+    assert _num(short["gain"]) == _approx(1 / 6) and short["beyond_spread"] == "no"
+
+    with paths["transfer_gap.csv"].open() as f:
+        gaps = {(r["setting"], r["intermediate"]): r for r in csv.DictReader(f)}
+    assert _num(gaps["intermediate.max_length=64", "baseline"]["gap"]) == _approx(10.0)
+    # mnli/64 gaps 8, 8, 6 vs baseline 10, 12, 8: change -8/3
+    assert _num(gaps["intermediate.max_length=64", "mnli"]["gap_change"]) == _approx(-8 / 3)
+
+    with paths["robustness.csv"].open() as f:
+        curve = [(r["setting"], r["intermediate"], r["noise_rate"], r["score"])
+                 for r in csv.DictReader(f)]
+    assert ("intermediate.max_length=64", "mnli", "0.1", repr(round(80 + 1 / 3 - 5, 4))) in curve
+    assert ("intermediate.max_length=32", "baseline", "0.1", "66.0") in curve
+    assert paths["robustness_xnli.png"].read_bytes()[:4] == b"\x89PNG"
+    md = paths["gains.md"].read_text()
+    assert "| intermediate.max_length=64 | xnli | baseline | 3 | 76.0 ± 1.0 |" in md
+    index = paths["report.md"].read_text()
+    assert "seeds 0, 1, 2 (cells are means over seeds)" in index and "2 settings" in index
+    for link in re.findall(r"\]\(([^)]+)\)", index):
+        assert (sweep / "report" / link).exists(), link

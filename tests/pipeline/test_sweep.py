@@ -133,3 +133,43 @@ def test_eval_rescores_a_finished_run_in_other_languages(sweep):
     assert set(record["results"]["pawsx"]) == {"en", "ja", "ko"}
     saved = json.loads((workdir / "runs" / "mnli__pawsx" / "run.json").read_text())
     assert saved["results"] == record["results"]
+
+
+@pytest.mark.parametrize("override, message", [
+    ("--config.sweep.axes=data.max_len=3|4", "unknown key 'data.max_len'"),
+    ("--config.sweep.axes=data.max_length=64|long", "data.max_length takes a int, got str 'long'"),
+    ("--config.sweep.axes=seed=1|2", "seed cannot be an axis (set sweep.seeds)"),
+    ("--config.sweep.axes=target.task=xnli|pawsx", "target.task cannot be an axis"),
+    ("--config.sweep.axes=data.max_length=64|64", "repeats the value '64'"),
+    ("--config.sweep.axes=data.max_length=64|", "has an empty value"),
+    ("--config.sweep.seeds=0,zero", "sweep.seeds: expected whole numbers"),
+])
+def test_a_bad_axis_or_seed_is_one_line_before_any_compute(override, message, capsys, tmp_path):
+    from jaxstilts.cli import main
+
+    assert main(["sweep", "tiny", "--workdir", str(tmp_path / "w"), override]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
+    assert not (tmp_path / "w" / "runs").exists()
+
+
+def test_sweep_runs_cross_axes_and_seeds_and_share_intermediate_phases():
+    from jaxstilts.config import load_config
+    from jaxstilts.pipeline import sweep_runs
+
+    config = load_config("tiny", ["--config.sweep.seeds=(0,1)", '--config.sweep.axes=('
+                                  '"intermediate.optim.lr=1e-3|3e-3", "target.steps=4|8")'])
+    runs = sweep_runs(config)
+    # baseline: one per seed x target.steps (the intermediate lr does not reach it); demo_nli:
+    # one per seed x lr x steps
+    assert len(runs) == 2 * 2 + 2 * 2 * 2
+    names = {r.name for r in runs}
+    assert "baseline__demo_xnli__target.steps=8__seed=1" in names
+    assert "demo_nli__demo_xnli__intermediate.optim.lr=3e-3__target.steps=4__seed=0" in names
+    shared = {r.intermediate_name for r in runs if r.intermediate}
+    assert shared == {f"demo_nli__intermediate.optim.lr={lr}__seed={s}"
+                      for lr in ("1e-3", "3e-3") for s in (0, 1)}  # target.steps: shared
+    run = next(r for r in runs if r.name.endswith("lr=3e-3__target.steps=4__seed=1"))
+    c = run.config(config)
+    assert (c.intermediate.optim.lr, c.target.steps, c.seed) == (3e-3, 4, 1)
+    assert run.coordinates()["settings"] == {"intermediate.optim.lr": "3e-3", "target.steps": "4"}
