@@ -264,8 +264,17 @@ def cmd_data(args: argparse.Namespace) -> int:
     """Which local data files each task has under a folder; 1 if any is missing."""
     from pathlib import Path
 
+    from jaxstilts.config import ConfigError
+    from jaxstilts.tasks import task_names
     from jaxstilts.tasks.inventory import format_inventory, inventory
 
+    if not Path(args.data_dir).is_dir():
+        raise ConfigError(f"{args.data_dir}: no such folder (DATA_DIR is the folder a run's "
+                          "--config.data.data_dir points at)")
+    unknown = [t for t in args.task or () if t not in task_names()]
+    if unknown:
+        raise ConfigError(f"--task {', '.join(unknown)}: no such task; tasks: "
+                          + ", ".join(sorted(task_names())))
     entries = inventory(Path(args.data_dir), args.task or None)
     print(format_inventory(entries, Path(args.data_dir)))
     return 0 if entries and all(e.ok for e in entries) else 1
@@ -374,8 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("data", help="local data files per task and language: found, missing, "
                        "where to get them")
-    p.add_argument("data_dir")
-    p.add_argument("--task", action="append", help="only this task (repeatable)")
+    p.add_argument("data_dir", metavar="DATA_DIR",
+                   help="the folder a run's --config.data.data_dir would point at")
+    p.add_argument("--task", action="append",
+                   help="only this task (repeatable; default: every task with local files)")
     p.set_defaults(func=cmd_data)
 
     p = sub.add_parser("bench", help="benchmark the training step (JSON output)")

@@ -6,13 +6,13 @@ one, teaches the data layout one file at a time; this lists them all with the la
 
 from __future__ import annotations
 
-import glob
 from pathlib import Path
 
 import ml_collections
 
 from jaxstilts.kinds import Kind
 from jaxstilts.tasks import get_task
+from jaxstilts.tasks.inventory import split_entry
 
 
 def _reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -37,7 +37,8 @@ def _reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str,
         for phase, names in (("intermediate", inter), ("target", training[len(inter):])):
             for name in names:
                 reads.append((name, "train", english))
-                if config[phase].validate_every and "validation" in get_task(name).splits:
+                validated = "en" in get_task(name).splits.get("validation", ())
+                if config[phase].validate_every and validated:
                     reads.append((name, "validation", english))
     return list(dict.fromkeys(reads))
 
@@ -52,22 +53,16 @@ def missing_files(config: ml_collections.ConfigDict) -> tuple[list[str], list[st
             continue
         root = Path(config.data.data_dir or task.default_data_dir or ".")
         for component in task.sources.local:
-            templates = component.files.get(split, ())
             for lang in langs:
-                code = task.code(lang)
-                for template in templates:
-                    relative = template.format(lang=lang, code=code)
-                    if glob.has_magic(relative):
-                        found = glob.glob(str(Path(glob.escape(str(root))) / relative))
-                    else:
-                        found = [p for p in [str(root / relative)] if Path(p).is_file()]
-                    if not found and str(root / relative) not in missing:
-                        missing.append(str(root / relative))
-                        files = ", ".join(t for fs in component.files.values() for t in fs)
-                        line = (f"{name}: {root}/{{{files}}}"
-                                + (f" ({component.note})" if component.note else ""))
-                        if line not in layout:
-                            layout.append(line)
+                entry = split_entry(task, component, split, lang,
+                                    component.files.get(split, ()), root)
+                new = [m for m in entry.missing if m not in missing]
+                missing += new
+                files = ", ".join(t for fs in component.files.values() for t in fs)
+                line = (f"{name}: {root}/{{{files}}}"
+                        + (f" ({component.note})" if component.note else ""))
+                if new and line not in layout:
+                    layout.append(line)
     return missing, layout
 
 

@@ -7,8 +7,10 @@ config, and the hub and local paths of one task share everything after reading.
 
 from __future__ import annotations
 
+import glob
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -103,6 +105,21 @@ class LocalSource:
     def __post_init__(self):
         object.__setattr__(self, "files", _frozen(_tuples(self.files)))
         object.__setattr__(self, "options", _frozen(self.options))
+
+    def relative(self, template: str, lang: str, code: str) -> str:
+        """`template` filled in for one language, with its per-language `template_values`
+        (e.g. the UD version; "*" is the default)."""
+        values = self.options.get("template_values", {})
+        return template.format(lang=lang, code=code, **values.get(lang, values.get("*", {})))
+
+    @staticmethod
+    def matches(root: Path, relative: str) -> list[Path]:
+        """The files `relative` names under `root`, globs expanded in sorted order (only the
+        template globs: the root may hold `[` or `*` itself)."""
+        if glob.has_magic(relative):
+            return [Path(p) for p in sorted(glob.glob(str(Path(glob.escape(str(root))) / relative)))
+                    if Path(p).is_file()]
+        return [root / relative] if (root / relative).is_file() else []
 
 
 @dataclass(frozen=True)

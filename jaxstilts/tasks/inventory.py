@@ -57,20 +57,17 @@ def task_inventory(task: Task, root: Path) -> list[Entry]:
     for component in task.sources.local:
         for split, templates in component.files.items():
             for lang in task.languages_of(split) if split in task.splits else ():
-                entries.append(_entry(task, component, split, lang, templates, root))
+                entries.append(split_entry(task, component, split, lang, templates, root))
     return entries
 
 
-def _entry(task: Task, component: LocalSource, split: str, lang: str, templates, root: Path):
-    values = component.options.get("template_values", {})
-    extra = values.get(lang, values.get("*", {}))
+def split_entry(task: Task, component: LocalSource, split: str, lang: str,
+                templates: tuple[str, ...], root: Path) -> Entry:
+    """The files one split of `component` reads in one language: found and missing."""
     entry = Entry(task.name, split, lang, where=component.note)
     for template in templates:
-        relative = template.format(lang=lang, code=task.code(lang), **extra)
-        if glob.has_magic(relative):
-            hits = sorted(glob.glob(str(Path(glob.escape(str(root))) / relative)))
-        else:
-            hits = [str(root / relative)] if (root / relative).is_file() else []
+        relative = component.relative(template, lang, task.code(lang))
+        hits = [str(p) for p in component.matches(root, relative)]
         (entry.found.extend(hits) if hits else entry.missing.append(str(root / relative)))
     return entry
 
@@ -88,14 +85,17 @@ def inventory(root: Path, tasks: list[str] | None = None) -> list[Entry]:
 
 
 def format_inventory(entries: list[Entry], root: Path) -> str:
-    """One line per task split language, then the missing files and where to get them."""
-    lines = []
+    """One line per task split language, then the missing files and where to get them; a file
+    that several languages share (XNLI's one test file) and a task's source are named once."""
+    lines, named, sources = [], set(), set()
     for e in entries:
         state = "ok" if e.ok else ("missing" if not e.found else "partial")
         lines.append(f"{e.task:18} {e.split:10} {e.language:4} {state:8} "
                      f"{len(e.found)} found, {len(e.missing)} missing")
-        lines += [f"    missing {m}" for m in e.missing]
-        if e.missing and e.where:
+        lines += [f"    missing {m}" for m in e.missing if m not in named]
+        named.update(e.missing)
+        if e.missing and e.where and (e.task, e.where) not in sources:
+            sources.add((e.task, e.where))
             lines.append(f"    get it: {e.where}")
     for name, what in processed_folders(root).items():
         lines.append(f"note: {root / name} is download_data.sh output, not read here; get {what}")

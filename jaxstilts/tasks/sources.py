@@ -7,7 +7,6 @@ canonical `datasets.Dataset`. Nothing after the read knows which source the rows
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -183,16 +182,10 @@ def _local_paths(
 ) -> list[Path]:
     """Files of one split: templates filled in, globs expanded in sorted order, all must exist."""
     paths: list[Path] = []
-    values = component.options.get("template_values", {})  # per language, "*" the default
-    extra = values.get(context["lang"], values.get("*", {}))
     for template in component.files[split]:
-        relative = template.format(lang=context["lang"], code=context["code"], **extra)
+        relative = component.relative(template, context["lang"], context["code"])
         pattern = str(root / relative)
-        if glob.has_magic(relative):  # the root may hold [ or * itself: only the template globs
-            found = sorted(glob.glob(str(Path(glob.escape(str(root))) / relative)))
-        else:
-            found = [pattern]
-        found = [Path(p) for p in found if Path(p).is_file()]
+        found = component.matches(root, relative)
         for path in found:
             if _blank(path):
                 raise DataError(str(path), EMPTY_FILE, "the file is empty")

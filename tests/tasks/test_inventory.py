@@ -36,3 +36,18 @@ def test_data_succeeds_only_when_nothing_is_missing(tmp_path, capsys):
     shutil.copytree(OFFICIAL / "inputs/raw/lareqa", tmp_path / "lareqa")
     assert main(["data", str(tmp_path), "--task", "lareqa"]) == 0
     assert "lareqa             test       ar   ok" in capsys.readouterr().out
+
+
+def test_data_names_a_missing_folder_and_an_unknown_task_in_one_line(tmp_path, capsys):
+    assert main(["data", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere: no such folder" in capsys.readouterr().err
+    assert main(["data", str(tmp_path), "--task", "xnlj"]) == 2
+    err = capsys.readouterr().err
+    assert "--task xnlj: no such task" in err and "xnli" in err and "Traceback" not in err
+
+
+def test_a_file_shared_by_languages_is_listed_once(tmp_path, capsys):
+    assert main(["data", str(tmp_path), "--task", "xnli"]) == 1
+    out = capsys.readouterr().out
+    assert out.count(f"missing {tmp_path}/XNLI-1.0/xnli.test.tsv") == 1
+    assert out.count("get it: ") == 1 and "xnli               test       de   missing" in out
