@@ -137,7 +137,7 @@ def test_eval_rescores_a_finished_run_in_other_languages(sweep):
 
 @pytest.mark.parametrize("override, message", [
     ("--config.sweep.axes=data.max_len=3|4", "unknown key 'data.max_len'"),
-    ("--config.sweep.axes=data.max_length=64|long", "data.max_length takes a int, got str 'long'"),
+    ("--config.sweep.axes=data.max_length=64|long", "data.max_length takes an int, got str 'long'"),
     ("--config.sweep.axes=seed=1|2", "seed cannot be an axis (set sweep.seeds)"),
     ("--config.sweep.axes=target.task=xnli|pawsx", "target.task cannot be an axis"),
     ("--config.sweep.axes=data.max_length=64|64", "repeats the value '64'"),
