@@ -219,6 +219,11 @@ def config_differences(config, workdir: str | Path) -> dict[str, tuple]:
     if not file.exists():
         return {}
     old, new = _flat(json.loads(file.read_text())), _recorded(config)
+    used = {*config.intermediate.tasks, config.target.task}
+    for flat in (old, new):  # a user task the run does not read cannot change its results
+        if isinstance(flat.get("user_tasks"), list):
+            flat["user_tasks"] = [t for t in flat["user_tasks"]
+                                  if not isinstance(t, dict) or t.get("name") in used]
     return {k: (old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
             if old.get(k) != new.get(k) and not k.startswith(NEUTRAL_KEYS)}
 
