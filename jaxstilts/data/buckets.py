@@ -4,8 +4,12 @@ A plan is a pure function of (row lengths, seed, epoch, settings), so it can be 
 restore instead of stored, and every host computes the same global plan and takes its slice of
 each batch -- all hosts agree on the bucket length of every step.
 
-Rows are shuffled, grouped into pools of `pool_batches` batches, sorted by length inside a pool
-(so a batch holds similar lengths), cut into batches, and the batch order is shuffled again.
+Rows are shuffled, grouped into pools of `pool_batches` batches, sorted by bucket inside a pool
+(so a batch holds rows padded to the same length), cut into batches, and the batch order is
+shuffled again. Training sorts by bucket, not by exact length: the padding is the same (a batch
+is padded to its bucket anyway), and rows of one bucket stay in random order. Sorting by exact
+length made batches of one length, and where length goes with the label (the demo's neutral
+pairs have odd lengths) batches of one label, which kept a tiny model from learning at all.
 """
 
 from __future__ import annotations
@@ -73,10 +77,12 @@ def epoch_plan(lengths: np.ndarray, settings: PlanSettings, epoch: int) -> list[
     rng = np.random.default_rng([settings.seed, epoch])
     order = rng.permutation(n) if settings.shuffle else np.arange(n)
     pool = size * settings.pool_batches if settings.shuffle else max(n, 1)
+    # training: the bucket of each row (stable sort keeps the shuffled order inside a bucket)
+    key = np.searchsorted(settings.buckets, lengths) if settings.shuffle else lengths
     batches = []
     for start in range(0, n, pool):
         chunk = order[start : start + pool]
-        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        chunk = chunk[np.argsort(key[chunk], kind="stable")]
         for b in range(0, len(chunk), size):
             batches.append(chunk[b : b + size])
     batches = _carry_remainders(batches, size)

@@ -156,13 +156,34 @@ def hub_snapshot(repo_id: str, tokenizer: bool = False) -> Path:
         ) from None
 
 
+PACKAGED = "packaged:"  # `packaged:tiny_mlm`: a checkpoint shipped in jaxstilts/assets
+
+
+def packaged_models() -> list[str]:
+    """Names of the checkpoints shipped in the package (folders of assets/ with a config.json)."""
+    from importlib import resources
+
+    assets = Path(str(resources.files("jaxstilts") / "assets"))
+    return sorted(p.parent.name for p in assets.glob("*/config.json"))
+
+
 def resolve_folder(path_or_hub_id: str | Path) -> Path:
+    """The local folder of a model: a path, `packaged:NAME` (shipped in the package), or a hub id
+    (downloaded or cached)."""
+    text = str(path_or_hub_id)
+    if text.startswith(PACKAGED):
+        name = text.removeprefix(PACKAGED)
+        if name not in packaged_models():
+            raise FileNotFoundError(f"{text}: no packaged model of that name (packaged: "
+                                    f"{', '.join(PACKAGED + n for n in packaged_models())})")
+        from importlib import resources
+
+        return Path(str(resources.files("jaxstilts") / "assets" / name))
     path = Path(path_or_hub_id).expanduser()
     if path.exists():
         if not path.is_dir():
             raise NotADirectoryError(f"{path}: expected a folder holding config.json and weights")
         return path
-    text = str(path_or_hub_id)
     if text.startswith(("/", ".", "~")) or text.count("/") > 1:
         raise FileNotFoundError(f"{path}: no such folder")
     return hub_snapshot(text)

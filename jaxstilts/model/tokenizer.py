@@ -82,6 +82,10 @@ def load_tokenizer(path_or_hub_id: str | Path):
     """
     from transformers import AutoTokenizer, XLMRobertaTokenizer
 
+    from jaxstilts.model.hf import PACKAGED, resolve_folder
+
+    if str(path_or_hub_id).startswith(PACKAGED):
+        path_or_hub_id = resolve_folder(path_or_hub_id)
     path = Path(path_or_hub_id)
     if path.is_dir():
         has_config = (path / "tokenizer_config.json").exists() or (path / "tokenizer.json").exists()

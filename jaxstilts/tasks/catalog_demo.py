@@ -1,5 +1,6 @@
 """Demo tasks over the embedded data in `jaxstilts/assets/demo_data` (see its README): an English
-intermediate NLI task in GLUE MNLI format and an XNLI-format target in 7 languages."""
+intermediate NLI task in GLUE MNLI format (related to the target), an English single-sentence
+sentiment task in GLUE SST-2 format (unrelated) and an XNLI-format target in 7 languages."""
 
 from __future__ import annotations
 
@@ -28,6 +29,32 @@ DEMO_NLI = Task(
                 "tsv",
                 {"train": "demo_nli/train.tsv", "validation": "demo_nli/dev_matched.tsv"},
                 GLUE_MNLI_TSV,
+            ),
+        ),
+    ),
+)
+
+DEMO_SST = Task(
+    name="demo_sst",
+    kind=Kind.PAIR_CLASSIFICATION,
+    metric="accuracy",
+    languages=("en",),
+    splits={"train": ("en",), "validation": ("en",)},
+    labels=("negative", "positive"),
+    max_length=64,
+    tags=frozenset({"demo", "intermediate"}),
+    description="Demo unrelated intermediate task: English single-sentence sentiment about "
+    "objects in a room (GLUE SST-2 format).",
+    default_data_dir=str(DEMO_DATA),
+    sources=Sources(
+        local=(
+            LocalSource(
+                "tsv",
+                {"train": "demo_sst/train.tsv", "validation": "demo_sst/dev.tsv"},
+                RowMap(
+                    fields={"text_a": "sentence", "text_b": None, "label": "label"},
+                    label_map={"0": "negative", "1": "positive"},
+                ),
             ),
         ),
     ),
@@ -69,7 +96,7 @@ DEMO_XNLI = Task(
     ),
 )
 
-TASKS = (DEMO_NLI, DEMO_XNLI)
+TASKS = (DEMO_NLI, DEMO_SST, DEMO_XNLI)
 
 
 def demo_mlm_files() -> dict[str, Path]:

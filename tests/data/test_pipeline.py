@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from jaxstilts.data import BatchLoader, LoaderConfig, default_buckets
+from jaxstilts.data.buckets import PlanSettings, epoch_plan
 from jaxstilts.tasks import FeaturizeConfig, featurize, load_examples
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "data"
@@ -72,6 +73,18 @@ def test_bucketing_reduces_padding(demo):
     assert 0 < bucketed < single
     batch = next(iter(BatchLoader(demo, LoaderConfig(batch_size=32, buckets=(64,)))))
     assert batch["input_ids"].shape == (32, 64)
+
+
+def test_training_batches_mix_lengths_within_a_bucket():
+    """Rows of one bucket are not sorted by exact length: where length goes with the label (the
+    demo's neutral pairs are one token longer), length-sorted batches were one-label batches and
+    a tiny model never learned. Every batch here must hold both lengths."""
+    lengths = np.array([20, 21] * 256)
+    settings = PlanSettings(batch_size=16, buckets=(16, 32), shuffle=True, seed=0,
+                            drop_remainder=True)
+    plan = epoch_plan(lengths, settings, 0)
+    mixed = [len(set(lengths[b.rows].tolist())) == 2 for b in plan]
+    assert all(b.length == 32 for b in plan) and np.mean(mixed) > 0.9
 
 
 def test_evaluation_pads_the_last_batch_and_loses_nothing(demo):

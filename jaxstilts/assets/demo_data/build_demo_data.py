@@ -14,6 +14,9 @@ model learns them in minutes on CPU:
   (de ru zh ar hi th). 2000 training pairs, not a few hundred: with 600 a tiny model memorises
   the pairs (about 0.56 dev accuracy after 2 CPU minutes) instead of learning the rule (0.75).
 * mlm/{lang}.txt: the demo sentences, one per line, for continued masked-LM training.
+* demo_sst (an unrelated intermediate task, English, GLUE SST-2 TSV): single sentences about the
+  room's objects, "Mary thinks the lamp is lovely." -> positive / "... is awful." -> negative.
+  Its own random stream (seed 20200518), so adding it changed none of the files above.
 """
 
 from __future__ import annotations
@@ -168,6 +171,31 @@ def nli_rows(n: int, rng: random.Random, start_id: int):
     return rows
 
 
+POSITIVE = "lovely beautiful great wonderful comfortable elegant charming perfect".split()
+NEGATIVE = "ugly awful broken dirty terrible uncomfortable shabby useless".split()
+SST_FRAMES = (
+    "The {obj} is {adj}.",
+    "{name} thinks the {obj} is {adj}.",
+    "What a {adj} {obj}!",
+    "{name} says the {color} {obj} looks {adj}.",
+    "The {size} {obj} in the room is really {adj}.",
+)
+
+
+def sst_rows(n: int, rng: random.Random) -> list[dict]:
+    """Single-sentence sentiment (GLUE SST-2 columns: sentence, label 0 negative / 1 positive)."""
+    rows = []
+    for k in range(n):
+        label = k % 2
+        adj = rng.choice(POSITIVE if label else NEGATIVE)
+        sentence = rng.choice(SST_FRAMES).format(
+            obj=rng.choice(OBJECTS), adj=adj, name=rng.choice(NAMES), color=rng.choice(COLORS),
+            size=rng.choice(SIZES))
+        rows.append({"sentence": sentence[0].upper() + sentence[1:], "label": str(label)})
+    rng.shuffle(rows)
+    return rows
+
+
 def write_tsv(path: Path, columns: list[str], rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as f:
@@ -204,6 +232,9 @@ def main(tsv: Path) -> None:
         rng.shuffle(sentences)
         (HERE / "mlm").mkdir(exist_ok=True)
         (HERE / f"mlm/{lang}.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
+    sst = random.Random(20200518)
+    write_tsv(HERE / "demo_sst/train.tsv", ["sentence", "label"], sst_rows(2000, sst))
+    write_tsv(HERE / "demo_sst/dev.tsv", ["sentence", "label"], sst_rows(150, sst))
 
 
 if __name__ == "__main__":
