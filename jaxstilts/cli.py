@@ -154,12 +154,13 @@ def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
     from jaxstilts.config import load_config
     from jaxstilts.pipeline import run_sweep
     from jaxstilts.report import write_report
+    from jaxstilts.report.demo import demo_table, demo_verdict
     from jaxstilts.workdir import hold
 
     config = load_config("demo", overrides)
     with hold(args.workdir, "demo"):
         records = run_sweep(config, args.workdir, progress=not args.quiet)
-    for line in demo_table(records):
+    for line in demo_table(records) + demo_verdict(records):
         print(line)
     paths = write_report(args.workdir)
     target = config.target.task
@@ -169,48 +170,6 @@ def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
     print(f"\nheatmap: {heatmap}\nreport:  {paths['report.md']}\n"
           f"TensorBoard: tensorboard --logdir {args.workdir}")
     return 0
-
-
-def demo_table(records: list[dict]) -> list[str]:
-    """The demo's tables: per target (and setting), each row's zero-shot score per language and
-    on average, over seeds as mean ± std, with the gain over the baseline and whether it
-    exceeds the seed spread (paired t-test over seeds, p < 0.05)."""
-    from jaxstilts.report import BASELINE, Sweep, by_setting, run_from_record
-    from jaxstilts.report.seeds import paired_gain, plus_minus, verdict
-
-    def spread(values: list[float]) -> str:
-        from statistics import mean, stdev
-
-        if not values:
-            return "–"
-        return plus_minus(mean(values), stdev(values) if len(values) > 1 else None)
-
-    lines = []
-    for setting, runs in by_setting([run_from_record(r) for r in records]).items():
-        sweep = Sweep(runs, setting)
-        for target in sweep.targets:
-            langs = sweep.languages(target)
-            seeds = max(len(sweep.seed_runs(row, target)) for row in sweep.rows)
-            over = f", mean ± std over {seeds} seeds" if seeds > 1 else ""
-            where = f" [{setting}]" if setting else ""
-            lines += [f"\nZero-shot score on {target}{where} (trained on English only{over}):",
-                      "", "| run | " + " | ".join(langs) + " | avg | gain | beyond spread |",
-                      "|---|" + "---|" * (len(langs) + 3)]
-            for row in sweep.rows:
-                runs_ = list(sweep.seed_runs(row, target).values())
-                if not runs_:
-                    continue
-                cells = [spread([r.languages[lang] for r in runs_ if lang in r.languages])
-                         for lang in langs]
-                gain, test = "–", "–"
-                if row != BASELINE:
-                    pairs = sweep.paired(row, target, lambda r: r.score)
-                    m, sd, p = paired_gain(pairs)
-                    gain = plus_minus(m, sd, signed=True)
-                    test = verdict(p, len(pairs)) + (f" (p={p:.3f})" if p is not None else "")
-                lines.append(f"| {row} | " + " | ".join(cells) +
-                             f" | {spread([r.score for r in runs_])} | {gain} | {test} |")
-    return lines
 
 
 def cmd_eval(args: argparse.Namespace, overrides: list[str]) -> int:
@@ -435,6 +394,10 @@ def main(argv: list[str] | None = None) -> int:
     from jaxstilts.logs import setup_logging
 
     setup_logging(verbose=args.verbose, quiet=getattr(args, "quiet", False))
+    if getattr(args, "takes_overrides", False):  # demo, run, sweep, eval: many runs, one program
+        from jaxstilts.compile_cache import enable_compilation_cache
+
+        enable_compilation_cache()
     from jaxstilts.config import ConfigError
     from jaxstilts.evaluate.metrics.errors import ScoringError
     from jaxstilts.tasks.hub import SourceUnavailable

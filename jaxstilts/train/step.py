@@ -1,7 +1,9 @@
 """Pure train and eval steps: `train_step(state, batch) -> (state, metrics)` under `jax.jit`.
 
 One compiled step per task (the head is static); the state is donated; dropout keys are folded
-from the step counter, so a resumed run draws the same masks as an uninterrupted one.
+from the step counter, so a resumed run draws the same masks as an uninterrupted one. The
+dropout seed is an argument, not a constant, so runs that differ only in their seed compile to
+the same program (and hit the persistent compilation cache).
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from flax import nnx
-from jax.sharding import Mesh
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from jaxstilts.kinds import IGNORE
 from jaxstilts.model.partitioning import batch_sharding
@@ -82,6 +85,8 @@ class Steps:
         self.graphdef, self.kinds, self.tx = graphdef, kinds, tx
         self.shardings, self.mesh, self.seed = shardings, mesh, dropout_seed
         self.frozen = frozen_embeddings
+        # 32 bits, as `jax.random.key` folds a Python int without x64 (only its low bits vary)
+        self._seed = np.uint32(dropout_seed % 2**32)
         self._train: dict[str, Callable] = {}
         self._eval: dict[str, Callable] = {}
 
@@ -91,7 +96,7 @@ class Steps:
     def train(self, task: str, state: TrainState, batch: dict) -> tuple[TrainState, dict]:
         if task not in self._train:
             self._train[task] = self._compile_train(task, batch)
-        return self._train[task](state, batch)
+        return self._train[task](state, batch, self._seed)
 
     def evaluate(self, task: str, params: dict, batch: dict) -> dict:
         if task not in self._eval:
@@ -99,10 +104,10 @@ class Steps:
         return self._eval[task](params, batch)
 
     def _compile_train(self, task: str, batch: dict) -> Callable:
-        graphdef, kind, tx, seed = self.graphdef, self.kinds[task], self.tx, self.seed
+        graphdef, kind, tx = self.graphdef, self.kinds[task], self.tx
         frozen = self.frozen
 
-        def train_step(state: TrainState, batch: dict):
+        def train_step(state: TrainState, batch: dict, seed: jax.Array):
             key = jax.random.fold_in(jax.random.key(seed), state.step)
             word = state.params["encoder"]["embeddings"]["word"]
 
@@ -126,7 +131,8 @@ class Steps:
             return TrainState(state.step + 1, params, opt_state), metrics
 
         return jax.jit(train_step,
-                       in_shardings=(self.shardings, self._batch_shardings(batch)),
+                       in_shardings=(self.shardings, self._batch_shardings(batch),
+                                     NamedSharding(self.mesh, PartitionSpec())),
                        out_shardings=(self.shardings, None), donate_argnums=0)
 
     def _eval_fn(self, task: str) -> Callable:

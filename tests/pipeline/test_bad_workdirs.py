@@ -5,6 +5,10 @@ import os
 import pytest
 
 from jaxstilts.cli import main
+from jaxstilts.config import load_config
+
+STEPS = load_config("tiny").target.steps  # what the recorded run trained
+MORE = f"--config.target.steps={STEPS + 40}"
 
 
 def test_a_corrupt_run_json_under_report_names_the_file(tmp_path, capsys):
@@ -34,14 +38,12 @@ def test_a_read_only_workdir_is_one_line(tmp_path, capsys):
 
 def _finished_run(workdir, *overrides):
     """A workdir as a finished `run tiny` leaves it (config, phase markers, run.json)."""
-    from jaxstilts.config import load_config
-
     workdir.mkdir(parents=True)
     (workdir / "config.json").write_text(load_config("tiny", list(overrides)).to_json_best_effort(
         indent=2))
     for phase in ("intermediate", "target", "eval"):
         (workdir / phase).mkdir()
-        (workdir / phase / "done.json").write_text('{"steps": 8}')
+        (workdir / phase / "done.json").write_text(f'{{"steps": {STEPS}}}')
     (workdir / "run.json").write_text("{}")
     return (workdir / "config.json").read_text()
 
@@ -50,11 +52,11 @@ def test_a_changed_config_is_refused_naming_the_keys_and_the_workdir_is_left_alo
         tmp_path, capsys):
     workdir = tmp_path / "W"
     recorded = _finished_run(workdir)
-    assert main(["run", "tiny", "--workdir", str(workdir), "--config.target.steps=40",
+    assert main(["run", "tiny", "--workdir", str(workdir), MORE,
                  "--config.target.optim.lr=5e-4", "--allow-config-change"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
-    assert "target.optim.lr: 0.001 -> 0.0005; target.steps: 8 -> 40" in err
+    assert f"target.optim.lr: 0.001 -> 0.0005; target.steps: {STEPS} -> {STEPS + 40}" in err
     assert "target.optim.lr would change what was already trained: use a new --workdir" in err
     assert (workdir / "config.json").read_text() == recorded
     assert all((workdir / p / "done.json").exists() for p in ("intermediate", "target", "eval"))
@@ -63,27 +65,25 @@ def test_a_changed_config_is_refused_naming_the_keys_and_the_workdir_is_left_alo
 def test_more_target_steps_need_the_flag_then_reopen_target_and_eval(tmp_path, capsys):
     import json
 
-    from jaxstilts.config import load_config
     from jaxstilts.workdir import open_run
 
     workdir = tmp_path / "W"
     _finished_run(workdir)
-    assert main(["run", "tiny", "--workdir", str(workdir), "--config.target.steps=40"]) == 2
+    assert main(["run", "tiny", "--workdir", str(workdir), MORE]) == 2
     assert "pass --allow-config-change" in capsys.readouterr().err
     assert (workdir / "target" / "done.json").exists()
-    config = load_config("tiny", ["--config.target.steps=40"])
+    config = load_config("tiny", [MORE])
     assert open_run(config, workdir, allow_change=True) == ["target", "eval"]
     assert (workdir / "intermediate" / "done.json").exists()  # kept: its settings are the same
     assert not (workdir / "target" / "done.json").exists()
     assert not (workdir / "eval" / "done.json").exists() and not (workdir / "run.json").exists()
-    assert json.loads((workdir / "config.json").read_text())["target"]["steps"] == 40
+    assert json.loads((workdir / "config.json").read_text())["target"]["steps"] == STEPS + 40
     (change,) = json.loads((workdir / "config_changes.json").read_text())
-    assert change["changed"] == {"target.steps": [8, 40]}
+    assert change["changed"] == {"target.steps": [STEPS, STEPS + 40]}
     assert open_run(config, workdir) == []  # now recorded: the same config opens as is
 
 
 def test_an_evaluation_change_reopens_only_the_evaluation(tmp_path):
-    from jaxstilts.config import load_config
     from jaxstilts.workdir import open_run
 
     workdir = tmp_path / "W"
@@ -97,7 +97,6 @@ def test_an_evaluation_change_reopens_only_the_evaluation(tmp_path):
 def test_keys_that_do_not_change_results_may_differ_on_a_resume(tmp_path):
     import json
 
-    from jaxstilts.config import load_config
     from jaxstilts.workdir import open_run
 
     workdir = tmp_path / "W"
@@ -110,7 +109,6 @@ def test_keys_that_do_not_change_results_may_differ_on_a_resume(tmp_path):
 
 
 def test_a_sweep_refuses_a_changed_config_for_a_finished_run(tmp_path):
-    from jaxstilts.config import load_config
     from jaxstilts.pipeline import run_sweep
     from jaxstilts.workdir import ConfigChanged
 
@@ -150,7 +148,6 @@ def test_a_workdir_made_by_a_command_that_failed_before_any_work_is_removed(tmp_
 def test_eval_records_its_evaluation_settings_and_keeps_the_training_ones(tmp_path):
     import json
 
-    from jaxstilts.config import load_config
     from jaxstilts.workdir import record_evaluation
 
     workdir = tmp_path / "W"
@@ -160,7 +157,7 @@ def test_eval_records_its_evaluation_settings_and_keeps_the_training_ones(tmp_pa
     record_evaluation(config, workdir)
     recorded = json.loads((workdir / "config.json").read_text())
     assert recorded["evaluate"]["languages"] == ["en", "hi"]
-    assert recorded["target"]["steps"] == 8
+    assert recorded["target"]["steps"] == STEPS
     (change,) = json.loads((workdir / "config_changes.json").read_text())
     assert change["changed"] == {"evaluate.languages": [["en", "de", "ru", "zh", "ar"],
                                                         ["en", "hi"]]}

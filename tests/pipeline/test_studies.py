@@ -169,13 +169,30 @@ def test_seed_and_axis_sweep_resumes_and_reports_mean_and_std(length_study):
 
 
 def test_demo_table_prints_mean_and_std_over_seeds(length_study):
-    from jaxstilts.cli import demo_table
+    from jaxstilts.report.demo import demo_table, demo_verdict
 
     _, records, _ = length_study
     text = "\n".join(demo_table(records))
     assert "[intermediate.max_length=32]" in text and "mean ± std over 2 seeds" in text
-    baseline = [r["score"] for r in records if r["name"].startswith("baseline")]
-    mean = sum(baseline) / 2
+
+    def others(record):  # the mean over the non-English languages, from run.json itself
+        scores = [v["accuracy"] for lang, v in record["results"]["demo_xnli"].items()
+                  if lang != "en"]
+        return sum(scores) / len(scores)
+
+    baseline = [others(r) for r in records if r["name"].startswith("baseline")]
     sd = abs(baseline[0] - baseline[1]) / 2 ** 0.5
-    assert "| baseline | " in text and f"| {mean:.1f} ± {sd:.1f} | – | – |" in text
-    assert "| demo_nli | " in text
+    assert f"| {sum(baseline) / 2:.1f} ± {sd:.1f} | – | – |" in text
+    related = [others(r) for r in records if r["name"].startswith("demo_nli")
+               and "max_length=64" in r["name"]]
+    gains = [a - b for a, b in zip(related, baseline, strict=True)]
+    gain_sd = abs(gains[0] - gains[1]) / 2 ** 0.5
+    assert f"| {sum(gains) / 2:+.1f} ± {gain_sd:.1f} | " in text
+    assert "| demo_nli (related) | " in text
+    verdict = [v for v in demo_verdict(records) if "max_length=64" in v]
+    assert len(verdict) == 1 and "related demo_nli" in verdict[0]
+    from scipy.stats import ttest_rel
+
+    p = ttest_rel(related, baseline).pvalue
+    assert ("effect shows" in verdict[0]) == (sum(gains) > 0 and p < 0.05)
+    assert "effect does NOT show" in verdict[0] or "effect shows" in verdict[0]

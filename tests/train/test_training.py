@@ -42,12 +42,12 @@ def host(tree):
     return jax.tree.map(np.asarray, jax.device_get(tree))
 
 
-def run_steps(mesh, n_steps=3, optim=None, batches=None, cfg=CFG):
+def run_steps(mesh, n_steps=3, optim=None, batches=None, cfg=CFG, seed=0):
     optim = optim or OptimConfig(lr=1e-3)
     m = model(cfg=cfg)
     tx = make_optimizer(optim, 10)
     graphdef, state, shardings = create_train_state(m, tx, mesh)
-    steps = Steps(graphdef, m.kinds, tx, shardings, mesh,
+    steps = Steps(graphdef, m.kinds, tx, shardings, mesh, dropout_seed=seed,
                   frozen_embeddings=optim.frozen_embeddings)
     source = ArraySource(synthetic("classification", 64), 8)
     for i in range(n_steps):
@@ -66,6 +66,38 @@ def test_sharded_step_matches_single_device():
     diff = max_diff(sharded, single)
     print(f"(data=2, fsdp=2, tensor=2) vs 1 device after 3 steps: max abs diff {diff:.2e}")
     assert diff <= 1e-6
+
+
+def test_seeds_draw_their_own_dropout_from_one_compiled_program():
+    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
+    m = model()
+    tx = make_optimizer(OptimConfig(lr=1e-3), 10)
+    graphdef, state, shardings = create_train_state(m, tx, mesh)
+    batch = put_batch(next(ArraySource(synthetic("classification", 64), 8)), mesh)
+    programs = set()
+    for seed in (0, 7):
+        steps = Steps(graphdef, m.kinds, tx, shardings, mesh, dropout_seed=seed)
+        step = steps._compile_train("nli", batch)
+        programs.add(step.lower(state, batch, steps._seed).as_text())
+    assert len(programs) == 1  # the seed is an argument: a sweep's seeds hit the compile cache
+    assert max_diff(run_steps(mesh, seed=0), run_steps(mesh, seed=7)) > 1e-6  # own masks
+
+
+def test_the_compilation_cache_folder_comes_from_the_environment_or_is_off(monkeypatch,
+                                                                           tmp_path):
+    from jaxstilts.compile_cache import ENV, enable_compilation_cache
+
+    before = jax.config.jax_compilation_cache_dir  # the test session's own cache
+    try:
+        jax.config.update("jax_compilation_cache_dir", None)
+        monkeypatch.setenv(ENV, "off")
+        assert enable_compilation_cache() is None and not jax.config.jax_compilation_cache_dir
+        monkeypatch.setenv(ENV, str(tmp_path / "xla"))
+        assert enable_compilation_cache() == str(tmp_path / "xla")
+        assert jax.config.jax_compilation_cache_dir == str(tmp_path / "xla")
+        assert enable_compilation_cache() == str(tmp_path / "xla")  # a set folder is kept
+    finally:
+        jax.config.update("jax_compilation_cache_dir", before)
 
 
 def test_gradient_accumulation_equals_the_full_batch():

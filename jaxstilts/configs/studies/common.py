@@ -1,5 +1,5 @@
 """Settings shared by the studies: the paper's set-up for the real forms, and the tiny form
-(tiny random model, embedded demo data, a few steps) that the tests run on CPU."""
+(the packaged tiny model on the embedded demo data) that the tests run on CPU."""
 
 from jaxstilts.configs.paper.common import paper_config
 from jaxstilts.configs.tiny import get_config as tiny
@@ -17,10 +17,10 @@ def real_study(name: str, target: str = "xnli"):
 
 
 def tiny_study(name: str, languages: tuple[str, ...] = ("en", "de", "hi", "th")):
-    """`configs/tiny.py` (demo_nli -> demo_xnli, tiny random model, 8 steps a phase), so that the
-    tests' compiled programs are shared with its other users. It checks that the study runs and
-    its report is written, not what the study would find. Languages: English, German
-    (high-resource), Hindi and Thai (low-resource)."""
+    """`configs/tiny.py` (demo_nli -> demo_xnli, packaged tiny model, 8 intermediate and 300
+    target steps), so that the tests' compiled programs are shared with its other users. It
+    checks that the study runs and its report is written, not what the study would find.
+    Languages: English, German (high-resource), Hindi and Thai (low-resource)."""
     c = tiny()
     c.name = f"study-{name}-tiny"
     for phase in ("intermediate", "target"):  # no validation, one checkpoint: less test time
