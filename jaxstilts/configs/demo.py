@@ -12,8 +12,8 @@ MultiCheckList text (scripts/build_tiny_checkpoint.py). The target phase is shor
 English target training), where an intermediate task matters most.
 
 Measured (seeds 0-2, README "Measured"): the paper's effect does NOT appear. Mean accuracy in
-the six other languages: baseline 43.7 ± 2.1, demo_nli 39.8 ± 2.3, demo_sst 43.8 ± 3.2
-(English: 52.0 ± 3.7, 47.3 ± 4.8, 51.3 ± 6.9).
+the six other languages: baseline 43.7 ± 2.1, demo_nli 39.7 ± 2.3, demo_sst 43.8 ± 3.2
+(English: 52.0 ± 3.7, 47.3 ± 4.8, 51.3 ± 7.0).
 """
 
 from jaxstilts.config import experiment_defaults
