@@ -128,7 +128,7 @@ def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
 
     # Compiled ahead of time: the compile time is measured alone and the HLO names the profile.
     t0 = time.perf_counter()
-    step = steps._compile_train("task", batch).lower(state, batch).compile()
+    step, hlo = steps.compile_train("task", state, batch)
     compile_s = time.perf_counter() - t0
     for _ in range(b.warmup + 1):
         state, metrics = step(state, batch)
@@ -148,7 +148,7 @@ def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
     out["loss"] = float(metrics["loss"])
     out["attention_impl"] = choose_implementation(cfg.attention_impl, cfg.dtype)
     if profile_dir is not None:
-        out["profile"] = profile_steps(lambda s: step(s, batch), state, step.as_text(),
+        out["profile"] = profile_steps(lambda s: step(s, batch), state, hlo,
                                        Path(profile_dir), steps=3)
     return out
 

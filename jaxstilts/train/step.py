@@ -98,6 +98,14 @@ class Steps:
             self._train[task] = self._compile_train(task, batch)
         return self._train[task](state, batch, self._seed)
 
+    def compile_train(self, task: str, state: TrainState, batch: dict
+                      ) -> tuple[Callable[[TrainState, dict], tuple[TrainState, dict]], str]:
+        """The train step compiled ahead of time, as `step(state, batch)`, and its HLO text:
+        benchmarks time the compile alone and name profile ops from the HLO."""
+        compiled = self._compile_train(task, batch).lower(state, batch, self._seed).compile()
+        seed = self._seed
+        return (lambda state, batch: compiled(state, batch, seed)), compiled.as_text()
+
     def evaluate(self, task: str, params: dict, batch: dict) -> dict:
         if task not in self._eval:
             self._eval[task] = jax.jit(self._eval_fn(task))
