@@ -118,7 +118,7 @@ def load_examples(
     layout, alternative = "", ""
     if source == "local":
         root = Path(data_dir if data_dir is not None else task.default_data_dir or ".")
-        layout, components, alternative = _local_layout(task, split, root, languages)
+        layout, components, alternative = local_layout(task, split, root, languages)
     else:
         components = [c for c in task.sources.of(source) if split in _splits_of(c)]
     pooled = all(isinstance(c, LocalSource) and c.format in POOL_FORMATS for c in components)
@@ -184,7 +184,7 @@ def _context(task: Task, lang: str | None, languages: Sequence[str]) -> dict[str
     }
 
 
-def _local_layout(
+def local_layout(
     task: Task, split: str, root: Path, languages: Sequence[str]
 ) -> tuple[str, list[LocalSource], str]:
     """(layout, its components of `split`, where the other layout would be): the first layout

@@ -25,17 +25,22 @@ def test_data_lists_found_and_missing_files_and_where_to_get_them(tmp_path, caps
     assert entries["test", "ar"].missing == [str(root / "xquad/xquad.ar.json")]
     assert main(["data", str(root), "--task", "xquad", "--task", "udpos"]) == 1
     out = capsys.readouterr().out
-    assert "xquad              test       de   ok       1 found, 0 missing" in out
+    assert "xquad              test       de   ok       release          1 found, 0 missing" in out
     assert f"missing {root}/xquad/xquad.ar.json" in out and "get it: " in out
-    # download_data.sh output the project does not read is named, with what to get instead
-    assert f"note: {root}/udpos is download_data.sh output" in out and "no test tags" in out
-    assert f"note: {root}/tatoeba is download_data.sh output" in out
+    # download_data.sh's processed UD-POS folder is read: the layout is named, and its test
+    # split (tags removed) is marked as predicted, not scored
+    assert ("udpos              validation es   ok       download_data.sh 1 found, 0 missing"
+            in out)
+    assert ("udpos              test       es   ok       download_data.sh 1 found, 0 missing; "
+            "no test gold: predicted, not scored") in out
+    assert f"missing {root}/ud-treebanks-v2.5/UD_*/de_*-ud-dev.conllu" in out
+    assert "or the task's folder of XTREME's scripts/download_data.sh" in out
 
 
 def test_data_succeeds_only_when_nothing_is_missing(tmp_path, capsys):
     shutil.copytree(OFFICIAL / "inputs/raw/lareqa", tmp_path / "lareqa")
     assert main(["data", str(tmp_path), "--task", "lareqa"]) == 0
-    assert "lareqa             test       ar   ok" in capsys.readouterr().out
+    assert "lareqa             test       ar   ok       release" in capsys.readouterr().out
 
 
 def test_data_names_a_missing_folder_and_an_unknown_task_in_one_line(tmp_path, capsys):
