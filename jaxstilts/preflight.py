@@ -54,10 +54,10 @@ def missing_files(config: ml_collections.ConfigDict) -> tuple[list[str], list[st
             continue
         root = Path(config.data.data_dir or task.default_data_dir or ".")
         for lang in langs:
-            layout, parts, _ = local_layout(task, split, root, (lang,))
+            found, parts, _ = local_layout(task, split, root, (lang,))
             for component in parts:
                 entry = split_entry(task, component, split, lang, component.files[split], root,
-                                    layout)
+                                    found)
                 new = [m for m in entry.missing if m not in missing]
                 missing += new
                 files = ", ".join(t for fs in component.files.values() for t in fs)
