@@ -4,11 +4,11 @@ XTREME-R additions (Ruder et al. 2021): XCOPA, Mewsli-X, LAReQA and wider langua
 Local layouts, relative to the data directory: the official releases (the files
 `scripts/download_data.sh` of google-research/xtreme downloads, before its processing), and the
 folders that script writes (`Sources.download`: `udpos/`, `panx/`, `pawsx/`, `xnli/`, `tatoeba/`,
-`bucc2018/`), read where the release files are not there. XQuAD's and MLQA's processed files keep
-the release names. Where the script removed the test gold (labels, tags, Tatoeba's alignment,
-BUCC's test pairs, XQuAD/MLQA answers) the test split is predicted and written, not scored.
-`jaxstilts data` says which layout is found and what is missing. Zero-shot transfer trains on the
-English `train` split named by `train_task` and evaluates every language of `test`.
+`bucc2018/`, `mlqa/MLQA_V1/`), read where the release files are not there; XQuAD's processed
+files keep the release names. Where the script removed the test gold (labels, tags, Tatoeba's
+alignment, BUCC's test pairs, XQuAD/MLQA answers) the test split is predicted and written, not
+scored. `jaxstilts data` says which layout is found and what is missing. Zero-shot transfer trains
+on the English `train` split named by `train_task` and evaluates every language of `test`.
 """
 
 from __future__ import annotations
@@ -331,6 +331,18 @@ MLQA = Task(
                 },
                 SPAN,
                 note="https://dl.fbaipublicfiles.com/MLQA/MLQA_V1.zip",
+            ),
+        ),
+        # download_data.sh unzips the release into mlqa/ (test answers stripped: see validate)
+        download=(
+            LocalSource(
+                "squad_json",
+                {
+                    "validation": "mlqa/MLQA_V1/dev/dev-context-{lang}-question-{lang}.json",
+                    "test": "mlqa/MLQA_V1/test/test-context-{lang}-question-{lang}.json",
+                },
+                SPAN,
+                note=DOWNLOAD_NOTE,
             ),
         ),
     ),

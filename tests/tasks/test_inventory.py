@@ -56,3 +56,22 @@ def test_a_file_shared_by_languages_is_listed_once(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.count(f"missing {tmp_path}/XNLI-1.0/xnli.test.tsv") == 1
     assert out.count("get it: ") == 1 and "xnli               test       de   missing" in out
+
+
+def test_data_reports_the_layout_each_task_is_found_in():
+    """The same six tasks from download_data.sh's folders and from the raw releases: each
+    split is found in its layout, and the test splits whose gold the script removed say so."""
+    tasks = ["udpos", "panx", "pawsx", "xnli", "tatoeba", "bucc2018"]
+    seen = {}
+    for root in (OFFICIAL / "expected/xtreme_download", OFFICIAL.parent / "data"):
+        seen[root.name] = {(e.task, e.split, e.language): (e.layout, e.unlabelled)
+                           for e in inventory(root, tasks) if e.ok}
+    for task, split, lang in [("udpos", "train", "en"), ("panx", "validation", "zh"),
+                              ("pawsx", "train", "en"), ("xnli", "validation", "ar"),
+                              ("bucc2018", "validation", "de")]:
+        assert seen["xtreme_download"][task, split, lang] == ("download_data.sh", False)
+        assert seen["data"][task, split, lang] == ("release", False)
+    for task in tasks:
+        assert seen["xtreme_download"][task, "test", "de" if task != "udpos" else "es"] == (
+            "download_data.sh", True)
+        assert seen["data"][task, "test", "de"] == ("release", False)

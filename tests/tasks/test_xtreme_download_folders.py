@@ -132,3 +132,16 @@ def test_a_split_in_neither_layout_names_both_files():
         load_examples("pawsx", "validation", "es", data_dir=DOWNLOAD)
     assert f"no file {DOWNLOAD}/x-final/es/dev_2k.tsv" in str(error.value)
     assert f"or download_data.sh's {DOWNLOAD}/pawsx/dev-es.tsv" in str(error.value)
+
+
+def test_processed_mlqa_folder_is_read_and_its_test_answers_are_stripped():
+    """download_data.sh unzips MLQA into mlqa/MLQA_V1/ and strips the test answers."""
+    languages = ("ar", "de", "en", "hi", "zh")
+    dev = load_examples("mlqa", "validation", languages, data_dir=DOWNLOAD)
+    assert dev.layout == "download_data.sh" and not dev.report.repaired
+    assert _content(dev) == _content(load_examples("mlqa", "validation", languages,
+                                                   data_dir=DATA))
+    test = load_examples("mlqa", "test", languages, data_dir=DOWNLOAD)
+    assert test.report.repaired == {"label_stripped": len(test)}
+    assert _content(test, ("answers",)) == _content(
+        load_examples("mlqa", "test", languages, data_dir=DATA), ("answers",))
