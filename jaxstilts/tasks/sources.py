@@ -189,20 +189,26 @@ def local_layout(
 ) -> tuple[str, list[LocalSource], str]:
     """(layout, its components of `split`, where the other layout would be): the first layout
     whose files of `split` are all there in every language asked for -- the release, then
-    download_data.sh's folders. Neither complete: the release's, whose missing files the error
-    names together with the download_data.sh file that would also do."""
+    download_data.sh's folders. Neither complete: the one missing fewer languages (the release
+    on a tie), whose first missing file the error names with the other layout's file."""
     layouts = {name: [c for c in parts if split in c.files]
                for name, parts in task.sources.layouts().items()}
     layouts = {name: parts for name, parts in layouts.items() if parts}
+    missing = {name: [lang for c in parts for lang in _langs(c, languages)
+                      if not _found(task, c, split, root, lang)]
+               for name, parts in layouts.items()}
     for name, parts in layouts.items():
-        if all(_found(task, c, split, root, lang) for c in parts for lang in _langs(c, languages)):
+        if not missing[name]:
             return name, parts, ""
     if not layouts:
         return "", [], ""
-    first, *others = layouts
-    where = [str(root / c.relative(t, languages[0], task.code(languages[0])))
+    nearest = min(layouts, key=lambda name: len(missing[name]))  # ties: the release
+    others = [name for name in layouts if name != nearest]
+    lang = missing[nearest][0] or ""  # the first language the error will name
+    where = [str(root / c.relative(t, lang, task.code(lang) if lang else ""))
              for name in others for c in layouts[name] for t in c.files[split]]
-    return first, layouts[first], (f"; or {others[0]}'s {where[0]}" if where else "")
+    return nearest, layouts[nearest], (f"; or the {others[0]} layout's {where[0]}" if where
+                                       else "")
 
 
 def _langs(component: LocalSource, languages: Sequence[str]) -> Sequence[str | None]:
@@ -210,8 +216,8 @@ def _langs(component: LocalSource, languages: Sequence[str]) -> Sequence[str | N
 
 
 def _found(task: Task, component: LocalSource, split: str, root: Path, lang: str | None) -> bool:
-    return all(component.matches(root, component.relative(t, lang or "", task.code(lang) if lang
-                                                          else ""))
+    code = task.code(lang) if lang else ""
+    return all(component.matches(root, component.relative(t, lang or "", code))
                for t in component.files[split])
 
 

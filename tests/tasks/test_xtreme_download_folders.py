@@ -127,11 +127,17 @@ def test_processed_bucc_dev_threshold_mines_xtremes_test_pairs(tokenizer):
         language_predictions("bucc2018", {"vectors": test_vectors}, test, links={})
 
 
-def test_a_split_in_neither_layout_names_both_files():
+def test_a_split_in_neither_layout_names_the_nearer_layouts_file_and_the_other():
+    """Spanish is in neither layout; German is in download_data.sh's: the error names the
+    Spanish file of that layout, and the release file that would also do."""
     with pytest.raises(FileNotFoundError) as error:
+        load_examples("pawsx", "validation", ("de", "es"), data_dir=DOWNLOAD)
+    assert f"language es: no file {DOWNLOAD}/pawsx/dev-es.tsv" in str(error.value)
+    assert f"or the release layout's {DOWNLOAD}/x-final/es/dev_2k.tsv" in str(error.value)
+    with pytest.raises(FileNotFoundError) as error:  # a tie: the release
         load_examples("pawsx", "validation", "es", data_dir=DOWNLOAD)
     assert f"no file {DOWNLOAD}/x-final/es/dev_2k.tsv" in str(error.value)
-    assert f"or download_data.sh's {DOWNLOAD}/pawsx/dev-es.tsv" in str(error.value)
+    assert f"or the download_data.sh layout's {DOWNLOAD}/pawsx/dev-es.tsv" in str(error.value)
 
 
 def test_processed_mlqa_folder_is_read_and_its_test_answers_are_stripped():
