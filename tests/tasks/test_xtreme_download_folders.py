@@ -19,8 +19,8 @@ from jaxstilts.tasks import featurize, load_examples
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 OFFICIAL = FIXTURES / "official"
 DOWNLOAD = OFFICIAL / "expected" / "xtreme_download"
-RAW = OFFICIAL / "inputs" / "raw"  # the UD and BUCC inputs of the processed folders
-DATA = FIXTURES / "data"  # the PAN-X, PAWS-X and XNLI inputs
+RAW = OFFICIAL / "inputs" / "raw"  # the UD, BUCC, XNLI and PAWS-X inputs (quotes added)
+DATA = FIXTURES / "data"  # the PAN-X and MLQA inputs
 
 PANX = ("ar", "de", "en", "hi", "ja", "ru", "th", "zh")
 PAWSX = ("de", "en", "ja", "ko", "zh")
@@ -29,11 +29,12 @@ UDPOS = ("en", "es", "fa")
 LABELLED = [
     ("udpos", RAW, "train", ("en",)), ("udpos", RAW, "validation", UDPOS),
     ("panx", DATA, "train", ("en",)), ("panx", DATA, "validation", PANX),
-    ("pawsx", DATA, "train", ("en",)), ("pawsx", DATA, "validation", PAWSX),
-    ("xnli", DATA, "validation", XNLI),
+    ("pawsx", RAW, "train", ("en",)), ("pawsx", RAW, "validation", PAWSX),
+    ("xnli", RAW, "validation", XNLI),
 ]
-STRIPPED = [("udpos", RAW, UDPOS), ("panx", DATA, PANX), ("pawsx", DATA, PAWSX),
-            ("xnli", DATA, XNLI)]
+STRIPPED = [("udpos", RAW, UDPOS), ("panx", DATA, PANX), ("pawsx", RAW, PAWSX),
+            ("xnli", RAW, XNLI)]
+QUOTED = {"text_a": '"Ja", sagte er.', "text_b": 'Er sagte "nein" und ging.'}
 
 
 def _content(examples, drop=("id",)) -> list[dict]:
@@ -49,6 +50,8 @@ def test_processed_train_and_dev_are_the_raw_release_examples(task, raw_root, sp
     assert (raw.layout, processed.layout) == ("release", "download_data.sh")
     assert len(processed) > 0 and not processed.report.repaired
     assert _content(processed) == _content(raw)
+    if task in ("pawsx", "xnli"):  # a sentence pair with quotes, which csv.writer quoted
+        assert sum(QUOTED.items() <= row.items() for row in processed.rows) == 1
 
 
 @pytest.mark.parametrize(("task", "raw_root", "languages"), STRIPPED,
