@@ -13,6 +13,7 @@ import ml_collections
 from jaxstilts.kinds import Kind
 from jaxstilts.tasks import get_task
 from jaxstilts.tasks.inventory import split_entry
+from jaxstilts.tasks.sources import local_layout
 
 
 def _reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -52,10 +53,11 @@ def missing_files(config: ml_collections.ConfigDict) -> tuple[list[str], list[st
         if task.sources.of(config.data.source) and config.data.source != "local":
             continue
         root = Path(config.data.data_dir or task.default_data_dir or ".")
-        for component in task.sources.local:
-            for lang in langs:
-                entry = split_entry(task, component, split, lang,
-                                    component.files.get(split, ()), root)
+        for lang in langs:
+            found, parts, _ = local_layout(task, split, root, (lang,))
+            for component in parts:
+                entry = split_entry(task, component, split, lang, component.files[split], root,
+                                    found)
                 new = [m for m in entry.missing if m not in missing]
                 missing += new
                 files = ", ".join(t for fs in component.files.values() for t in fs)

@@ -83,6 +83,12 @@ def _squad_dataset(ids: Sequence[str], answers: Sequence[Any]) -> list[dict]:
     return [{"paragraphs": [{"qas": qas}]}]
 
 
+def _no_gold(task: str, lang: str) -> str:
+    """The note for a language predicted without gold (and so not scored)."""
+    return (f"{task} {lang}: no gold (test labels removed, as XTREME's download_data.sh does): "
+            "predictions written, scores need the labels")
+
+
 def language_predictions(
     task: str, outputs: Mapping[str, np.ndarray], features: Any, examples: Any = None, *,
     label_names: Sequence[str] | None = None, links: Mapping[str, Sequence[str]] | None = None,
@@ -100,8 +106,13 @@ def language_predictions(
         as_label = (lambda i: names[int(i)]) if names else int
         preds = _by_language([as_label(i) for i in outputs["label"]], languages)
         gold_ids = _column(features, "label")
-        gold = _by_language([as_label(i) for i in gold_ids], languages) if gold_ids is not None \
-            else {}
+        gold = {}
+        by_language = _by_language(gold_ids, languages) if gold_ids is not None else {}
+        for lang, ids in by_language.items():
+            if any(int(i) < 0 for i in ids):  # IGNORE: a row without its label
+                notes.append(_no_gold(task, lang))
+            else:
+                gold[lang] = [as_label(i) for i in ids]
         return preds, gold, notes
     if kind == "tagging":
         return _tagging(task, outputs, features, examples, languages, label_names, notes)
@@ -115,8 +126,9 @@ def language_predictions(
         bucc_threshold=bucc_threshold)
     if task == "bucc2018" and bucc_threshold is None:
         notes.append("bucc2018: threshold chosen on the evaluated split itself (oracle)")
+    notes += [_no_gold(task, lang) for lang, (_, g) in pairs.items() if g is None]
     return ({lang: p for lang, (p, _) in pairs.items()},
-            {lang: g for lang, (_, g) in pairs.items()}, notes)
+            {lang: g for lang, (_, g) in pairs.items() if g is not None}, notes)
 
 
 def evaluate_task(
@@ -204,7 +216,9 @@ def _tagging(task, outputs, features, examples, languages, label_names, notes):
     preds, gold = {}, {}
     for lang in dict.fromkeys(ex_language.tolist()):
         rows = np.flatnonzero(ex_language == lang)
-        if gold_tags is not None:
+        if gold_tags is not None and any(gold_tags[i] is None for i in rows):
+            notes.append(_no_gold(task, lang))
+        elif gold_tags is not None:
             gold[lang] = [list(gold_tags[i]) for i in rows]
         lengths = [len(s) for s in gold[lang]] if lang in gold else None
         preds[lang], filled = postprocess.tag_sentences([words[i] for i in rows], label_names,
@@ -237,6 +251,5 @@ def _span(task, outputs, features, examples, languages, notes, *, n_best, max_an
         if gold_answers is not None and any(_answers(gold_answers[i]) for i in rows):
             gold[lang] = _squad_dataset([ids[i] for i in rows], [gold_answers[i] for i in rows])
         elif gold_answers is not None:
-            notes.append(f"{task} {lang}: no gold answers (test labels removed, as XTREME's "
-                         "download_data.sh does): predictions written, scores need the labels")
+            notes.append(_no_gold(task, lang))
     return preds, gold, notes

@@ -86,6 +86,9 @@ def retrieval_predictions(
     mewslix, lareqa: the 20 best candidate ids per query (cosine for Mewsli-X, dot product for
     LAReQA unless `normalize` says otherwise); bucc2018: mined pairs at `bucc_threshold`, or at
     the threshold best on this very split if None (an oracle: pass the dev threshold for test).
+    A language none of whose queries has a gold link (XTREME's processed test files: Tatoeba's
+    English side sorted, BUCC's test gold deleted) gets gold None; Tatoeba then searches all the
+    candidates loaded (one language at a time).
     """
     vectors = np.asarray(vectors, np.float32)
     ids, sides, languages = np.asarray(ids), np.asarray(sides), np.asarray(languages)
@@ -95,8 +98,14 @@ def retrieval_predictions(
     for lang in dict.fromkeys(languages[is_query].tolist()):
         q = _rows(is_query & (languages == lang))
         q_ids = ids[q].tolist()
+        linked = any(qid in links for qid in q_ids)
         if groups is not None:
             c = _rows(is_cand & (groups == lang))
+        elif task == "tatoeba" and not linked:
+            if len(set(languages[is_query].tolist())) > 1:
+                raise ScoringError("tatoeba without gold links with several languages needs "
+                                   "`groups` to tell each language's English side")
+            c = _rows(is_cand)
         elif task == "tatoeba":
             row_of = {cid: r for r, cid in zip(_rows(is_cand), ids[is_cand].tolist())}
             c = np.asarray([row_of[cid] for qid in q_ids for cid in links.get(qid, ())], np.int64)
@@ -134,5 +143,5 @@ def retrieval_predictions(
         else:
             raise ScoringError(f"{task!r} is not a retrieval task (tatoeba, bucc2018, mewslix, "
                                "lareqa)")
-        out[lang] = (preds, gold)
+        out[lang] = (preds, gold if linked else None)
     return out

@@ -94,6 +94,9 @@ class LocalSource:
     `files` maps our split name to path templates relative to the data directory; templates may
     use `{lang}`, `{code}` (from the task's `codes`) and shell globs (all matches are read in sorted
     order and concatenated, e.g. the UD treebanks of one language). `options` go to the reader.
+    `unlabelled`: the files carry no gold (XTREME's `download_data.sh` removes test labels, tags
+    and alignments): rows load without it, counted as `label_stripped`, predicted and written but
+    not scored.
     """
 
     format: str
@@ -101,6 +104,7 @@ class LocalSource:
     rows: RowMap = field(default_factory=RowMap)
     options: Mapping[str, Any] = field(default_factory=dict)
     note: str = ""
+    unlabelled: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "files", _frozen(_tuples(self.files)))
@@ -148,6 +152,14 @@ class Sources:
     local: tuple[LocalSource, ...] = ()
     tfds: tuple[TfdsSource, ...] = ()
     hub_unavailable: str = ""  # why there is no hub source, shown in the error
+    # The same splits as `local`, in the folders XTREME's scripts/download_data.sh writes
+    # (`udpos/`, `panx/`, ...): read with source "local" where the release files are not found.
+    download: tuple[LocalSource, ...] = ()
+
+    def layouts(self) -> dict[str, tuple[LocalSource, ...]]:
+        """The local layouts, in the order they are looked for."""
+        return {name: parts for name, parts in (("release", self.local),
+                                                ("download_data.sh", self.download)) if parts}
 
     def of(self, provider: str) -> tuple:
         if provider not in ("hub", "local", "tfds"):

@@ -1,11 +1,14 @@
 """XTREME targets (Hu et al. 2020) with their languages, their English training data, and the
 XTREME-R additions (Ruder et al. 2021): XCOPA, Mewsli-X, LAReQA and wider language sets.
 
-Local layouts are those of the official releases (the files `scripts/download_data.sh` of
-google-research/xtreme downloads, before its processing), relative to the data directory; XQuAD's
-and MLQA's processed files keep those names (their stripped test answers are predicted, not
-scored). `jaxstilts data` says what is found and missing. Zero-shot transfer trains on the English
-`train` split named by `train_task` and evaluates every language of `test`.
+Local layouts, relative to the data directory: the official releases (the files
+`scripts/download_data.sh` of google-research/xtreme downloads, before its processing), and the
+folders that script writes (`Sources.download`: `udpos/`, `panx/`, `pawsx/`, `xnli/`, `tatoeba/`,
+`bucc2018/`, `mlqa/MLQA_V1/`), read where the release files are not there; XQuAD's processed
+files keep the release names. Where the script removed the test gold (labels, tags, Tatoeba's
+alignment, BUCC's test pairs, XQuAD/MLQA answers) the test split is predicted and written, not
+scored. `jaxstilts data` says which layout is found and what is missing. Zero-shot transfer trains
+on the English `train` split named by `train_task` and evaluates every language of `test`.
 """
 
 from __future__ import annotations
@@ -98,6 +101,28 @@ def _udpos_local(*versions: str) -> LocalSource:
     )
 
 
+DOWNLOAD_NOTE = "scripts/download_data.sh of google-research/xtreme"
+
+
+def _processed(fmt: str, folder: str, columns, rows: RowMap | None = None, test_columns=None,
+               splits=("train", "dev")) -> tuple[LocalSource, LocalSource]:
+    """A task's folder written by XTREME's download_data.sh (`<folder>/<split>-<lang>.tsv`):
+    `splits` with their gold, and the test split without it (its `test_columns`)."""
+    names = {"train": "train", "dev": "validation"}
+    rows = rows or RowMap()
+    tab = {"delimiter": "\t"} if fmt == "csv" else {}
+    labelled = LocalSource(fmt, {names[n]: f"{folder}/{n}-{{lang}}.tsv" for n in splits}, rows,
+                           options={"columns": columns, **tab}, note=DOWNLOAD_NOTE)
+    test = LocalSource(fmt, {"test": f"{folder}/test-{{lang}}.tsv"}, rows,
+                       options={"columns": test_columns, **tab}, note=DOWNLOAD_NOTE,
+                       unlabelled=True)
+    return labelled, test
+
+
+# utils_preprocess.py writes sentence1, sentence2[, label] rows with csv.writer (tab-separated)
+PROCESSED_PAIR = RowMap(fields={"text_a": "sentence1", "text_b": "sentence2", "label": "label"})
+PAIR_COLUMNS = ("sentence1", "sentence2", "label")
+
 SPAN = RowMap()  # SQuAD-format readers, the hub and TFDS all give canonical QA columns
 BITEXT_HUB = RowMap(fields={"query": "source_sentence", "candidate": "target_sentence"})
 
@@ -136,6 +161,8 @@ XNLI = Task(
                 note="https://dl.fbaipublicfiles.com/XNLI/XNLI-1.0.zip",
             ),
         ),
+        download=_processed("csv", "xnli", PAIR_COLUMNS, PROCESSED_PAIR, PAIR_COLUMNS[:2],
+                            splits=("dev",)),
     ),
 )
 
@@ -184,6 +211,7 @@ PAWSX = Task(
                 note="https://storage.googleapis.com/paws/pawsx/x-final.tar.gz",
             ),
         ),
+        download=_processed("csv", "pawsx", PAIR_COLUMNS, PROCESSED_PAIR, PAIR_COLUMNS[:2]),
     ),
 )
 
@@ -209,6 +237,7 @@ UDPOS = Task(
             ),
         ),
         local=(_udpos_local("2.5"),),
+        download=_processed("conll", "udpos", 2, test_columns=1),
     ),
 )
 
@@ -243,6 +272,7 @@ PANX = Task(
                 note="AmazonPhotos.zip of XTREME (per-language tars with train/dev/test)",
             ),
         ),
+        download=_processed("conll", "panx", 2, test_columns=1),
         tfds=(
             TfdsSource(
                 "wikiann/{lang}",
@@ -301,6 +331,18 @@ MLQA = Task(
                 },
                 SPAN,
                 note="https://dl.fbaipublicfiles.com/MLQA/MLQA_V1.zip",
+            ),
+        ),
+        # download_data.sh unzips the release into mlqa/ (test answers stripped: see validate)
+        download=(
+            LocalSource(
+                "squad_json",
+                {
+                    "validation": "mlqa/MLQA_V1/dev/dev-context-{lang}-question-{lang}.json",
+                    "test": "mlqa/MLQA_V1/test/test-context-{lang}-question-{lang}.json",
+                },
+                SPAN,
+                note=DOWNLOAD_NOTE,
             ),
         ),
     ),
@@ -370,6 +412,21 @@ BUCC = Task(
                 note="https://comparable.limsi.fr/bucc2018/ (sample-gold and training-gold tars)",
             ),
         ),
+        # download_data.sh renames sample -> dev, training -> test, and deletes the test gold
+        download=(
+            LocalSource(
+                "bucc",
+                {"validation": tuple(f"bucc2018/{{lang}}-en.dev.{side}"
+                                     for side in ("{lang}", "en", "gold"))},
+                note=DOWNLOAD_NOTE,
+            ),
+            LocalSource(
+                "bucc",
+                {"test": ("bucc2018/{lang}-en.test.{lang}", "bucc2018/{lang}-en.test.en")},
+                note=DOWNLOAD_NOTE,
+                unlabelled=True,
+            ),
+        ),
     ),
 )
 
@@ -399,6 +456,16 @@ TATOEBA = Task(
                 },
                 BITEXT_HUB,
                 note="https://github.com/facebookresearch/LASER/tree/main/data/tatoeba/v1",
+            ),
+        ),
+        # download_data.sh sorts the English side: the line alignment (the gold) is gone
+        download=(
+            LocalSource(
+                "tatoeba",
+                {"test": ("tatoeba/{lang}-en.{lang}", "tatoeba/{lang}-en.en")},
+                options={"aligned": False},
+                note=DOWNLOAD_NOTE,
+                unlabelled=True,
             ),
         ),
     ),

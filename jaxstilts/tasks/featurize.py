@@ -2,7 +2,7 @@
 
 Batch keys, per kind (all int32; see `features.py` for the padded batch contract):
 
-  pair classification: input_ids, attention_mask [N, L]; label [N]
+  pair classification: input_ids, attention_mask [N, L]; label [N] (IGNORE: no gold)
   multiple choice:     input_ids, attention_mask [N, C, L]; label [N]
   span extraction:     input_ids, attention_mask [N, L]; start_positions, end_positions [N]
                        (0 = <s> when the answer is not in this window or there is none)
@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from jaxstilts.kinds import Kind
+from jaxstilts.kinds import IGNORE, Kind
 from jaxstilts.tasks.features import Features, FeaturizeConfig
 from jaxstilts.tasks.registry import get_task
 from jaxstilts.tasks.sources import Examples, load_examples
@@ -209,7 +209,9 @@ class PairEncoder:
         )
         return {
             "input_ids": encoded["input_ids"],
-            "label": [self.label_ids[label] for label in batch["label"]],
+            # no label: a test split whose labels download_data.sh removed (predicted only)
+            "label": [IGNORE if label is None else self.label_ids[label]
+                      for label in batch["label"]],
             "example_index": list(indices),
             "language": batch["language"],
         }

@@ -57,8 +57,14 @@ def matches(rowmap: RowMap, raw: Mapping, context: Mapping[str, str]) -> bool:
     return True
 
 
-def map_row(kind: Kind, rowmap: RowMap, raw: Mapping, where: str) -> dict[str, Any] | RowProblem:
-    """Canonical row from `raw`, or the problem with it (a missing column, no gold label)."""
+# The gold of each kind that a label-stripped file (XTREME's download_data.sh test splits) lacks.
+GOLD_FIELDS = {Kind.PAIR_CLASSIFICATION: ("label",), Kind.TAGGING: ("tags",)}
+
+
+def map_row(kind: Kind, rowmap: RowMap, raw: Mapping, where: str,
+            unlabelled: bool = False) -> dict[str, Any] | RowProblem:
+    """Canonical row from `raw`, or the problem with it (a missing column, no gold label).
+    `unlabelled` (a source without gold): the gold field is None, whether or not it is there."""
     if rowmap.value_maps:
         raw = dict(raw)
         for column, table in rowmap.value_maps.items():
@@ -68,6 +74,9 @@ def map_row(kind: Kind, rowmap: RowMap, raw: Mapping, where: str) -> dict[str, A
     wanted = CANONICAL_FIELDS[kind] + ("id",)
     for name in wanted:
         spec = rowmap.fields.get(name, name)
+        if unlabelled and name in GOLD_FIELDS.get(kind, ()):
+            row[name] = None
+            continue
         if spec is None:
             continue
         if isinstance(spec, (list, tuple)):
@@ -92,11 +101,11 @@ def map_row(kind: Kind, rowmap: RowMap, raw: Mapping, where: str) -> dict[str, A
             detail = f"no column {rowmap.choice_prefix!r} (for choices)"
             return RowProblem(where, MISSING_FIELD, detail)
         row["choices"] = [f"{prefix} {choice}" for choice in row["choices"]]
-    if "label" in CANONICAL_FIELDS[kind]:
+    if "label" in CANONICAL_FIELDS[kind] and not unlabelled:
         label = row.get("label")
         if label is None or str(label) in rowmap.exclude_labels:
             return Excluded(where, NO_GOLD_LABEL, f"label {label!r} marks no gold label")
         row["label"] = rowmap.label_map.get(str(label), label)
-    if kind == Kind.TAGGING and rowmap.label_map:
+    if kind == Kind.TAGGING and rowmap.label_map and row["tags"] is not None:
         row["tags"] = [rowmap.label_map.get(str(t), t) for t in row["tags"]]
     return row

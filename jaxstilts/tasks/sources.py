@@ -29,7 +29,7 @@ from jaxstilts.tasks.problems import (
 )
 from jaxstilts.tasks.readers import POOL_FORMATS, READERS
 from jaxstilts.tasks.retrieval import split_pool
-from jaxstilts.tasks.validate import Repaired, check_row
+from jaxstilts.tasks.validate import LABEL_STRIPPED, STRIPPED_DETAIL, Repaired, check_row
 
 PROVIDERS = ("local", "hub", "tfds")
 
@@ -65,7 +65,8 @@ class Examples:
     """A loaded split: canonical rows, the load report, and (retrieval) the gold links.
 
     `fingerprint` identifies the inputs (task definition, files or hub data, options); the
-    featurizer cache is keyed on it.
+    featurizer cache is keyed on it. `layout`: which local layout was read ("release" or
+    "download_data.sh"; empty for the hub and TFDS).
     """
 
     task: Task
@@ -76,6 +77,7 @@ class Examples:
     source: str
     fingerprint: str
     gold: dict[str, list[str]] | None = None
+    layout: str = ""
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -95,9 +97,10 @@ def load_examples(
 ) -> Examples:
     """Rows of `task`'s `split` in `language` (a code, several, or None for all that have it).
 
-    source: "local" (official files under `data_dir`, or the task's embedded default), "hub"
-        (`datasets.load_dataset`; `hub_data_files` points it at local parquet/json files) or
-        "tfds" (needs the optional extra).
+    source: "local" (official files under `data_dir`, or the task's embedded default: the
+        release files, else the folders of XTREME's `download_data.sh`, whichever holds the
+        split in every language asked for), "hub" (`datasets.load_dataset`; `hub_data_files`
+        points it at local parquet/json files) or "tfds" (needs the optional extra).
     skip_invalid: skip malformed rows instead of raising; the counts per reason are logged and
         returned in `Examples.report`.
     """
@@ -112,7 +115,12 @@ def load_examples(
     missing = [lang for lang in languages if lang not in available]
     if missing:
         raise KeyError(f"task {task.name} split {split} has no languages {missing} ({available})")
-    components = [c for c in task.sources.of(source) if split in _splits_of(c)]
+    layout, alternative = "", ""
+    if source == "local":
+        root = Path(data_dir if data_dir is not None else task.default_data_dir or ".")
+        layout, components, alternative = local_layout(task, split, root, languages)
+    else:
+        components = [c for c in task.sources.of(source) if split in _splits_of(c)]
     pooled = all(isinstance(c, LocalSource) and c.format in POOL_FORMATS for c in components)
     if task.kind == Kind.RETRIEVAL and len(languages) > 1 and not (components and pooled):
         raise ValueError(
@@ -125,8 +133,6 @@ def load_examples(
             f"task {task.name}: no {source} source for split {split!r}"
             + (f": {why}" if why else "")
         )
-    if source == "local":
-        root = Path(data_dir if data_dir is not None else task.default_data_dir or ".")
     report = LoadReport(skip_invalid=skip_invalid)
     identity: list[Any] = [repr(task), split, languages, source, skip_invalid]
     collector = _Collector(task, report)
@@ -136,7 +142,7 @@ def load_examples(
         for lang in (None,) if pool else languages:
             context = _context(task, lang, languages)
             if source == "local":
-                paths = _local_paths(task, component, split, root, context)
+                paths = _local_paths(task, component, split, root, context, alternative)
                 origins += map(str, paths)
                 identity.append([(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths])
                 reader = READERS[component.format]
@@ -152,7 +158,8 @@ def load_examples(
                 identity.append([component.name, split, lang])
                 items = tfds_rows(component, split, context, tfds_data_dir)
                 origins.append(f"tfds {component.name} split {split}")
-            collector.add(items, component.rows, lang, context)
+            collector.add(items, component.rows, lang, context,
+                          unlabelled=getattr(component, "unlabelled", False))
     rows, gold = collector.finish()
     if report.read == 0:
         detail = f"no rows of {task.name} {split} in {','.join(languages)}"
@@ -162,7 +169,7 @@ def load_examples(
     columns = {name: [row[name] for row in rows] for name in features}
     table = datasets.Dataset.from_dict(columns, features=features)
     digest = hashlib.sha256(json.dumps(identity, default=str).encode()).hexdigest()[:20]
-    return Examples(task, split, languages, table, report, source, digest, gold)
+    return Examples(task, split, languages, table, report, source, digest, gold, layout)
 
 
 def _splits_of(component) -> Iterable[str]:
@@ -177,10 +184,49 @@ def _context(task: Task, lang: str | None, languages: Sequence[str]) -> dict[str
     }
 
 
+def local_layout(
+    task: Task, split: str, root: Path, languages: Sequence[str]
+) -> tuple[str, list[LocalSource], str]:
+    """(layout, its components of `split`, where the other layout would be): the first layout
+    whose files of `split` are all there in every language asked for -- the release, then
+    download_data.sh's folders. Neither complete: the one missing fewer languages (the release
+    on a tie), whose first missing file the error names with the other layout's file."""
+    layouts = {name: [c for c in parts if split in c.files]
+               for name, parts in task.sources.layouts().items()}
+    layouts = {name: parts for name, parts in layouts.items() if parts}
+    missing = {name: [lang for c in parts for lang in _langs(c, languages)
+                      if not _found(task, c, split, root, lang)]
+               for name, parts in layouts.items()}
+    for name, parts in layouts.items():
+        if not missing[name]:
+            return name, parts, ""
+    if not layouts:
+        return "", [], ""
+    nearest = min(layouts, key=lambda name: len(missing[name]))  # ties: the release
+    others = [name for name in layouts if name != nearest]
+    lang = missing[nearest][0] or ""  # the first language the error will name
+    where = [str(root / c.relative(t, lang, task.code(lang) if lang else ""))
+             for name in others for c in layouts[name] for t in c.files[split]]
+    return nearest, layouts[nearest], (f"; or the {others[0]} layout's {where[0]}" if where
+                                       else "")
+
+
+def _langs(component: LocalSource, languages: Sequence[str]) -> Sequence[str | None]:
+    return (None,) if component.format in POOL_FORMATS else languages
+
+
+def _found(task: Task, component: LocalSource, split: str, root: Path, lang: str | None) -> bool:
+    code = task.code(lang) if lang else ""
+    return all(component.matches(root, component.relative(t, lang or "", code))
+               for t in component.files[split])
+
+
 def _local_paths(
-    task: Task, component: LocalSource, split: str, root: Path, context: Mapping
+    task: Task, component: LocalSource, split: str, root: Path, context: Mapping,
+    alternative: str = "",
 ) -> list[Path]:
-    """Files of one split: templates filled in, globs expanded in sorted order, all must exist."""
+    """Files of one split: templates filled in, globs expanded in sorted order, all must exist
+    (the error names the file missing, where to get it, and the other layout's file)."""
     paths: list[Path] = []
     for template in component.files[split]:
         relative = component.relative(template, context["lang"], context["code"])
@@ -194,7 +240,7 @@ def _local_paths(
             raise FileNotFoundError(
                 f"task {task.name} split {split}"
                 + (f" language {context['lang']}" if context["lang"] else "")
-                + f": no file {pattern}{where}"
+                + f": no file {pattern}{where}{alternative}"
             )
         paths.extend(found)
     return paths
@@ -227,16 +273,19 @@ class _Collector:
         self.merged = 0
         self.kept = 0
 
-    def add(self, items: Iterable, rowmap, lang: str | None, context: Mapping) -> None:
+    def add(self, items: Iterable, rowmap, lang: str | None, context: Mapping,
+            unlabelled: bool = False) -> None:
+        """`unlabelled`: the rows carry no gold (see `LocalSource.unlabelled`)."""
         if self.task.kind == Kind.RETRIEVAL:  # counted per sentence and link, after the split
-            self._add_retrieval(self._filtered(items, rowmap, context, count=False), rowmap, lang)
+            self._add_retrieval(self._filtered(items, rowmap, context, count=False), rowmap, lang,
+                                unlabelled)
             return
         for item in self._filtered(items, rowmap, context):
             if isinstance(item, RowProblem):
                 self.report.reject(item)
                 continue
             where, raw = item
-            row = map_row(self.task.kind, rowmap, raw, where)
+            row = map_row(self.task.kind, rowmap, raw, where, unlabelled=unlabelled)
             if isinstance(row, Excluded):
                 self.report.exclude(row)
                 continue
@@ -246,7 +295,9 @@ class _Collector:
             row.setdefault("id", None)
             row["id"] = str(row["id"]) if row["id"] is not None else where
             row["language"] = lang or ""
-            self._keep(row, where)
+            if unlabelled:
+                self.report.repair(Repaired(where, LABEL_STRIPPED, STRIPPED_DETAIL))
+            self._keep(row, where, unlabelled)
 
     def _filtered(self, items: Iterable, rowmap, context: Mapping, count: bool = True) -> Iterator:
         for item in items:
@@ -267,8 +318,8 @@ class _Collector:
         self.keys[key] = where
         return None
 
-    def _keep(self, row: dict[str, Any], where: str) -> None:
-        row, problems = check_row(self.task, row, where)
+    def _keep(self, row: dict[str, Any], where: str, unlabelled: bool = False) -> None:
+        row, problems = check_row(self.task, row, where, unlabelled)
         for problem in problems:
             if isinstance(problem, Repaired):
                 self.report.repair(problem)
@@ -294,7 +345,8 @@ class _Collector:
             return
         self.rows.append({k: row.get(k) for k in ("id", "language", *_FEATURES[self.task.kind])})
 
-    def _add_retrieval(self, items: Iterable, rowmap, lang: str | None) -> None:
+    def _add_retrieval(self, items: Iterable, rowmap, lang: str | None,
+                       unlabelled: bool = False) -> None:
         links, buffered = [], []
         for item in items:
             if isinstance(item, Excluded):  # not an error: counted (LAReQA's skipped questions)
@@ -312,6 +364,8 @@ class _Collector:
             elif item[0] == "gold":
                 links.append(item[1])
             else:
+                if unlabelled and item[1]["side"] == "query":
+                    self.report.repair(Repaired(item[0], LABEL_STRIPPED, STRIPPED_DETAIL))
                 self._keep(item[1], item[0])
         for query_id, candidate_id in links:
             self.gold.setdefault(query_id, []).append(candidate_id)

@@ -1,5 +1,6 @@
 """Tagging features: words -> sub-words with the tag on each word's first sub-word.
 
+A sentence without tags (a test split whose tags download_data.sh removed) gets IGNORE labels.
 A sentence longer than the window is cut between words into consecutive windows (never
 truncated); `word_ids` records which word each labelled position belongs to, so the evaluator
 (`evaluate.postprocess.word_predictions`) puts the windows' predictions back together.
@@ -56,7 +57,8 @@ class TaggingEncoder:
                 for w in window:
                     wp = word_pieces[w]
                     ids += wp
-                    labels += [self._label(tags[w], batch["id"][i])] + [IGNORE] * (len(wp) - 1)
+                    gold = IGNORE if tags is None else self._label(tags[w], batch["id"][i])
+                    labels += [gold] + [IGNORE] * (len(wp) - 1)
                     word_ids += [w] + [-1] * (len(wp) - 1)
                 ids.append(tok.sep_token_id)
                 labels.append(IGNORE)

@@ -26,6 +26,8 @@ from jaxstilts.tasks.problems import (
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 LABEL_STRIPPED = "label_stripped"
+STRIPPED_DETAIL = ("test gold removed by XTREME's download_data.sh: predicted and written, "
+                   "not scored")
 REPAIR_WINDOW = 32  # how far (in characters) a misplaced answer_start may be moved
 
 
@@ -45,14 +47,15 @@ def _text_problem(where: str, name: str, value: Any) -> RowProblem | None:
 
 
 def check_row(
-    task: Task, row: dict[str, Any], where: str
+    task: Task, row: dict[str, Any], where: str, unlabelled: bool = False
 ) -> tuple[dict[str, Any] | None, list[RowProblem]]:
-    """(normalised row or None, problems). A `Repaired` problem leaves the row in."""
+    """(normalised row or None, problems). A `Repaired` problem leaves the row in.
+    `unlabelled`: the row's gold is None by design (`LocalSource.unlabelled`), not checked."""
     row_id = row.get("id")
     if isinstance(row_id, str) and _SURROGATE.search(row_id):  # the table stores ids as UTF-8
         return None, [RowProblem(where, INVALID_UTF8, "id has bytes that are not UTF-8")]
     check = _CHECKS[task.kind]
-    return check(task, row, where)
+    return check(task, row, where, unlabelled)
 
 
 def _offset(value: Any) -> int | None:
@@ -66,13 +69,15 @@ def _offset(value: Any) -> int | None:
     return None
 
 
-def _pair(task: Task, row: dict, where: str):
+def _pair(task: Task, row: dict, where: str, unlabelled: bool = False):
     for name in ("text_a", "text_b"):
         if name == "text_b" and row.get("text_b") is None:
             continue
         problem = _text_problem(where, name, row.get(name))
         if problem:
             return None, [problem]
+    if unlabelled:
+        return row, []
     label = str(row["label"])
     if task.labels is not None and label not in task.labels:
         return None, [RowProblem(where, UNKNOWN_LABEL, f"{label!r} not in {list(task.labels)}")]
@@ -80,7 +85,7 @@ def _pair(task: Task, row: dict, where: str):
     return row, []
 
 
-def _choice(task: Task, row: dict, where: str):
+def _choice(task: Task, row: dict, where: str, unlabelled: bool = False):
     problem = _text_problem(where, "context", row.get("context"))
     if problem:
         return None, [problem]
@@ -104,7 +109,7 @@ def _choice(task: Task, row: dict, where: str):
     return row, []
 
 
-def _span(task: Task, row: dict, where: str):
+def _span(task: Task, row: dict, where: str, unlabelled: bool = False):
     for name in ("context", "question"):
         problem = _text_problem(where, name, row.get(name))
         if problem:
@@ -119,8 +124,7 @@ def _span(task: Task, row: dict, where: str):
         # XTREME's download_data.sh strips test answers to this one empty answer: the question
         # is kept without gold (predicted and written, not scored); counted in the load report.
         row["answers"] = {"text": [], "answer_start": []}
-        return row, [Repaired(where, LABEL_STRIPPED, "test answer removed by XTREME's "
-                              "download_data.sh: predicted, not scored")]
+        return row, [Repaired(where, LABEL_STRIPPED, STRIPPED_DETAIL)]
     problems: list[RowProblem] = []
     fixed_texts, fixed_starts = [], []
     for text, start in zip(texts, starts, strict=True):
@@ -162,7 +166,7 @@ def _nearest(context: str, text: str, start: int) -> int | None:
     return best
 
 
-def _tagging(task: Task, row: dict, where: str):
+def _tagging(task: Task, row: dict, where: str, unlabelled: bool = False):
     tokens, tags = row.get("tokens"), row.get("tags")
     if not isinstance(tokens, list) or not tokens:
         return None, [RowProblem(where, EMPTY_TEXT, "no tokens")]
@@ -170,6 +174,8 @@ def _tagging(task: Task, row: dict, where: str):
         problem = _text_problem(where, f"token {i}", token)
         if problem:
             return None, [problem]
+    if unlabelled:
+        return row, []
     if not isinstance(tags, list) or len(tags) != len(tokens):
         n = len(tags) if isinstance(tags, list) else tags
         detail = f"{len(tokens)} tokens but {n} tags"
@@ -184,7 +190,7 @@ def _tagging(task: Task, row: dict, where: str):
     return row, []
 
 
-def _retrieval(task: Task, row: dict, where: str):
+def _retrieval(task: Task, row: dict, where: str, unlabelled: bool = False):
     problem = _text_problem(where, "text", row.get("text"))
     if problem:
         return None, [problem]

@@ -21,7 +21,9 @@ Row = tuple[str, dict[str, Any]] | RowProblem
 
 
 def read_tatoeba(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
-    """`paths` = [non-English file, English file], aligned line by line."""
+    """`paths` = [non-English file, English file], aligned line by line; with `aligned` False
+    (XTREME's processed files, whose English side download_data.sh sorted) the lines are two
+    unlinked sides: queries `q<line>` and candidates `c<line>`."""
     if len(paths) != 2:
         raise ValueError(f"tatoeba reads a source and a target file, got {paths}")
     source, target = (list(lines(p)) for p in paths)
@@ -32,6 +34,10 @@ def read_tatoeba(paths: list[Path], options: Mapping[str, Any], context: Mapping
         bad = src if isinstance(src, RowProblem) else tgt
         if isinstance(bad, RowProblem):
             yield bad
+            continue
+        if not options.get("aligned", True):
+            yield f"{paths[0]}:{number}", {"side": "query", "id": f"q{number - 1}", "text": src}
+            yield f"{paths[1]}:{number}", {"side": "candidate", "id": f"c{number - 1}", "text": tgt}
             continue
         yield (
             f"{paths[0]}:{number}",
@@ -61,10 +67,11 @@ def _sentences(path: Path, side: str) -> Iterator[Row]:
 
 
 def read_bucc(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
-    """`paths` = [non-English sentences, English sentences, gold pairs]. Queries are the
-    non-English sentences; a gold pair naming a sentence id absent from the files is a problem."""
-    if len(paths) != 3:
-        raise ValueError(f"bucc reads source, target and gold files, got {paths}")
+    """`paths` = [non-English sentences, English sentences, gold pairs] (no gold file: XTREME's
+    processed test split). Queries are the non-English sentences; a gold pair naming a sentence
+    id absent from the files is a problem."""
+    if len(paths) not in (2, 3):
+        raise ValueError(f"bucc reads source, target and (optional) gold files, got {paths}")
     ids = {"query": set(), "candidate": set()}
     for path, side in ((paths[0], "query"), (paths[1], "candidate")):
         for item in _sentences(path, side):
@@ -72,7 +79,7 @@ def read_bucc(paths: list[Path], options: Mapping[str, Any], context: Mapping) -
                 ids[side].add(item[1]["id"])
             yield item
     seen: dict[tuple[str, str], int] = {}  # gold pair -> line it was first given on
-    for number, line in lines(paths[2]):
+    for number, line in lines(paths[2]) if len(paths) == 3 else ():
         if isinstance(line, RowProblem):
             yield line
             continue

@@ -13,17 +13,18 @@ from jaxstilts.tasks.readers.text import lines
 Row = tuple[str, dict[str, Any]] | RowProblem
 
 
-def _sentence(path: Path, start: int, tokens: list, tags: list, sent_id: str | None = None) -> Row:
-    return f"{path}:{start}", {
-        "tokens": tokens,
-        "tags": tags,
-        "id": sent_id or f"{path.name}:{start}",
-    }
+def _sentence(path: Path, start: int, tokens: list, tags: list | None,
+              sent_id: str | None = None) -> Row:
+    row = {"tokens": tokens, "tags": tags, "id": sent_id or f"{path.name}:{start}"}
+    if tags is None:  # a file without tags (XTREME's processed test splits)
+        del row["tags"]
+    return f"{path}:{start}", row
 
 
 def read_conll(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
     """`token<TAB>...<TAB>tag` lines of exactly `columns` fields (2: token and tag, as PAN-X and
-    CCG write them; any other count is a problem, never part of a token or tag). PAN-X writes
+    CCG write them; 1: the token alone, as XTREME's processed test files, which have no tags; any
+    other count is a problem, never part of a token or tag). PAN-X writes
     tokens as `lang:token`; the prefix named by `prefix` (a template such as `{lang}:`) is removed.
     `-DOCSTART-` lines are document breaks."""
     prefix = options.get("prefix", "").format(**context)
@@ -40,14 +41,15 @@ def read_conll(paths: list[Path], options: Mapping[str, Any], context: Mapping) 
                 continue
             if not line.strip() or line.startswith("-DOCSTART-"):
                 if tokens and not broken:
-                    yield _sentence(path, start, tokens, tags)
+                    yield _sentence(path, start, tokens, tags if columns > 1 else None)
                 tokens, tags, start, broken = [], [], None, False
                 continue
             if start is None:
                 start = number
             values = line.split("\t")
             if len(values) != columns:
-                detail = f"{len(values)} tab-separated fields, expected {columns} (token, tag)"
+                detail = (f"{len(values)} tab-separated fields, expected {columns} "
+                          f"({'token, tag' if columns > 1 else 'the token'})")
                 if not broken:
                     yield RowProblem(f"{path}:{number}", WRONG_COLUMN_COUNT, detail)
                 broken = True
@@ -58,7 +60,7 @@ def read_conll(paths: list[Path], options: Mapping[str, Any], context: Mapping) 
             tokens.append(token)
             tags.append(values[tag_column])
         if tokens and not broken:
-            yield _sentence(path, start, tokens, tags)
+            yield _sentence(path, start, tokens, tags if columns > 1 else None)
 
 
 def read_tagged_lines(paths: list[Path], options: Mapping[str, Any],

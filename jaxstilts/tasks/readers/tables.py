@@ -1,5 +1,5 @@
-"""Row-per-line formats: TSV (XNLI, PAWS-X, GLUE), CSV (Cosmos QA) and JSON lines (SNLI, ANLI,
-HellaSwag, CommonsenseQA, COPA/XCOPA, SuperGLUE, user data)."""
+"""Row-per-line formats: TSV (XNLI, PAWS-X, GLUE), CSV (Cosmos QA; XTREME's processed XNLI and
+PAWS-X) and JSON lines (SNLI, ANLI, HellaSwag, CommonsenseQA, COPA/XCOPA, SuperGLUE, user data)."""
 
 from __future__ import annotations
 
@@ -41,11 +41,14 @@ def read_tsv(paths: list[Path], options: Mapping[str, Any], context: Mapping) ->
 
 
 def read_csv(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
-    """Comma-separated with quoting (fields may span lines); the first record is the header."""
+    """Python's `csv` format, quoted fields may span lines: comma-separated with a header record
+    (Cosmos QA), or with `delimiter` and `columns` (no header): the tab-separated files XTREME's
+    utils_preprocess.py writes with `csv.writer`."""
+    delimiter = options.get("delimiter", ",")
     for path in paths:
         text = decode(path.read_bytes())
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = None
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        header = list(options["columns"]) if options.get("columns") else None
         start = 1
         for values in reader:
             where = f"{path}:{start}"
@@ -59,7 +62,7 @@ def read_csv(paths: list[Path], options: Mapping[str, Any], context: Mapping) ->
             if problem:
                 yield problem
             elif len(values) != len(header):
-                detail = f"{len(values)} fields, header has {len(header)}"
+                detail = f"{len(values)} fields, expected {len(header)}"
                 yield RowProblem(where, WRONG_COLUMN_COUNT, detail)
             else:
                 yield where, dict(zip(header, values, strict=True))
