@@ -19,6 +19,7 @@ def _xcopa_config():
     c = get_config()
     c.target.task = "xcopa"
     c.target.batch_size = 1  # COPA's fixture has one training row
+    c.target.steps = 2  # COPA's stage
     c.target.prepare_epochs = 1.0  # 3 SIQA rows, batch 1: 3 steps
     c.target.validate_every = 0  # validation is not what this test is about
     c.evaluate.languages = ("et", "it")
@@ -54,7 +55,7 @@ def test_xcopa_trains_siqa_then_copa_and_a_resume_skips_the_finished_siqa_stage(
     assert calls == [(str(target), str(siqa), True)]  # COPA from SIQA's encoder and head
     assert (siqa / "done.json").read_text() == json.dumps(stage, indent=2)
     done = json.loads((target / "done.json").read_text())
-    assert done["trained_on"] == ["copa"] and done["stage"] is None and done["steps"] == 3
+    assert done["trained_on"] == ["copa"] and done["stage"] is None and done["steps"] == 2
     assert record["encoder_from"] == str(target)
     assert set(record["results"]["xcopa"]) == {"et", "it"}
     assert all(0 <= r["accuracy"] <= 100 for r in record["results"]["xcopa"].values())
@@ -86,3 +87,19 @@ def test_a_sweep_shares_the_siqa_stage_across_settings_it_does_not_read():
     c.sweep.axes = ("target.optim.lr=1e-5|3e-5", "target.prepare_epochs=1|5")
     runs = [r for r in pipeline.sweep_runs(c) if r.target == "xcopa"]
     assert len({r.prepare_name for r in runs}) == 8  # the stage reads both keys
+
+
+def test_a_workdir_recorded_before_prepare_epochs_existed_resumes_unless_its_target_has_stages(
+        tmp_path):
+    from jaxstilts.workdir import ConfigChanged, config_differences
+
+    for target, refused in (("xnli", False), ("xcopa", True)):
+        c = get_config()
+        c.target.task = target
+        recorded = json.loads(c.to_json_best_effort())
+        del recorded["target"]["prepare_epochs"]  # a config.json written before the key
+        (tmp_path / "config.json").write_text(json.dumps(recorded))
+        assert bool(config_differences(c, tmp_path)) == refused, target
+        if refused:
+            with pytest.raises(ConfigChanged, match="target.prepare_epochs: None -> 3.0"):
+                pipeline.open_run(c, tmp_path)
