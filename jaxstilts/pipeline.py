@@ -229,9 +229,9 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     """Train `tasks` (intermediate: several; target: its English training task) in `folder`.
 
     `stage`: a preparatory stage of the target that trains its head on this English task
-    instead, for `target.prepare_epochs`. A phase whose heads are those of the phase it starts
-    from (the target's stages) starts from their trained weights too, as XTREME-R's COPA stage
-    starts from the SIQA model."""
+    instead, for `target.prepare_epochs`. A target phase that starts from such a stage with the
+    same heads starts from their trained weights too, as XTREME-R's COPA stage starts from the
+    SIQA model (an intermediate phase passes on its encoder only)."""
     folder = abs_path(folder)
     label = f"{phase} stage {stage}" if stage else f"{phase} phase"
     if (done := _done(folder)) is not None:
@@ -268,7 +268,8 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     result = train(model, feeds, sampler, OptimConfig(**p.optim.to_dict()),
                    _loop_config(p, total, seed, progress), folder, mesh,
                    init_encoder_from=init_encoder_from,
-                   init_heads=bool(previous) and previous.get("heads") == head_list)
+                   init_heads=(previous or {}).get("phase") == "target"
+                   and previous.get("heads") == head_list)
     record = {"phase": phase, "stage": stage, "tasks": tasks, "heads": head_list,
               "trained_on": [stage or (training_task(t) if phase == "target" else t)
                              for t in tasks],
