@@ -68,8 +68,9 @@ def test_a_labels_file_that_does_not_pair_is_one_error_naming_both_files(tmp_pat
         load_examples("siqa", "train", data_dir=tmp_path)
 
 
-def test_a_label_outside_1_to_3_names_its_line(tmp_path):
-    _release(tmp_path, "train", [BARBECUE, JOBS], "1\n4\n")
+@pytest.mark.parametrize("bad", ["4", "0"])  # "0" is no choice of 1-based labels, not choice A
+def test_a_label_outside_1_to_3_names_its_line(tmp_path, bad):
+    _release(tmp_path, "train", [BARBECUE, JOBS], f"1\n{bad}\n")
     with pytest.raises(DataError, match=r"train\.jsonl:2: unknown_label"):
         load_examples("siqa", "train", data_dir=tmp_path)
     kept = load_examples("siqa", "train", data_dir=tmp_path, skip_invalid=True)
