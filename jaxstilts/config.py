@@ -259,6 +259,10 @@ def experiment_defaults() -> ml_collections.ConfigDict:
 
     c.intermediate = _phase()  # the intermediate phase (skipped when `tasks` is empty)
     c.target = _phase(task="")  # the target phase (English training data of `task`)
+    # Epochs of each English stage a target's recipe trains before its own training task, each
+    # a phase of its own with the other target settings (XCOPA: SIQA, then COPA, as XTREME-R's
+    # train_xcopa.sh); 0: no such stage, the training task alone.
+    c.target.prepare_epochs = 3.0
 
     c.evaluate = ml_collections.ConfigDict()  # zero-shot evaluation of the target
     c.evaluate.split = "test"  # the split scored in every language

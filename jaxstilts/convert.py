@@ -223,8 +223,8 @@ def inspect_workdir(workdir: str | Path) -> dict:
         entry = {"done": done.exists()}
         if done.exists():
             record = json.loads(done.read_text())
-            entry.update({k: record.get(k) for k in ("phase", "tasks", "steps", "best_score",
-                                                     "best_step", "stopped_early")})
+            entry.update({k: record.get(k) for k in ("phase", "stage", "tasks", "steps",
+                                                     "best_score", "best_step", "stopped_early")})
         for which in ("checkpoints", "best"):
             if not (folder / which).exists():
                 continue

@@ -4,8 +4,10 @@
 
 Each phase works in its own folder and leaves `done.json` when it finishes, so a re-run skips
 finished phases and resumes an interrupted one from its checkpoints. The intermediate phase's
-folder can be shared by every target of a sweep. Retrieval targets (BUCC, Tatoeba) have no
-training data: they are evaluated straight from the intermediate encoder.
+folder can be shared by every target of a sweep. A target whose recipe names preparatory English
+stages (XCOPA: SIQA, then COPA) trains each as a phase of its own under `prepare/`, in order,
+each starting from the one before. Retrieval targets (BUCC, Tatoeba) have no training data: they
+are evaluated straight from the intermediate encoder.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import make_mesh
 from jaxstilts.model.tokenizer import tiny_tokenizer_dir
 from jaxstilts.report.runs import run_name
-from jaxstilts.tasks import demo_mlm_files, features_of, get_task, task_from_config
+from jaxstilts.tasks import demo_mlm_files, features_of, get_task, target_recipe, task_from_config
 from jaxstilts.train.checkpoint import abs_path, restore_encoder, restore_params
 from jaxstilts.train.loop import LoopConfig, TaskFeed, train
 from jaxstilts.train.optim import OptimConfig
@@ -55,6 +57,7 @@ log = logging.getLogger(__name__)
 notice = logging.getLogger("jaxstilts.train.notice")  # shown without -v: what a re-run skips
 
 MLM_TASK = "mlm"
+STAGES = "-then-"  # a preparatory stage's folder names the stages so far: siqa, siqa-then-x
 SWEEP_COORDINATES = ("name", "seed", "settings")  # where a sweep's run.json places the run
 
 
@@ -70,7 +73,10 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
         if task.kind == Kind.RETRIEVAL:
             raise ValueError(f"intermediate.tasks: {name} is a retrieval task (no training data)")
     if config.target.task:
-        get_task(config.target.task)
+        target_recipe(config.target.task)  # the target and every task of its recipe exist
+    if config.target.prepare_epochs < 0:
+        raise ValueError(f"target.prepare_epochs must be >= 0 (0: no preparatory stage), got "
+                         f"{config.target.prepare_epochs}")
     if config.intermediate.mlm_rate and not config.intermediate.tasks:
         raise ValueError("intermediate.mlm_rate needs intermediate.tasks")
     for phase in ("intermediate", "target"):
@@ -204,10 +210,12 @@ def _phase_data(config, phase: str) -> ml_collections.ConfigDict:
     return data
 
 
-def _phase_steps(p, sizes: dict[str, int]) -> int:
-    if p.steps:
+def _phase_steps(p, sizes: dict[str, int], epochs: float | None = None) -> int:
+    """`epochs` (a preparatory stage's length) in place of the phase's steps/epochs."""
+    if p.steps and epochs is None:
         return p.steps
-    return max(1, math.ceil(p.epochs * sum(sizes.values()) / p.batch_size))
+    epochs = p.epochs if epochs is None else epochs
+    return max(1, math.ceil(epochs * sum(sizes.values()) / p.batch_size))
 
 
 def _loop_config(p, total: int, seed: int, progress: bool) -> LoopConfig:
@@ -217,19 +225,24 @@ def _loop_config(p, total: int, seed: int, progress: bool) -> LoopConfig:
 
 
 def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
-              init_encoder_from=None, progress: bool = False) -> dict:
-    """Train `tasks` (intermediate: several; target: its English training task) in `folder`."""
+              init_encoder_from=None, progress: bool = False, stage: str | None = None) -> dict:
+    """Train `tasks` (intermediate: several; target: its English training task) in `folder`.
+
+    `stage`: a preparatory stage of the target that trains its head on this English task
+    instead, for `target.prepare_epochs`. A target phase that starts from such a stage with the
+    same heads starts from their trained weights too, as XTREME-R's COPA stage starts from the
+    SIQA model (an intermediate phase passes on its encoder only)."""
     folder = abs_path(folder)
+    label = f"{phase} stage {stage}" if stage else f"{phase} phase"
     if (done := _done(folder)) is not None:
-        notice.info("%s phase is finished (%s, step %s); skipping it", phase, folder,
-                    done.get("steps"))
+        notice.info("%s is finished (%s, step %s); skipping it", label, folder, done.get("steps"))
         return done
     folder.mkdir(parents=True, exist_ok=True)
     p, seed = config[phase], config.seed
     data = _phase_data(config, phase)
     feeds, heads, sizes, lengths = {}, {}, {}, {}
     for i, name in enumerate(tasks):
-        train_name = training_task(name) if phase == "target" else name
+        train_name = stage or (training_task(name) if phase == "target" else name)
         train_features = features_of(data, train_name, "train", tokenizer, "en")
         labels = train_features.labels
         valid = None
@@ -249,11 +262,17 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     model = build_model(config, heads, seed, encoder_from=init_encoder_from)
     if jax.process_index() == 0:
         (folder / "model_config.json").write_text(json.dumps(model.config.to_hf_dict(), indent=2))
-    total = _phase_steps(p, sizes)
+    total = _phase_steps(p, sizes, config.target.prepare_epochs if stage else None)
+    head_list = {k: list(v) for k, v in heads.items()}
+    previous = _done(abs_path(init_encoder_from)) if init_encoder_from is not None else None
     result = train(model, feeds, sampler, OptimConfig(**p.optim.to_dict()),
                    _loop_config(p, total, seed, progress), folder, mesh,
-                   init_encoder_from=init_encoder_from)
-    record = {"phase": phase, "tasks": tasks, "heads": {k: list(v) for k, v in heads.items()},
+                   init_encoder_from=init_encoder_from,
+                   init_heads=(previous or {}).get("phase") == "target"
+                   and previous.get("heads") == head_list)
+    record = {"phase": phase, "stage": stage, "tasks": tasks, "heads": head_list,
+              "trained_on": [stage or (training_task(t) if phase == "target" else t)
+                             for t in tasks],
               "sizes": sizes, "max_length": lengths, "steps": result.final_step,
               "best_score": result.best_score, "best_step": result.best_step,
               "stopped_early": result.stopped_early, "history": result.history}
@@ -304,9 +323,11 @@ def describe_environment() -> dict:
 
 
 def run_experiment(config: ml_collections.ConfigDict, workdir: str | Path, *,
-                   intermediate_dir: str | Path | None = None, progress: bool = False,
+                   intermediate_dir: str | Path | None = None,
+                   prepare_dir: str | Path | None = None, progress: bool = False,
                    allow_config_change: bool = False, coordinates: dict | None = None) -> dict:
-    """One experiment; `intermediate_dir` lets a sweep share intermediate phases, and
+    """One experiment; `intermediate_dir` and `prepare_dir` (the folder of the target's
+    preparatory stages, default `workdir/prepare`) let a sweep share those phases, and
     `coordinates` (name, seed, settings) place the run in its sweep's `run.json`. A workdir
     recorded with another config is refused (see `workdir.open_run`)."""
     validate_config(config)
@@ -327,6 +348,12 @@ def run_experiment(config: ml_collections.ConfigDict, workdir: str | Path, *,
     task = get_task(target)
     head_record = None
     if task.kind != Kind.RETRIEVAL:
+        *stages, _ = target_recipe(target, bool(config.target.prepare_epochs))
+        for i, stage in enumerate(stages):  # e.g. prepare/siqa, then target/ (COPA)
+            stage_dir = abs_path(prepare_dir or workdir / "prepare") / STAGES.join(stages[:i + 1])
+            run_phase(config, "target", [target], stage_dir, mesh, tokenizer,
+                      init_encoder_from=encoder_from, progress=progress, stage=stage)
+            encoder_from = stage_dir
         target_dir = workdir / "target"
         head_record = run_phase(config, "target", [target], target_dir, mesh, tokenizer,
                                 init_encoder_from=encoder_from, progress=progress)
@@ -400,6 +427,9 @@ AXIS_VALUES = "|"  # separates an axis's values: "data.max_length=128|256"
 # Keys that only the target phase and the evaluation read: an axis over them shares the
 # intermediate phase. Every other key (model, data, intermediate, seed) gets its own.
 TARGET_ONLY = ("target.", "evaluate.")
+# Keys that only the target's last stage and the evaluation read: an axis over them shares the
+# target's preparatory stages (XCOPA's SIQA).
+AFTER_PREPARE = ("evaluate.", "target.epochs", "target.steps")
 # Keys a sweep varies by its own fields, never by an axis.
 NOT_AXES = {"seed": "sweep.seeds", "intermediate.tasks": "sweep.intermediate",
             "target.task": "sweep.targets", "name": "the config file", "sweep": "the sweep itself"}
@@ -431,6 +461,14 @@ class SweepRun:
                           *self._seed_label])
 
     @property
+    def prepare_name(self) -> str:
+        """The folder of the target's preparatory stages: shared by every run with the same
+        intermediate tasks, target and stage settings (all but `AFTER_PREPARE` keys), seed."""
+        settings = [s for s in self.settings if not _is_after_prepare(s[0])]
+        return "__".join([run_name(self.intermediate, self.target),
+                          *_setting_labels(settings), *self._seed_label])
+
+    @property
     def _seed_label(self) -> list[str]:
         return [] if self.seed is None else [f"seed={self.seed}"]
 
@@ -449,6 +487,10 @@ class SweepRun:
         """name, seed and settings (values as written, as in the name) for `run.json`."""
         return {"name": self.name, "seed": self.seed,
                 "settings": {key: _safe(text) for key, text, _ in self.settings}}
+
+
+def _is_after_prepare(key: str) -> bool:
+    return any(key == k or (k.endswith(".") and key.startswith(k)) for k in AFTER_PREPARE)
 
 
 def _setting_labels(settings) -> list[str]:
@@ -533,7 +575,8 @@ def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
     `sweep_dir/intermediate/<tasks>[__settings][__seed=N]` and are shared by every run with the
     same intermediate settings: all targets, and all values of target-only axes (`target.*`,
     `evaluate.*`). A different seed trains its own intermediate phase (the seed sets its head
-    init, data order and dropout).
+    init, data order and dropout). A target's preparatory stages (XCOPA's SIQA) live in
+    `sweep_dir/prepare/<run name without AFTER_PREPARE settings>/`, shared likewise.
     """
     runs = sweep_runs(config)
     configs = [run.config(config) for run in runs]
@@ -555,6 +598,7 @@ def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
         inter = run.intermediate_name
         inter_dir = sweep_dir / "intermediate" / inter if inter else None
         records.append(run_experiment(run_config, run_dir, intermediate_dir=inter_dir,
+                                      prepare_dir=sweep_dir / "prepare" / run.prepare_name,
                                       progress=progress, allow_config_change=allow_config_change,
                                       coordinates=run.coordinates()))
     return records

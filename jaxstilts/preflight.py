@@ -11,7 +11,7 @@ from pathlib import Path
 import ml_collections
 
 from jaxstilts.kinds import Kind
-from jaxstilts.tasks import get_task
+from jaxstilts.tasks import get_task, target_recipe
 from jaxstilts.tasks.inventory import split_entry
 from jaxstilts.tasks.sources import local_layout
 
@@ -29,7 +29,7 @@ def _reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str,
         if target:
             task = get_task(target)
             if task.kind != Kind.RETRIEVAL:
-                training.append(task.train_task or target)
+                training += target_recipe(target, bool(config.target.prepare_epochs))
             split = config.evaluate.split
             langs = tuple(config.evaluate.languages) or task.languages_of(split)
             reads.append((target, split, langs))

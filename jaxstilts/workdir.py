@@ -224,8 +224,20 @@ def config_differences(config, workdir: str | Path) -> dict[str, tuple]:
         if isinstance(flat.get("user_tasks"), list):
             flat["user_tasks"] = [t for t in flat["user_tasks"]
                                   if not isinstance(t, dict) or t.get("name") in used]
+        if not _has_stages(config):  # nor the length of stages its target does not have
+            flat.pop("target.prepare_epochs", None)
     return {k: (old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
             if old.get(k) != new.get(k) and not k.startswith(NEUTRAL_KEYS)}
+
+
+def _has_stages(config) -> bool:
+    """Whether the run's target has preparatory stages (XCOPA: SIQA)."""
+    from jaxstilts.tasks import get_task
+
+    try:
+        return bool(get_task(config.target.task).prepare_tasks)
+    except KeyError:  # no target, or a user's task (those have no stages)
+        return False
 
 
 def _redo(key: str, old, new) -> str | None:

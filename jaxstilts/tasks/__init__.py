@@ -27,7 +27,13 @@ from jaxstilts.tasks.featurize import (
 )
 from jaxstilts.tasks.hub import SourceUnavailable
 from jaxstilts.tasks.problems import DataError, LoadReport
-from jaxstilts.tasks.registry import get_task, register, task_from_config, task_names
+from jaxstilts.tasks.registry import (
+    get_task,
+    register,
+    target_recipe,
+    task_from_config,
+    task_names,
+)
 from jaxstilts.tasks.sources import Examples, load_examples
 from jaxstilts.tasks.span_decode import Prediction, decode_answers, decode_predictions
 
@@ -58,6 +64,7 @@ __all__ = [
     "infer_labels",
     "load_examples",
     "register",
+    "target_recipe",
     "task_from_config",
     "task_names",
     "tokenizer_fingerprint",

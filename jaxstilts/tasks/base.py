@@ -176,6 +176,9 @@ class Task:
     num_choices: choices per example (multiple choice).
     codes: our language code -> the dataset's own code or name (`{code}` in templates).
     train_task: the task whose English training data trains this target (XNLI <- MNLI).
+    prepare_tasks: English tasks the target's recipe trains first, in order, each a stage of its
+        own whose encoder starts the next, before `train_task` (XTREME-R's XCOPA: SIQA, then
+        COPA); `target.prepare_epochs` sets their length, 0 leaves them out.
     """
 
     name: str
@@ -189,6 +192,7 @@ class Task:
     max_length: int | None = None
     codes: Mapping[str, str] = field(default_factory=dict)
     train_task: str | None = None
+    prepare_tasks: tuple[str, ...] = ()
     unanswerable: bool = False  # span extraction: questions may have no answer (SQuAD v2.0)
     tags: frozenset[str] = frozenset()
     description: str = ""
@@ -197,6 +201,7 @@ class Task:
     def __post_init__(self):
         object.__setattr__(self, "kind", Kind(self.kind))
         object.__setattr__(self, "languages", tuple(self.languages))
+        object.__setattr__(self, "prepare_tasks", tuple(self.prepare_tasks))
         object.__setattr__(self, "splits", _frozen(_tuples(self.splits)))
         object.__setattr__(self, "codes", _frozen(self.codes))
         object.__setattr__(self, "tags", frozenset(self.tags))

@@ -521,6 +521,57 @@ COPA = Task(
     ),
 )
 
+# Social IQa: jiant's prompt (jiant/tasks/lib/socialiqa.py) and XTREME-R's (third_party/
+# run_xcopa.py) are both context + " " + question, against answerA/B/C. Labels are 1-based: the
+# release's `*-labels.lst` lines; the hub's `label` column ("1\n" in copies made before
+# huggingface/datasets#1633 stripped the newline, as jiant's own label map expects).
+SIQA_ROWS = RowMap(
+    fields={
+        "context": ["context", "question"],
+        "choices": ["answerA", "answerB", "answerC"],
+        "label": "label",
+    },
+    label_map={**{str(i): i - 1 for i in (1, 2, 3)}, **{f"{i}\n": i - 1 for i in (1, 2, 3)}},
+)
+
+SIQA = Task(
+    name="siqa",
+    kind=Kind.MULTIPLE_CHOICE,
+    metric="accuracy",
+    languages=("en",),
+    splits={"train": ("en",), "validation": ("en",)},
+    num_choices=3,
+    tags=frozenset({"english_train"}),
+    description="Social IQa (Sap et al. 2019): the first stage of XTREME-R's XCOPA recipe.",
+    sources=Sources(
+        hub=(
+            HubSource(
+                "allenai/social_i_qa",
+                {"train": "train", "validation": "validation"},
+                rows=SIQA_ROWS,
+            ),
+        ),
+        local=(
+            LocalSource(
+                "jsonl_labels",
+                {
+                    "train": (
+                        "socialiqa-train-dev/train.jsonl",
+                        "socialiqa-train-dev/train-labels.lst",
+                    ),
+                    "validation": (
+                        "socialiqa-train-dev/dev.jsonl",
+                        "socialiqa-train-dev/dev-labels.lst",
+                    ),
+                },
+                SIQA_ROWS,
+                note="https://storage.googleapis.com/ai2-mosaic/public/socialiqa/"
+                "socialiqa-train-dev.zip",
+            ),
+        ),
+    ),
+)
+
 XCOPA = Task(
     name="xcopa",
     kind=Kind.MULTIPLE_CHOICE,
@@ -529,6 +580,7 @@ XCOPA = Task(
     splits=_eval_splits(XCOPA_LANGS, "validation", "test", train=None),
     num_choices=2,
     train_task="copa",
+    prepare_tasks=("siqa",),  # XTREME-R's scripts/train_xcopa.sh: SIQA, then COPA
     tags=XTREME_R,
     description="XCOPA: COPA translated into 11 languages.",
     sources=Sources(
@@ -621,7 +673,8 @@ def _wider(task: Task, name: str, languages: list[str], local: LocalSource | Non
 
 
 TASKS = [
-    XNLI, PAWSX, UDPOS, PANX, XQUAD, MLQA, TYDIQA, BUCC, TATOEBA, COPA, XCOPA, MEWSLIX, LAREQA,
+    XNLI, PAWSX, UDPOS, PANX, XQUAD, MLQA, TYDIQA, BUCC, TATOEBA, COPA, SIQA, XCOPA, MEWSLIX,
+    LAREQA,
     _wider(UDPOS, "udpos_xtreme_r", UDPOS_R_LANGS, _udpos_local("2.5", "2.7")),
     _wider(PANX, "panx_xtreme_r", PANX_R_LANGS),
     _wider(XQUAD, "xquad_xtreme_r", XQUAD_R_LANGS),

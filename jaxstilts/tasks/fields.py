@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from jaxstilts.tasks.base import CANONICAL_FIELDS, Kind, RowMap
-from jaxstilts.tasks.problems import MISSING_FIELD, NO_GOLD_LABEL, RowProblem
+from jaxstilts.tasks.problems import MISSING_FIELD, NO_GOLD_LABEL, UNKNOWN_LABEL, RowProblem
 
 _LIST_FIELDS = {"choices", "tokens", "tags"}
 # Canonical fields a source may leave out when its field map does not name them.
@@ -105,6 +105,10 @@ def map_row(kind: Kind, rowmap: RowMap, raw: Mapping, where: str,
         label = row.get("label")
         if label is None or str(label) in rowmap.exclude_labels:
             return Excluded(where, NO_GOLD_LABEL, f"label {label!r} marks no gold label")
+        if kind == Kind.MULTIPLE_CHOICE and rowmap.label_map and str(label) not in rowmap.label_map:
+            # a mapped answer key is complete: "0" of 1-based labels is no choice, not choice 0
+            known = ", ".join(repr(k) for k in rowmap.label_map)
+            return RowProblem(where, UNKNOWN_LABEL, f"{label!r} is not one of {known}")
         row["label"] = rowmap.label_map.get(str(label), label)
     if kind == Kind.TAGGING and rowmap.label_map and row["tags"] is not None:
         row["tags"] = [rowmap.label_map.get(str(t), t) for t in row["tags"]]

@@ -20,6 +20,7 @@ ANSWER_NOT_IN_CONTEXT = "answer_not_in_context"
 EMPTY_TEXT = "empty_text"
 INVALID_UTF8 = "invalid_utf8"
 WRONG_COLUMN_COUNT = "wrong_column_count"
+WRONG_LABEL_COUNT = "wrong_label_count"  # a labels file that does not pair with its rows
 UNKNOWN_SENTENCE_ID = "unknown_sentence_id"
 INVALID_JSON = "invalid_json"
 LENGTH_MISMATCH = "length_mismatch"

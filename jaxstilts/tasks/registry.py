@@ -60,6 +60,13 @@ def task_names(kind: Kind | str | None = None, tag: str | None = None) -> list[s
     )
 
 
+def target_recipe(name: str, prepare: bool = True) -> tuple[str, ...]:
+    """The English tasks that train target `name`, in order: its recipe's preparatory stages
+    (when `prepare`), then its training task (XCOPA: siqa, copa; XNLI: mnli)."""
+    task = get_task(name)
+    return (*(task.prepare_tasks if prepare else ()), task.train_task or name)
+
+
 def task_from_config(config: Mapping[str, Any], *, register_task: bool = False) -> Task:
     """A task from a plain dict or `ml_collections.ConfigDict`, e.g.::
 

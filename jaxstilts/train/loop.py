@@ -28,7 +28,7 @@ from jaxstilts.data.multitask import TaskSampler
 from jaxstilts.model.attention import check_right_padded
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import batch_sharding
-from jaxstilts.train.checkpoint import Checkpointer, restore_encoder
+from jaxstilts.train.checkpoint import Checkpointer, restore_encoder, restore_params
 from jaxstilts.train.optim import OptimConfig, make_optimizer
 from jaxstilts.train.preemption import Preempted, StopRequests
 from jaxstilts.train.state import abstract_like, create_train_state
@@ -148,9 +148,11 @@ def validate(steps: Steps, params: dict, feeds: dict[str, TaskFeed], mesh: Mesh)
 
 def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSampler,
           optim: OptimConfig, loop: LoopConfig, workdir: str | Path, mesh: Mesh, *,
-          init_encoder_from: str | Path | None = None,
+          init_encoder_from: str | Path | None = None, init_heads: bool = False,
           on_log: Callable[[int, dict], None] | None = None) -> TrainResult:
-    """Train `model` on `feeds` in `workdir`, resuming from its checkpoints if it has any."""
+    """Train `model` on `feeds` in `workdir`, resuming from its checkpoints if it has any.
+    `init_heads`: the heads start from those of `init_encoder_from` too (a stage that goes on
+    training the same heads, such as XCOPA's COPA after SIQA)."""
     kinds = {t: f.kind for t, f in feeds.items()}
     missing = set(kinds) - set(model.kinds)
     if missing:
@@ -160,8 +162,11 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
     if init_encoder_from is not None:
         params = dict(state.params)
         params["encoder"] = restore_encoder(init_encoder_from, state.params["encoder"])
+        if init_heads:
+            params["heads"] = restore_params(init_encoder_from, state.params["heads"], "heads")
         state = state._replace(params=params)
-        log.info("encoder initialised from %s", init_encoder_from)
+        log.info("encoder%s initialised from %s", " and heads" if init_heads else "",
+                 init_encoder_from)
     steps = Steps(graphdef, model.kinds, tx, shardings, mesh, dropout_seed=loop.seed,
                   frozen_embeddings=optim.frozen_embeddings)
     ckpt = Checkpointer(workdir, keep=loop.keep, async_save=loop.async_checkpoints)

@@ -72,3 +72,12 @@ def test_copa_prompt_is_jiants_question_phrasing():
     rows = load_examples("copa", "validation", data_dir=FIXTURES / "data").rows
     assert [{"prompt": r["context"], "choices": r["choices"], "label": r["label"]}
             for r in rows] == official
+
+
+def test_siqa_release_gives_jiants_examples():
+    """AI2's `socialiqa-train-dev` files through HF's row/label pairing and jiant's
+    `SocialIQATask._create_examples` (tests/fixtures/official/README.md)."""
+    official = json.loads((EXPECTED / "siqa/dev_examples.json").read_text())
+    rows = load_examples("siqa", "validation", data_dir=FIXTURES / "data").rows
+    assert [{"prompt": r["context"], "choices": r["choices"], "label": r["label"]}
+            for r in rows] == official

@@ -6,8 +6,10 @@ Mewsli-X and LAReQA). Scores with `--benchmark xtreme-r` semantics.
 
 from jaxstilts.configs.paper.common import INTERMEDIATE, MULTI_TASK, paper_config
 
-# Departures from XTREME-R's recipes (README "Fidelity"): XCOPA trains on COPA only (XTREME-R:
-# SIQA, then COPA); Mewsli-X and LAReQA are scored zero-shot from the encoder's mean-pooled
+# XCOPA follows XTREME-R's recipe: SIQA (5 epochs, paper_config's target.prepare_epochs), then
+# COPA, each stage shared by the runs that differ only in target.epochs/steps or evaluate.*.
+# Departures from XTREME-R's recipes (README "Fidelity"): XCOPA's stages keep jiant's lr, length
+# and early stopping; Mewsli-X and LAReQA are scored zero-shot from the encoder's mean-pooled
 # layer, where XTREME-R fine-tunes a dual encoder (train_mewslix.sh, train_lareqa.sh) with the
 # mention marked in context: their scores are not comparable to XTREME-R's.
 TARGETS = ("xnli", "xcopa", "udpos_xtreme_r", "panx_xtreme_r", "xquad_xtreme_r", "mlqa",

@@ -6,12 +6,13 @@ from jaxstilts.tasks.readers.conll import read_conll, read_conllu, read_tagged_l
 from jaxstilts.tasks.readers.entities import read_mewslix
 from jaxstilts.tasks.readers.lareqa import read_lareqa
 from jaxstilts.tasks.readers.squad import read_squad
-from jaxstilts.tasks.readers.tables import read_csv, read_jsonl, read_tsv
+from jaxstilts.tasks.readers.tables import read_csv, read_jsonl, read_jsonl_labels, read_tsv
 
 READERS = {
     "tsv": read_tsv,
     "csv": read_csv,
     "jsonl": read_jsonl,
+    "jsonl_labels": read_jsonl_labels,
     "conll": read_conll,
     "conllu": read_conllu,
     "tagged_lines": read_tagged_lines,

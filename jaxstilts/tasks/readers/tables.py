@@ -1,5 +1,6 @@
 """Row-per-line formats: TSV (XNLI, PAWS-X, GLUE), CSV (Cosmos QA; XTREME's processed XNLI and
-PAWS-X) and JSON lines (SNLI, ANLI, HellaSwag, CommonsenseQA, COPA/XCOPA, SuperGLUE, user data)."""
+PAWS-X), JSON lines (SNLI, ANLI, HellaSwag, CommonsenseQA, COPA/XCOPA, SuperGLUE, user data) and
+JSON lines whose labels lie in a file of their own (AI2's leaderboard releases: Social IQa)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from jaxstilts.tasks.problems import INVALID_JSON, WRONG_COLUMN_COUNT, RowProblem
+from jaxstilts.tasks.problems import (
+    INVALID_JSON,
+    WRONG_COLUMN_COUNT,
+    WRONG_LABEL_COUNT,
+    DataError,
+    RowProblem,
+)
 from jaxstilts.tasks.readers.text import bad_utf8, decode, lines
 
 Row = tuple[str, dict[str, Any]] | RowProblem
@@ -87,3 +94,28 @@ def read_jsonl(paths: list[Path], options: Mapping[str, Any], context: Mapping) 
                 yield RowProblem(where, INVALID_JSON, f"a JSON {type(row).__name__}, not an object")
                 continue
             yield where, row
+
+
+def read_jsonl_labels(paths: list[Path], options: Mapping[str, Any],
+                      context: Mapping) -> Iterator[Row]:
+    """JSON lines with the labels in a separate file, one per line, in row order (AI2's releases:
+    `train.jsonl` + `train-labels.lst`). `paths` alternate rows file, labels file; each label
+    goes into the row as `options["label_column"]` (default `label`), as written. Files whose
+    non-blank line counts differ cannot be paired: a `DataError` naming both."""
+    if len(paths) % 2:
+        raise ValueError(f"jsonl_labels: rows and labels files come in pairs, got {paths}")
+    column = options.get("label_column", "label")
+    for rows_path, labels_path in zip(paths[0::2], paths[1::2], strict=True):
+        labels = [text if isinstance(text, RowProblem) else text.strip()
+                  for _, text in lines(labels_path)
+                  if isinstance(text, RowProblem) or text.strip()]
+        rows = list(read_jsonl([rows_path], options, context))
+        if len(rows) != len(labels):
+            raise DataError(f"{rows_path}, {labels_path}", WRONG_LABEL_COUNT,
+                            f"{len(rows)} rows, {len(labels)} labels: the label of each row is "
+                            "the line of the same number")
+        for row, label in zip(rows, labels, strict=True):
+            if isinstance(row, RowProblem) or isinstance(label, RowProblem):
+                yield row if isinstance(row, RowProblem) else label
+            else:
+                yield row[0], {**row[1], column: label}
