@@ -282,4 +282,8 @@ def experiment_defaults() -> ml_collections.ConfigDict:
     # ("data.max_length=128|256", "intermediate.optim.lr=1e-5|3e-5"); every combination runs.
     c.sweep.axes = ()
     c.sweep.seeds = ()  # seeds to repeat every run with (() = `seed` alone, no seed axis)
+    # Settings of one task, each "TASK: KEY=VALUE": applied to the runs whose target is TASK
+    # (keys target.* / evaluate.*) or whose intermediate tasks include it (keys intermediate.*),
+    # before the axes: ("udpos: target.epochs=10", "squad_v2: intermediate.batch_size=16").
+    c.sweep.per_task = ()
     return c

@@ -473,10 +473,15 @@ class SweepRun:
         return [] if self.seed is None else [f"seed={self.seed}"]
 
     def config(self, base: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
-        """`base` with this run's tasks, settings and seed."""
+        """`base` with this run's tasks, their `sweep.per_task` settings, the axis settings and
+        the seed."""
         config = ml_collections.ConfigDict(base.to_dict())
         config.intermediate.tasks = self.intermediate
         config.target.task = self.target
+        for task, key, value in sweep_per_task(base):
+            if task == self.target if key.split(".")[0] != "intermediate" else (
+                    task in self.intermediate):
+                _set(config, key, value)
         for key, _, value in self.settings:
             _set(config, key, value)
         if self.seed is not None:
@@ -510,6 +515,16 @@ def _set(config: ml_collections.ConfigDict, key: str, value: Any) -> None:
     node[leaf] = value
 
 
+def _parsed(config: ml_collections.ConfigDict, setting: str, where: str) -> Any:
+    """The value of `KEY=VALUE` as an override would set it (checked the same way)."""
+    probe = ml_collections.ConfigDict(config.to_dict())
+    apply_override(probe, setting, source=f"the config ({where})")
+    value = probe
+    for part in setting.split("=", 1)[0].strip().split("."):
+        value = value[part]
+    return value
+
+
 def sweep_axes(config: ml_collections.ConfigDict) -> list[list[tuple[str, str, Any]]]:
     """The parsed `sweep.axes`: per axis, (key, value as written, value) of each value. Keys and
     values are checked like command-line overrides; a bad one is a one-line `ConfigError`."""
@@ -531,16 +546,37 @@ def sweep_axes(config: ml_collections.ConfigDict) -> list[list[tuple[str, str, A
             raise ConfigError(f"sweep.axes: {key} has an empty value in {raw!r}")
         values = []
         for text in texts:
-            probe = ml_collections.ConfigDict(config.to_dict())
-            apply_override(probe, f"{key}={text}", source="the config (sweep.axes)")
-            value = probe
-            for part in key.split("."):
-                value = value[part]
+            value = _parsed(config, f"{key}={text}", "sweep.axes")
             if any(value == v for _, _, v in values):
                 raise ConfigError(f"sweep.axes: {key} repeats the value {text!r}")
             values.append((key, text, value))
         axes.append(values)
     return axes
+
+
+def sweep_per_task(config: ml_collections.ConfigDict) -> list[tuple[str, str, Any]]:
+    """The parsed `sweep.per_task`: (task, key, value) per entry, checked like overrides. A task
+    entry sets its own phase only (intermediate.* for an intermediate task; target.* or
+    evaluate.* for a target), so that intermediate phases stay shared between targets."""
+    from jaxstilts.tasks.registry import get_task
+
+    parsed = []
+    for entry in config.sweep.per_task:
+        task, _, setting = str(entry).partition(":")
+        task, setting = task.strip(), setting.strip()
+        key = setting.split("=", 1)[0].strip()
+        if not task or "=" not in setting:
+            raise ConfigError(f"sweep.per_task: {entry!r} is not 'TASK: KEY=VALUE'")
+        try:
+            get_task(task)
+        except KeyError:
+            raise ConfigError(f"sweep.per_task: {entry!r} names no task {task!r}") from None
+        if key.split(".")[0] not in ("intermediate", "target", "evaluate") or key in (
+                "intermediate.tasks", "target.task"):
+            raise ConfigError(f"sweep.per_task: {entry!r} sets {key}; a task entry sets "
+                              "intermediate.*, target.* or evaluate.* settings")
+        parsed.append((task, key, _parsed(config, setting, "sweep.per_task")))
+    return parsed
 
 
 def sweep_runs(config: ml_collections.ConfigDict) -> list[SweepRun]:

@@ -143,6 +143,10 @@ def test_eval_rescores_a_finished_run_in_other_languages(sweep):
     ("--config.sweep.axes=data.max_length=64|64", "repeats the value '64'"),
     ("--config.sweep.axes=data.max_length=64|", "has an empty value"),
     ("--config.sweep.seeds=0,zero", "sweep.seeds: expected whole numbers"),
+    ("--config.sweep.per_task=demo_xnli", "is not 'TASK: KEY=VALUE'"),
+    ("--config.sweep.per_task=nope: target.epochs=3", "names no task 'nope'"),
+    ("--config.sweep.per_task=demo_xnli: seed=3", "a task entry sets intermediate.*"),
+    ("--config.sweep.per_task=demo_xnli: target.steps=x", "target.steps takes an int"),
 ])
 def test_a_bad_axis_or_seed_is_one_line_before_any_compute(override, message, capsys, tmp_path):
     from jaxstilts.cli import main
@@ -173,3 +177,30 @@ def test_sweep_runs_cross_axes_and_seeds_and_share_intermediate_phases():
     c = run.config(config)
     assert (c.intermediate.optim.lr, c.target.steps, c.seed) == (3e-3, 4, 1)
     assert run.coordinates()["settings"] == {"intermediate.optim.lr": "3e-3", "target.steps": "4"}
+
+
+@pytest.mark.parametrize("grid", ["paper/grid.py", "xtreme_r/grid.py"])
+def test_every_grid_run_gets_the_settings_of_its_single_run_config(grid):
+    from jaxstilts.config import load_config
+    from jaxstilts.pipeline import sweep_runs
+
+    config = load_config(grid)
+    keys = ("intermediate.epochs", "intermediate.batch_size", "target.epochs",
+            "target.batch_size", "target.prepare_epochs", "target.optim.lr", "data.max_length")
+
+    def values(c):
+        return {k: _get(c, k) for k in keys}
+
+    checked = set()
+    for run in sweep_runs(config):
+        inter = "+".join(run.intermediate) or "baseline"
+        single = load_config(f"paper/stilts.py:{inter},{run.target}")
+        assert values(run.config(config)) == values(single), run.name
+        checked.add(run.target)
+    assert checked == set(config.sweep.targets)
+
+
+def _get(config, key):
+    for part in key.split("."):
+        config = config[part]
+    return config

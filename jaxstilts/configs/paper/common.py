@@ -18,6 +18,14 @@ TARGET_EPOCHS = {"xnli": 2.0, "pawsx": 5.0, "udpos": 10.0, "panx": 10.0, "xquad"
 QA = {"xquad", "mlqa", "tydiqa", "xquad_xtreme_r", "squad_v2"}
 
 
+def per_task_settings() -> tuple[str, ...]:
+    """`sweep.per_task` entries that give each run of a sweep what `paper_config` gives a single
+    run: its target's epochs, and batch 16 in a phase that trains a QA task."""
+    return (tuple(f"{t}: target.epochs={e}" for t, e in TARGET_EPOCHS.items())
+            + tuple(f"{t}: target.batch_size=16" for t in sorted(QA))
+            + tuple(f"{t}: intermediate.batch_size=16" for t in sorted(QA)))
+
+
 def paper_config(intermediate: tuple[str, ...] = (), target: str = "xnli",
                  pretrained: str = "FacebookAI/xlm-roberta-large"):
     """XLM-R Large, bf16 compute, AdamW 1e-5, warm-up 10%, validation every 1000 steps on 500
@@ -35,4 +43,5 @@ def paper_config(intermediate: tuple[str, ...] = (), target: str = "xnli",
     c.target.prepare_epochs = 5.0  # XTREME-R's train_xcopa.sh: 5 epochs of SIQA before COPA
     c.target.batch_size = 16 if target in QA else 32
     c.evaluate.batch_size = 128
+    c.sweep.per_task = per_task_settings()  # a sweep's runs get their own tasks' settings
     return c
