@@ -4,8 +4,9 @@
 
 Each phase works in its own folder and leaves `done.json` when it finishes, so a re-run skips
 finished phases and resumes an interrupted one from its checkpoints. The intermediate phase's
-folder can be shared by every target of a sweep. Retrieval targets (BUCC, Tatoeba) have no
-training data: they are evaluated straight from the intermediate encoder.
+folder can be shared by every target of a sweep. Retrieval targets without training data (BUCC,
+Tatoeba) are evaluated straight from the intermediate encoder; those XTREME-R fine-tunes
+(Mewsli-X, LAReQA) train a dual encoder on English pairs in the target phase.
 """
 
 from __future__ import annotations
@@ -134,10 +135,21 @@ def build_model(config: ml_collections.ConfigDict, heads: dict[str, tuple[str, i
 
 def head_of(task_name: str, features) -> tuple[str, int | None]:
     """(head kind, labels) of the head that learns `task_name` (labels: classification and
-    tagging only)."""
-    kind = get_task(task_name).kind.head
+    tagging only; the dual encoder: rows per in-batch softmax)."""
+    task = get_task(task_name)
+    kind = task.kind.head
+    if kind == "dual_encoder":
+        return kind, task.in_batch
     n = len(features.labels) if kind in ("classification", "tagging") else None
     return kind, n
+
+
+def has_target_phase(target: str) -> bool:
+    """Whether a target trains before it is evaluated: all but retrieval targets, and those
+    retrieval targets whose training task is pairs (a dual encoder, as XTREME-R's)."""
+    task = get_task(target)
+    return task.kind != Kind.RETRIEVAL or get_task(training_task(target)).kind == \
+        Kind.RETRIEVAL_PAIRS
 
 
 def training_task(task_name: str) -> str:
@@ -324,9 +336,8 @@ def run_experiment(config: ml_collections.ConfigDict, workdir: str | Path, *,
                   progress=progress)
         encoder_from = inter_dir
     target = config.target.task
-    task = get_task(target)
     head_record = None
-    if task.kind != Kind.RETRIEVAL:
+    if has_target_phase(target):
         target_dir = workdir / "target"
         head_record = run_phase(config, "target", [target], target_dir, mesh, tokenizer,
                                 init_encoder_from=encoder_from, progress=progress)
@@ -353,7 +364,7 @@ def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str | Path) -> 
     mesh = make_mesh(config.mesh.data, config.mesh.fsdp, config.mesh.tensor)
     tokenizer = tokenizer_of(config)
     head_record = None
-    if get_task(target).kind != Kind.RETRIEVAL:
+    if has_target_phase(target):
         head_record = json.loads((workdir / "target" / "done.json").read_text())
         head_record["labels"] = _labels_of(config, target, tokenizer)
     marker = workdir / "eval" / "done.json"

@@ -25,6 +25,7 @@ DEFAULT_MAX_LENGTH = {
     Kind.TAGGING: 256,
     Kind.SPAN_EXTRACTION: 384,
     Kind.RETRIEVAL: 512,
+    Kind.RETRIEVAL_PAIRS: 64,
 }
 
 # Canonical fields of a row, per kind, after mapping; `id` and `language` are always present.
@@ -34,6 +35,7 @@ CANONICAL_FIELDS = {
     Kind.SPAN_EXTRACTION: ("context", "question", "answers"),
     Kind.TAGGING: ("tokens", "tags"),
     Kind.RETRIEVAL: ("text", "text_b", "side"),
+    Kind.RETRIEVAL_PAIRS: ("query", "candidate"),
 }
 
 
@@ -164,6 +166,10 @@ class Task:
     num_choices: choices per example (multiple choice).
     codes: our language code -> the dataset's own code or name (`{code}` in templates).
     train_task: the task whose English training data trains this target (XNLI <- MNLI).
+    query_max_length: retrieval and retrieval pairs: tokens of a query (None: `max_length`, which
+        then bounds the candidates only; XTREME-R's LAReQA: 96 question, 256 answer tokens).
+    in_batch: retrieval pairs: rows per in-batch softmax (None: the whole batch). XTREME-R's
+        negatives are its per-GPU batch, gradients accumulated over several of them.
     """
 
     name: str
@@ -177,6 +183,8 @@ class Task:
     max_length: int | None = None
     codes: Mapping[str, str] = field(default_factory=dict)
     train_task: str | None = None
+    query_max_length: int | None = None
+    in_batch: int | None = None
     unanswerable: bool = False  # span extraction: questions may have no answer (SQuAD v2.0)
     tags: frozenset[str] = frozenset()
     description: str = ""

@@ -43,6 +43,7 @@ _FEATURES = {
     },
     Kind.TAGGING: {"tokens": ["string"], "tags": ["string"]},
     Kind.RETRIEVAL: {"text": "string", "text_b": "string", "side": "string"},
+    Kind.RETRIEVAL_PAIRS: {"query": "string", "candidate": "string"},
 }
 
 
