@@ -31,17 +31,18 @@ def test_retrieval_targets_are_scored_from_the_intermediate_encoder(tmp_path):
 
 
 def test_mewslix_and_lareqa_train_a_dual_encoder_then_retrieve_with_it(tmp_path):
-    for target, langs in (("lareqa", ("de", "zh")), ("mewslix", ("de", "ja"))):
+    for target, langs in (("lareqa", ("de",)), ("mewslix", ("ja",))):
         c = get_config()
         c.intermediate.tasks = ()
         c.target.task = target
+        c.target.steps = 2
         c.target.validate_every = 0
         c.evaluate.languages = langs
         record = run_experiment(c, tmp_path / target)
         done = json.loads((tmp_path / target / "target" / "done.json").read_text())
         trained_on = get_task(get_task(target).train_task)
         assert done["heads"] == {target: ["dual_encoder", trained_on.in_batch]}
-        assert done["steps"] == 3
+        assert done["steps"] == 2
         assert record["encoder_from"] == str(tmp_path / target / "target")
         assert set(record["results"][target]) == set(langs)
         assert all(0 <= s["map@20"] <= 100 for s in record["results"][target].values())
