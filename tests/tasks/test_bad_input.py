@@ -175,7 +175,7 @@ def test_mewslix_training_pairs_keep_a_repeated_entity_and_refuse_a_repeated_men
     folder.mkdir()
     text = "Marie Curie was born in Warsaw. She won twice."
     entity = {"entity_id": "Q270", "title": "Warsaw", "description": "Capital of Poland.",
-              "sentence_spans": [[0, 18]]}
+              "sentence_spans": [{"start": 0, "end": 18}]}
 
     def pair(example_id, start=24):
         mention = {
@@ -183,7 +183,8 @@ def test_mewslix_training_pairs_keep_a_repeated_entity_and_refuse_a_repeated_men
             "entity_id": "Q270",
             "mention_span": {"text": text[start:start + 6], "start": start, "end": start + 6},
         }
-        context = {"language": "en", "text": text, "sentence_spans": [[0, 31], [32, 46]]}
+        context = {"language": "en", "text": text,
+                   "sentence_spans": [{"start": 0, "end": 31}, {"start": 32, "end": 46}]}
         return {"contextual_mention": {"context": context, "mention": mention}, "entity": entity}
 
     def write(lines):

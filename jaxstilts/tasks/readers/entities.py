@@ -20,6 +20,14 @@ from jaxstilts.tasks.readers.tables import read_jsonl
 Row = tuple[str, dict[str, Any]] | RowProblem
 
 
+def spans(value: Any) -> list[tuple[int, int]] | None:
+    """`sentence_spans` as the release writes them (`[{"start": s, "end": e}, ...]`), or None."""
+    try:
+        return [(int(span["start"]), int(span["end"])) for span in value or ()]
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
 def mention_text(text: str, sentence_spans: list, start: int, end: int) -> str | None:
     """The marked query of the mention `text[start:end]`, or None if no sentence holds it."""
     sentence = next(((s, e) for s, e in sentence_spans if s <= start < e and s < end <= e), None)
@@ -37,6 +45,7 @@ def entity_text(description: str, sentence_spans: list) -> str:
     return _normalized(" ".join(description[s:e] for s, e in sentence_spans))
 
 
+_SPANS = 'sentence_spans must be a list of {"start": ..., "end": ...}'
 _BRACED = re.compile(r"\{(.*?)\}")
 
 
@@ -55,7 +64,10 @@ def _mention(where: str, context: dict, mention: dict) -> tuple[str, str] | RowP
     if text[start:end] != span.get("text"):
         detail = f"mention {span.get('text')!r} is not context.text[{start}:{end}]"
         return RowProblem(where, ANSWER_NOT_IN_CONTEXT, detail)
-    query = mention_text(text, context.get("sentence_spans") or (), start, end)
+    sentences = spans(context.get("sentence_spans"))
+    if sentences is None:
+        return RowProblem(where, MISSING_FIELD, _SPANS)
+    query = mention_text(text, sentences, start, end)
     if query is None:
         detail = f"mention [{start}, {end}) lies in no single sentence"
         return RowProblem(where, ANSWER_NOT_IN_CONTEXT, detail)
@@ -76,11 +88,13 @@ def _mention_rows(where: str, context: dict, mention: dict) -> Iterator[Row]:
 def _entity_row(where: str, entity: dict) -> Row:
     if "entity_id" not in entity or "description" not in entity:
         return RowProblem(where, MISSING_FIELD, "entity needs entity_id and description")
-    spans = entity.get("sentence_spans") or ()
+    sentences = spans(entity.get("sentence_spans"))
+    if sentences is None:
+        return RowProblem(where, MISSING_FIELD, _SPANS)
     return where, {
         "side": "candidate",
         "id": entity["entity_id"],
-        "text": entity_text(entity["description"], spans),
+        "text": entity_text(entity["description"], sentences),
         "text_b": None,
         "language": entity.get("description_language"),
     }
@@ -104,12 +118,12 @@ def read_mewslix_pairs(
         if isinstance(found, RowProblem):
             yield found
             continue
-        if "description" not in entity:
-            yield RowProblem(where, MISSING_FIELD, "entity needs a description")
+        sentences = spans(entity.get("sentence_spans"))
+        if "description" not in entity or sentences is None:
+            yield RowProblem(where, MISSING_FIELD, "entity needs a description; " + _SPANS)
             continue
         yield where, {"id": found[0], "query": found[1],
-                      "candidate": entity_text(entity["description"],
-                                               entity.get("sentence_spans") or ())}
+                      "candidate": entity_text(entity["description"], sentences)}
 
 
 def read_mewslix(paths: list[Path], options: Mapping[str, Any], context: Mapping) -> Iterator[Row]:
