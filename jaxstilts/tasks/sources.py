@@ -233,6 +233,9 @@ class _Collector:
             self._add_retrieval(self._filtered(items, rowmap, context, count=False), rowmap, lang)
             return
         for item in self._filtered(items, rowmap, context):
+            if isinstance(item, Excluded):  # a reader's own exclusion (LAReQA's pairs)
+                self.report.exclude(item)
+                continue
             if isinstance(item, RowProblem):
                 self.report.reject(item)
                 continue
