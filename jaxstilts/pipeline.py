@@ -135,11 +135,8 @@ def build_model(config: ml_collections.ConfigDict, heads: dict[str, tuple[str, i
 
 def head_of(task_name: str, features) -> tuple[str, int | None]:
     """(head kind, labels) of the head that learns `task_name` (labels: classification and
-    tagging only; the dual encoder: rows per in-batch softmax)."""
-    task = get_task(task_name)
-    kind = task.kind.head
-    if kind == "dual_encoder":
-        return kind, task.in_batch
+    tagging only)."""
+    kind = get_task(task_name).kind.head
     n = len(features.labels) if kind in ("classification", "tagging") else None
     return kind, n
 

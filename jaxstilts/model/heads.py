@@ -11,7 +11,7 @@ Every head takes the encoder output and the batch's attention mask and returns i
 | mlm                   | [batch, length]        | logits [batch, length, vocab]            |
 | retrieval             | [batch, length]        | mean-pooled layer-k vectors [batch, dim] |
 | dual_encoder          | [batch, length]        | unit vectors [batch, dim]                |
-|                       | [batch, 2, length]     | logits [groups, in_batch, in_batch]      |
+|                       | [batch, 2, length]     | logits [batch, batch] (query, candidate) |
 """
 
 from __future__ import annotations
@@ -110,33 +110,27 @@ class DualEncoderHead(nnx.Module):
     """XTREME-R's retrieval dual encoder (third_party/bert.py `BertForRetrieval`): both towers
     share the encoder; a text's vector is its pooled `<s>` (dense → tanh, HF's pooler, fresh as
     XLM-R ships none), L2-normalized. Pair logits are cosines times a learned scale (initially
-    100), each query scored against the candidates of its own group of `in_batch` rows."""
+    100), each query scored against every candidate of the batch (XTREME-R's per-GPU batch; its
+    gradient accumulation is `optim.accumulation_steps`)."""
 
-    def __init__(self, config: XLMRConfig, in_batch: int, rngs: nnx.Rngs):
+    def __init__(self, config: XLMRConfig, rngs: nnx.Rngs):
         d = config.hidden_size
         self.dense = Dense((d,), (d,), ("embed",), ("mlp",), config, rngs)
         self.logit_scale = nnx.Param(jnp.full((1,), 100.0, jnp.float32), logical_axes=(None,))
-        self.in_batch = in_batch
 
     def __call__(self, hidden, mask, deterministic=True, rngs=None):
         x = jnp.tanh(self.dense(hidden[:, 0])).astype(jnp.float32)
         return x / jnp.maximum(jnp.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
     def logits(self, vectors: jax.Array) -> jax.Array:
-        """[batch, 2, dim] (query, candidate) -> [batch / in_batch, in_batch, in_batch]."""
-        batch = vectors.shape[0]
-        group = min(self.in_batch, batch) if self.in_batch else batch
-        if batch % group:
-            raise ValueError(f"batch of {batch} rows is not a multiple of in_batch {group}")
-        v = vectors.reshape(batch // group, group, 2, -1)
-        scores = jnp.einsum("gqd,gcd->gqc", v[:, :, 0], v[:, :, 1],
+        """[batch, 2, dim] (query, candidate) -> [batch, batch]: query i against candidate j."""
+        scores = jnp.einsum("qd,cd->qc", vectors[:, 0], vectors[:, 1],
                             precision=jax.lax.Precision.HIGHEST)
         return scores * self.logit_scale[...]
 
 
 def make_head(kind: str, config: XLMRConfig, rngs: nnx.Rngs, num_labels: int | None = None):
-    """Build the head of `kind`; classification and tagging need `num_labels`; for the dual
-    encoder it is the rows of each in-batch softmax (each query's choices; 0: the batch)."""
+    """Build the head of `kind`; classification and tagging need `num_labels`."""
     if kind in ("classification", "tagging"):
         if not num_labels or num_labels < 1:
             raise ValueError(f"head {kind!r} needs num_labels >= 1, got {num_labels!r}")
@@ -149,7 +143,7 @@ def make_head(kind: str, config: XLMRConfig, rngs: nnx.Rngs, num_labels: int | N
     if kind == "mlm":
         return MLMHead(config, rngs)
     if kind == "dual_encoder":
-        return DualEncoderHead(config, num_labels or 0, rngs)
+        return DualEncoderHead(config, rngs)
     if kind == "retrieval":
         return None  # no parameters: mean pooling of a chosen layer
     raise ValueError(f"unknown head kind {kind!r}; expected one of {HEAD_KINDS}")

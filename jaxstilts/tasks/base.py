@@ -168,8 +168,6 @@ class Task:
     train_task: the task whose English training data trains this target (XNLI <- MNLI).
     query_max_length: retrieval and retrieval pairs: tokens of a query (None: `max_length`, which
         then bounds the candidates only; XTREME-R's LAReQA: 96 question, 256 answer tokens).
-    in_batch: retrieval pairs: rows per in-batch softmax (None: the whole batch). XTREME-R's
-        negatives are its per-GPU batch, gradients accumulated over several of them.
     """
 
     name: str
@@ -184,7 +182,6 @@ class Task:
     codes: Mapping[str, str] = field(default_factory=dict)
     train_task: str | None = None
     query_max_length: int | None = None
-    in_batch: int | None = None
     unanswerable: bool = False  # span extraction: questions may have no answer (SQuAD v2.0)
     tags: frozenset[str] = frozenset()
     description: str = ""

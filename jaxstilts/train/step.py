@@ -32,9 +32,9 @@ def loss_and_metrics(kind: str, out, batch: dict) -> tuple[jax.Array, dict]:
 
     classification and multiple choice: `label` [batch]; span: `start_positions` and
     `end_positions` [batch] (accuracy = both ends right); tagging and MLM: `labels`
-    [batch, length] with IGNORE where no label applies; dual encoder: logits [groups, rows,
-    rows] of each group's queries against its candidates, the gold of row i being candidate i
-    (XTREME-R's in-batch softmax; padding rows are no one's negatives).
+    [batch, length] with IGNORE where no label applies; dual encoder: logits [batch, batch] of
+    the queries against the batch's candidates, the gold of row i being candidate i (XTREME-R's
+    in-batch softmax; padding rows are no one's negatives).
     """
     ce = optax.softmax_cross_entropy_with_integer_labels
     if kind in ("classification", "multiple_choice"):
@@ -59,10 +59,9 @@ def loss_and_metrics(kind: str, out, batch: dict) -> tuple[jax.Array, dict]:
         acc = _weighted_mean((out.argmax(-1) == safe).astype(jnp.float32), w)
         return loss, {"loss": loss, "accuracy": acc, "count": w.sum()}
     if kind == "dual_encoder":
-        groups, rows, _ = out.shape
-        w = _row_weights(batch, groups * rows).reshape(groups, rows)
-        logits = jnp.where(w[:, None, :] > 0, out, -1e9)
-        gold = jnp.broadcast_to(jnp.arange(rows), (groups, rows))
+        w = _row_weights(batch, out.shape[0])
+        logits = jnp.where(w[None, :] > 0, out, -1e9)
+        gold = jnp.arange(out.shape[0])
         loss = _weighted_mean(ce(logits, gold), w)
         acc = _weighted_mean((logits.argmax(-1) == gold).astype(jnp.float32), w)
         return loss, {"loss": loss, "accuracy": acc, "count": w.sum()}

@@ -15,6 +15,10 @@ TARGET_EPOCHS = {"xnli": 2.0, "pawsx": 5.0, "udpos": 10.0, "panx": 10.0, "xquad"
                  "mlqa": 2.0, "tydiqa": 2.0, "xcopa": 5.0, "udpos_xtreme_r": 10.0,
                  "panx_xtreme_r": 10.0, "xquad_xtreme_r": 2.0}
 QA = {"xquad", "mlqa", "tydiqa", "xquad_xtreme_r", "squad_v2"}
+# XTREME-R's dual-encoder recipes with XLM-R Large (scripts/train_lareqa.sh, train_mewslix.sh):
+# (per-GPU batch = the in-batch negatives, batches accumulated per update, learning rate,
+# epochs); no warm-up, no weight decay.
+DUAL_ENCODER = {"lareqa": (4, 4, 2e-5, 3.0), "mewslix": (8, 4, 1e-5, 2.0)}
 
 
 def paper_config(intermediate: tuple[str, ...] = (), target: str = "xnli",
@@ -32,5 +36,9 @@ def paper_config(intermediate: tuple[str, ...] = (), target: str = "xnli",
     c.target.task = target
     c.target.epochs = TARGET_EPOCHS.get(target, 2.0)
     c.target.batch_size = 16 if target in QA else 32
+    if target in DUAL_ENCODER:
+        o = c.target.optim
+        c.target.batch_size, o.accumulation_steps, o.lr, c.target.epochs = DUAL_ENCODER[target]
+        o.warmup_fraction = o.weight_decay = 0.0
     c.evaluate.batch_size = 128
     return c
