@@ -385,6 +385,8 @@ def _labels_of(config, target, tokenizer) -> list[str] | None:
     task = get_task(training_task(target))
     if task.labels is not None:
         return list(task.labels)
+    if task.kind not in (Kind.PAIR_CLASSIFICATION, Kind.TAGGING):  # no label names to read
+        return None
     labels = features_of(config.data, task.name, "train", tokenizer, "en").labels
     return None if labels is None else list(labels)
 
