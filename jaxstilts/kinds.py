@@ -16,13 +16,14 @@ IGNORE = -100  # label of positions that carry no loss and no score (tagging, ML
 
 
 class Kind(enum.StrEnum):
-    """The five input/output shapes a task can have; each has its own featurizer and batch keys."""
+    """The six input/output shapes a task can have; each has its own featurizer and batch keys."""
 
     PAIR_CLASSIFICATION = "pair_classification"  # one sentence or a pair -> one label
     MULTIPLE_CHOICE = "multiple_choice"  # context + C choices -> index of the right choice
     SPAN_EXTRACTION = "span_extraction"  # question + context -> answer span (or none)
     TAGGING = "tagging"  # words -> one tag per word
     RETRIEVAL = "retrieval"  # queries and candidates -> gold links, scored on embeddings
+    RETRIEVAL_PAIRS = "retrieval_pairs"  # query -> its candidate; in-batch negatives (training)
 
     @property
     def head(self) -> str:
@@ -52,6 +53,7 @@ HEADS = {
     Kind.SPAN_EXTRACTION: "span",
     Kind.TAGGING: "tagging",
     Kind.RETRIEVAL: "retrieval",  # no trained head: the encoder's mean-pooled states
+    Kind.RETRIEVAL_PAIRS: "dual_encoder",  # pooled <s>, normalized; scaled cosine logits
 }
 
 TARGETS = {
@@ -60,6 +62,7 @@ TARGETS = {
     Kind.SPAN_EXTRACTION: ("start_positions", "end_positions"),  # [N]; 0 = <s>: not here
     Kind.TAGGING: ("labels",),  # [N, L], IGNORE off each word's first sub-word
     Kind.RETRIEVAL: (),
+    Kind.RETRIEVAL_PAIRS: (),  # inputs [N, 2, L]: query, candidate; row i's gold is candidate i
 }
 
 DEFAULT_METRICS = {
@@ -68,6 +71,7 @@ DEFAULT_METRICS = {
     Kind.SPAN_EXTRACTION: "squad",
     Kind.TAGGING: "seqeval_f1",
     Kind.RETRIEVAL: "map@20",
+    Kind.RETRIEVAL_PAIRS: "accuracy",  # in-batch: the query's own candidate ranked first
 }
 
 NOISY_FIELDS = {
@@ -76,6 +80,7 @@ NOISY_FIELDS = {
     Kind.SPAN_EXTRACTION: ("question",),
     Kind.TAGGING: ("tokens",),
     Kind.RETRIEVAL: (),
+    Kind.RETRIEVAL_PAIRS: ("query",),
 }
 
 

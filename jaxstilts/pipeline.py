@@ -6,8 +6,9 @@ Each phase works in its own folder and leaves `done.json` when it finishes, so a
 finished phases and resumes an interrupted one from its checkpoints. The intermediate phase's
 folder can be shared by every target of a sweep. A target whose recipe names preparatory English
 stages (XCOPA: SIQA, then COPA) trains each as a phase of its own under `prepare/`, in order,
-each starting from the one before. Retrieval targets (BUCC, Tatoeba) have no training data: they
-are evaluated straight from the intermediate encoder.
+each starting from the one before. Retrieval targets without training data (BUCC, Tatoeba) are
+evaluated straight from the intermediate encoder; those XTREME-R fine-tunes (Mewsli-X, LAReQA)
+train a dual encoder on English pairs in the target phase.
 """
 
 from __future__ import annotations
@@ -46,7 +47,14 @@ from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import make_mesh
 from jaxstilts.model.tokenizer import tiny_tokenizer_dir
 from jaxstilts.report.runs import run_name
-from jaxstilts.tasks import demo_mlm_files, features_of, get_task, target_recipe, task_from_config
+from jaxstilts.tasks import (
+    demo_mlm_files,
+    features_of,
+    get_task,
+    has_target_phase,
+    target_recipe,
+    task_from_config,
+)
 from jaxstilts.train.checkpoint import abs_path, restore_encoder, restore_params
 from jaxstilts.train.loop import LoopConfig, TaskFeed, train
 from jaxstilts.train.optim import OptimConfig
@@ -345,9 +353,8 @@ def run_experiment(config: ml_collections.ConfigDict, workdir: str | Path, *,
                   progress=progress)
         encoder_from = inter_dir
     target = config.target.task
-    task = get_task(target)
     head_record = None
-    if task.kind != Kind.RETRIEVAL:
+    if has_target_phase(target):
         *stages, _ = target_recipe(target, bool(config.target.prepare_epochs))
         for i, stage in enumerate(stages):  # e.g. prepare/siqa, then target/ (COPA)
             stage_dir = abs_path(prepare_dir or workdir / "prepare") / STAGES.join(stages[:i + 1])
@@ -380,7 +387,7 @@ def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str | Path) -> 
     mesh = make_mesh(config.mesh.data, config.mesh.fsdp, config.mesh.tensor)
     tokenizer = tokenizer_of(config)
     head_record = None
-    if get_task(target).kind != Kind.RETRIEVAL:
+    if has_target_phase(target):
         head_record = json.loads((workdir / "target" / "done.json").read_text())
         head_record["labels"] = _labels_of(config, target, tokenizer)
     marker = workdir / "eval" / "done.json"
@@ -404,6 +411,8 @@ def _labels_of(config, target, tokenizer) -> list[str] | None:
     task = get_task(training_task(target))
     if task.labels is not None:
         return list(task.labels)
+    if task.kind not in (Kind.PAIR_CLASSIFICATION, Kind.TAGGING):  # no label names to read
+        return None
     labels = features_of(config.data, task.name, "train", tokenizer, "en").labels
     return None if labels is None else list(labels)
 

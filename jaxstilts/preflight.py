@@ -10,8 +10,7 @@ from pathlib import Path
 
 import ml_collections
 
-from jaxstilts.kinds import Kind
-from jaxstilts.tasks import get_task, target_recipe
+from jaxstilts.tasks import get_task, has_target_phase, target_recipe
 from jaxstilts.tasks.inventory import split_entry
 from jaxstilts.tasks.sources import local_layout
 
@@ -28,7 +27,7 @@ def _reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str,
         training = [*inter]
         if target:
             task = get_task(target)
-            if task.kind != Kind.RETRIEVAL:
+            if has_target_phase(target):
                 training += target_recipe(target, bool(config.target.prepare_epochs))
             split = config.evaluate.split
             langs = tuple(config.evaluate.languages) or task.languages_of(split)

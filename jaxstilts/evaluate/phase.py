@@ -4,8 +4,9 @@
 
 The target's evaluation split is read and featurized in all its languages at once, predicted
 with the trained model, scored per language by the official scorer its kind and metric select,
-and written as submission files and `results.json`. Retrieval targets are embedded straight from
-the encoder (BUCC's mining threshold is chosen on dev, then applied to test). With
+and written as submission files and `results.json`. Retrieval targets are embedded by their
+trained dual encoder (Mewsli-X, LAReQA, as XTREME-R), else straight from the encoder (BUCC's
+mining threshold is chosen on dev, then applied to test). With
 `evaluate.noise_rates`, the inputs are scored again under character noise at each rate.
 """
 
@@ -41,8 +42,9 @@ def evaluate_target(config: ml_collections.ConfigDict, target: str, model: Any, 
     languages = tuple(e.languages) or task.languages_of(e.split)
     scorer = scorer_of(target, task.kind, task.metric)
     if task.kind == Kind.RETRIEVAL:
+        head = target if _trained_head(model, target) else None
         evaluations = [_retrieval(config, target, scorer, lang, model, mesh, tokenizer, folder,
-                                  progress) for lang in languages]
+                                  progress, head) for lang in languages]
         scores = {k: v for ev in evaluations for k, v in ev.scores.items()}
     else:
         features = features_of(config.data, target, e.split, tokenizer, languages, labels)
@@ -66,8 +68,14 @@ def _evaluate(config, scorer: str, head: str, model, mesh, features: Features, f
                          progress=progress, name=head)
 
 
+def _trained_head(model, target: str) -> bool:
+    """Whether the model (`(graphdef, params)`) has a head trained for `target` (a dual
+    encoder: the target phase of Mewsli-X or LAReQA)."""
+    return target in (model[1].get("heads") or {})
+
+
 def _retrieval(config, target: str, scorer: str, lang: str, model, mesh, tokenizer, folder,
-               progress: bool) -> TaskEvaluation:
+               progress: bool, head: str | None = None) -> TaskEvaluation:
     e = config.evaluate
     layer = e.retrieval_layer or None  # None: the model's default retrieval layer
     features = features_of(config.data, target, e.split, tokenizer, lang)
@@ -78,5 +86,5 @@ def _retrieval(config, target: str, scorer: str, lang: str, model, mesh, tokeniz
         threshold = bucc.dev_threshold(feature_column(dev, "id"), feature_column(dev, "side"),
                                        vectors, dev.examples.gold, feature_column(dev, "text"))
     return evaluate_task(model, scorer, features, output_dir=folder, batch_size=e.batch_size,
-                         mesh=mesh, layer=layer, links=features.examples.gold,
+                         mesh=mesh, layer=layer, head=head, links=features.examples.gold,
                          bucc_threshold=threshold, progress=progress, name=target)

@@ -20,7 +20,8 @@ arrays with one row per input row, in input order:
 | multiple_choice | label [N]; logits [N, C] if `return_logits`                          |
 | span            | start_logits, end_logits [N, W] float32, -inf where attention_mask=0 |
 | tagging         | token_label [N, W] int32, -1 where attention_mask=0; logits (0 there)|
-| retrieval       | vectors [N, D] float32: mean-pooled layer-`layer` hidden states       |
+| retrieval       | vectors [N, D] float32: mean-pooled layer-`layer` hidden states, or   |
+|                 | with `task` the unit vectors of that task's dual-encoder head         |
 
 W is the input width (the dict's L, or `Features.max_length`), so positions line up with the
 featurizer's offset mappings and label arrays.
@@ -178,8 +179,10 @@ def plan_batches(lengths: np.ndarray, batch_size: int, buckets: Sequence[int] = 
 def _run(model: nnx.Module, kind: str, task: str | None, layer: int, with_logits: bool,
          input_ids: jax.Array, attention_mask: jax.Array) -> dict[str, jax.Array]:
     """One batch through the model, reduced on the device to what the host needs."""
-    if kind == "retrieval":
-        return {"vectors": model.encode(input_ids, attention_mask, layer).astype(jnp.float32)}
+    if kind == "retrieval":  # a named head is a trained dual encoder's; else a mean-pooled layer
+        vectors = (model(task, input_ids, attention_mask) if task
+                   else model.encode(input_ids, attention_mask, layer))
+        return {"vectors": vectors.astype(jnp.float32)}
     out = model(task, input_ids, attention_mask) if task else model(input_ids, attention_mask)
     if kind == "span":
         real = attention_mask != 0

@@ -10,6 +10,8 @@ Every head takes the encoder output and the batch's attention mask and returns i
 | tagging               | [batch, length]        | logits [batch, length, num_labels]       |
 | mlm                   | [batch, length]        | logits [batch, length, vocab]            |
 | retrieval             | [batch, length]        | mean-pooled layer-k vectors [batch, dim] |
+| dual_encoder          | [batch, length]        | unit vectors [batch, dim]                |
+|                       | [batch, 2, length]     | logits [batch, batch] (query, candidate) |
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from flax import nnx
 from jaxstilts.model.config import XLMRConfig
 from jaxstilts.model.xlmr import Dense, LayerNorm, dropout, matmul_precision, mean_pool, param
 
-HEAD_KINDS = ("classification", "multiple_choice", "span", "tagging", "mlm", "retrieval")
+HEAD_KINDS = ("classification", "multiple_choice", "span", "tagging", "mlm", "retrieval",
+              "dual_encoder")
 
 
 class SpanLogits(NamedTuple):
@@ -103,6 +106,29 @@ class MLMHead(nnx.Module):
         return (logits + self.bias[...].astype(x.dtype)).astype(jnp.float32)
 
 
+class DualEncoderHead(nnx.Module):
+    """XTREME-R's retrieval dual encoder (third_party/bert.py `BertForRetrieval`): both towers
+    share the encoder; a text's vector is its pooled `<s>` (dense → tanh, HF's pooler, fresh as
+    XLM-R ships none), L2-normalized. Pair logits are cosines times a learned scale (initially
+    100), each query scored against every candidate of the batch (XTREME-R's per-GPU batch; its
+    gradient accumulation is `optim.accumulation_steps`)."""
+
+    def __init__(self, config: XLMRConfig, rngs: nnx.Rngs):
+        d = config.hidden_size
+        self.dense = Dense((d,), (d,), ("embed",), ("mlp",), config, rngs)
+        self.logit_scale = nnx.Param(jnp.full((1,), 100.0, jnp.float32), logical_axes=(None,))
+
+    def __call__(self, hidden, mask, deterministic=True, rngs=None):
+        x = jnp.tanh(self.dense(hidden[:, 0])).astype(jnp.float32)
+        return x / jnp.maximum(jnp.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+    def logits(self, vectors: jax.Array) -> jax.Array:
+        """[batch, 2, dim] (query, candidate) -> [batch, batch]: query i against candidate j."""
+        scores = jnp.einsum("qd,cd->qc", vectors[:, 0], vectors[:, 1],
+                            precision=jax.lax.Precision.HIGHEST)
+        return scores * self.logit_scale[...]
+
+
 def make_head(kind: str, config: XLMRConfig, rngs: nnx.Rngs, num_labels: int | None = None):
     """Build the head of `kind`; classification and tagging need `num_labels`."""
     if kind in ("classification", "tagging"):
@@ -116,6 +142,8 @@ def make_head(kind: str, config: XLMRConfig, rngs: nnx.Rngs, num_labels: int | N
         return SpanHead(config, rngs)
     if kind == "mlm":
         return MLMHead(config, rngs)
+    if kind == "dual_encoder":
+        return DualEncoderHead(config, rngs)
     if kind == "retrieval":
         return None  # no parameters: mean pooling of a chosen layer
     raise ValueError(f"unknown head kind {kind!r}; expected one of {HEAD_KINDS}")

@@ -51,10 +51,13 @@ _HEADS = {
     "span": {"qa_outputs": "qa_outputs"},
     "tagging": {"classifier": "classifier"},
     "mlm": {"dense": "lm_head.dense", "norm": "lm_head.layer_norm", "bias": "lm_head.bias"},
+    # XTREME-R's XLMRobertaForRetrieval: the encoder's pooler and a bare `logit_scale`
+    "dual_encoder": {"dense": "roberta.pooler.dense", "logit_scale": "logit_scale"},
 }
 HF_ARCHITECTURES = {
     None: "XLMRobertaModel",
     "retrieval": "XLMRobertaModel",
+    "dual_encoder": "XLMRobertaModel",  # vectors: its normalized pooler_output
     "classification": "XLMRobertaForSequenceClassification",
     "multiple_choice": "XLMRobertaForMultipleChoice",
     "span": "XLMRobertaForQuestionAnswering",
@@ -319,7 +322,7 @@ def save_pretrained(model: XLMRModel, folder: str | Path,
     tensors = {}
     for path, var in nnx.to_flat_state(nnx.state(model, nnx.Param)):
         name = hf_name(path, kind)
-        if kind is None or kind == "retrieval":
+        if kind in (None, "retrieval", "dual_encoder"):
             name = name.removeprefix("roberta.")
         tensors[name] = np.ascontiguousarray(to_hf_layout(path, np.asarray(var[...], np.float32)))
     config = model.config.to_hf_dict()

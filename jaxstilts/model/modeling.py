@@ -52,7 +52,8 @@ class XLMRModel(nnx.Module):
 def apply_head(encoder: XLMREncoder, head, kind: str | None, input_ids, attention_mask,
                deterministic: bool = True, rngs: nnx.Rngs | None = None):
     """Encoder then head; shared by the single-task model and the multi-task one."""
-    if kind == "multiple_choice":
+    pairs = kind == "dual_encoder" and input_ids.ndim == 3  # training: (query, candidate) rows
+    if kind == "multiple_choice" or pairs:
         batch, choices, length = input_ids.shape
         input_ids = input_ids.reshape(batch * choices, length)
         attention_mask = attention_mask.reshape(batch * choices, length)
@@ -66,6 +67,8 @@ def apply_head(encoder: XLMREncoder, head, kind: str | None, input_ids, attentio
     out = head(hidden, attention_mask, deterministic, rngs)
     if kind == "multiple_choice":
         out = out.reshape(batch, choices)
+    if pairs:
+        out = head.logits(out.reshape(batch, choices, -1))
     return out
 
 

@@ -29,6 +29,7 @@ from jaxstilts.tasks.hub import SourceUnavailable
 from jaxstilts.tasks.problems import DataError, LoadReport
 from jaxstilts.tasks.registry import (
     get_task,
+    has_target_phase,
     register,
     target_recipe,
     task_from_config,
@@ -64,6 +65,7 @@ __all__ = [
     "infer_labels",
     "load_examples",
     "register",
+    "has_target_phase",
     "target_recipe",
     "task_from_config",
     "task_names",

@@ -25,6 +25,7 @@ DEFAULT_MAX_LENGTH = {
     Kind.TAGGING: 256,
     Kind.SPAN_EXTRACTION: 384,
     Kind.RETRIEVAL: 512,
+    Kind.RETRIEVAL_PAIRS: 64,
 }
 
 # Canonical fields of a row, per kind, after mapping; `id` and `language` are always present.
@@ -34,6 +35,7 @@ CANONICAL_FIELDS = {
     Kind.SPAN_EXTRACTION: ("context", "question", "answers"),
     Kind.TAGGING: ("tokens", "tags"),
     Kind.RETRIEVAL: ("text", "text_b", "side"),
+    Kind.RETRIEVAL_PAIRS: ("query", "candidate"),
 }
 
 
@@ -179,6 +181,8 @@ class Task:
     prepare_tasks: English tasks the target's recipe trains first, in order, each a stage of its
         own whose encoder starts the next, before `train_task` (XTREME-R's XCOPA: SIQA, then
         COPA); `target.prepare_epochs` sets their length, 0 leaves them out.
+    query_max_length: retrieval and retrieval pairs: tokens of a query (None: `max_length`, which
+        then bounds the candidates only; XTREME-R's LAReQA: 96 question, 256 answer tokens).
     """
 
     name: str
@@ -193,6 +197,7 @@ class Task:
     codes: Mapping[str, str] = field(default_factory=dict)
     train_task: str | None = None
     prepare_tasks: tuple[str, ...] = ()
+    query_max_length: int | None = None
     unanswerable: bool = False  # span extraction: questions may have no answer (SQuAD v2.0)
     tags: frozenset[str] = frozenset()
     description: str = ""

@@ -606,29 +606,53 @@ XCOPA = Task(
     ),
 )
 
+# XTREME-R fine-tunes a dual encoder for Mewsli-X and LAReQA on English pairs (scripts/
+# train_mewslix.sh, train_lareqa.sh): 64 tokens a side for Mewsli-X, 96 question and 256 answer
+# tokens for LAReQA (its batch, rate and epochs: configs/paper/common.py).
+MEWSLIX_PAIRS = Task(
+    name="mewslix_pairs",
+    kind=Kind.RETRIEVAL_PAIRS,
+    metric="accuracy",
+    languages=("en",),
+    splits={"train": ("en",)},
+    max_length=64,
+    tags=frozenset({"english_train"}),
+    description="Mewsli-X's English Wikipedia mention-entity pairs: the dual encoder's training "
+    "data (marked mention -> entity description).",
+    sources=Sources(
+        local=(
+            LocalSource(
+                "mewslix_pairs",
+                {"train": "mewslix/wikipedia_pairs-train.jsonl"},
+                note="scripts/download_mewslix_data.sh of google-research/xtreme",
+            ),
+        ),
+        hub_unavailable="Mewsli-X is built by a script from Wikipedia dumps (google-research "
+        "dense_representations_for_entity_retrieval/mel/get-mewsli-x.sh); put its output "
+        "jsonl files under mewslix/ and use source='local'",
+    ),
+)
+
 MEWSLIX = Task(
     name="mewslix",
     kind=Kind.RETRIEVAL,
     metric="map@20",
     languages=MEWSLIX_LANGS,
-    splits=_eval_splits(MEWSLIX_LANGS, "validation", "test"),
-    train_task="mewslix",
-    tags=XTREME_R | {"english_train"},
-    description="Mewsli-X entity retrieval: WikiNews mentions against one candidate set; "
-    "English Wikipedia pairs to train.",
+    splits=_eval_splits(MEWSLIX_LANGS, "validation", "test", train=None),
+    max_length=64,
+    train_task="mewslix_pairs",
+    tags=XTREME_R,
+    description="Mewsli-X entity retrieval: WikiNews mentions against one candidate set.",
     sources=Sources(
         local=(
             LocalSource(
                 "mewslix",
                 {
-                    "train": "mewslix/wikipedia_pairs-train.jsonl",
-                    **{
-                        split: (
-                            f"mewslix/wikinews_mentions-{name}.jsonl",
-                            "mewslix/candidate_set_entities.jsonl",
-                        )
-                        for split, name in (("validation", "dev"), ("test", "test"))
-                    },
+                    split: (
+                        f"mewslix/wikinews_mentions-{name}.jsonl",
+                        "mewslix/candidate_set_entities.jsonl",
+                    )
+                    for split, name in (("validation", "dev"), ("test", "test"))
                 },
                 note="scripts/download_mewslix_data.sh of google-research/xtreme",
             ),
@@ -639,13 +663,38 @@ MEWSLIX = Task(
     ),
 )
 
+LAREQA_SQUAD = Task(
+    name="lareqa_squad",
+    kind=Kind.RETRIEVAL_PAIRS,
+    metric="accuracy",
+    languages=("en",),
+    splits={"train": ("en",)},
+    max_length=256,
+    query_max_length=96,
+    tags=frozenset({"english_train"}),
+    description="SQuAD v1.1 as LAReQA's training pairs: question -> answer sentence + paragraph.",
+    sources=Sources(
+        local=(
+            LocalSource(
+                "lareqa_pairs",
+                {"train": "squad/train-v1.1.json"},
+                note="https://rajpurkar.github.io/SQuAD-explorer/dataset/train-v1.1.json",
+            ),
+        ),
+        hub_unavailable="the pairs need SQuAD's paragraphs as released; download train-v1.1.json "
+        "into squad/ and use source='local'",
+    ),
+)
+
 LAREQA = Task(
     name="lareqa",
     kind=Kind.RETRIEVAL,
     metric="map@20",
     languages=LAREQA_LANGS,
     splits=_eval_splits(LAREQA_LANGS, "test", train=None),
-    train_task="squad_v1",
+    max_length=256,
+    query_max_length=96,
+    train_task="lareqa_squad",
     tags=XTREME_R,
     description="LAReQA (XQuAD-R): answer-sentence retrieval from a pool in 11 languages.",
     sources=Sources(
@@ -673,8 +722,8 @@ def _wider(task: Task, name: str, languages: list[str], local: LocalSource | Non
 
 
 TASKS = [
-    XNLI, PAWSX, UDPOS, PANX, XQUAD, MLQA, TYDIQA, BUCC, TATOEBA, COPA, SIQA, XCOPA, MEWSLIX,
-    LAREQA,
+    XNLI, PAWSX, UDPOS, PANX, XQUAD, MLQA, TYDIQA, BUCC, TATOEBA, COPA, SIQA, XCOPA,
+    MEWSLIX_PAIRS, MEWSLIX, LAREQA_SQUAD, LAREQA,
     _wider(UDPOS, "udpos_xtreme_r", UDPOS_R_LANGS, _udpos_local("2.5", "2.7")),
     _wider(PANX, "panx_xtreme_r", PANX_R_LANGS),
     _wider(XQUAD, "xquad_xtreme_r", XQUAD_R_LANGS),

@@ -2,7 +2,8 @@
 
 `Features.collate` pads a batch to any length from the bucket set, `Features.arrays` gives the
 whole set at the task's max length. Batch keys: `input_ids`, `attention_mask` ([N, L], or
-[N, C, L] for multiple choice, all int32, no token_type_ids -- XLM-R has one token type), the
+[N, C, L] for multiple choice, [N, 2, L] for retrieval pairs; all int32, no token_type_ids --
+XLM-R has one token type), the
 kind's gold columns (`Kind.targets`), `example_index` (row of `Features.examples`) and
 `feature_index`. The featurizers that build them are in `featurize.py`.
 """
@@ -83,7 +84,7 @@ class Features:
         self.task, self.kind = examples.task, examples.task.kind
         self.max_length, self.pad_id, self.labels, self.config = max_length, pad_id, labels, config
         table = dataset.flatten_indices().data if dataset._indices is not None else dataset.data
-        nested = self.kind == Kind.MULTIPLE_CHOICE
+        nested = self.kind in (Kind.MULTIPLE_CHOICE, Kind.RETRIEVAL_PAIRS)
         self._ids = Ragged.from_arrow(table.column("input_ids"), nested=nested)
         self._tags = (
             Ragged.from_arrow(table.column("labels")) if self.kind == Kind.TAGGING else None
@@ -93,7 +94,8 @@ class Features:
             name: table.column(name).to_numpy().astype(np.int32)
             for name in scalar + ("example_index",)
         }
-        self.num_choices = self.task.num_choices if nested else None
+        self.num_choices = (2 if self.kind == Kind.RETRIEVAL_PAIRS else self.task.num_choices
+                            ) if nested else None
 
     def __len__(self) -> int:
         return len(self.dataset)

@@ -8,6 +8,7 @@ Batch keys, per kind (all int32; see `features.py` for the padded batch contract
                        (0 = <s> when the answer is not in this window or there is none)
   tagging:             input_ids, attention_mask, labels [N, L] (IGNORE = -100 where ignored)
   retrieval:           input_ids, attention_mask [N, L]
+  retrieval pairs:     input_ids, attention_mask [N, 2, L] (query, its candidate)
   every kind:          example_index [N] (row of `Features.examples`), feature_index [N]
 
 Pairs are encoded as XLM-R does: `<s> A </s></s> B </s>`.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 import weakref
@@ -70,7 +72,8 @@ def featurize(
         Kind.MULTIPLE_CHOICE: lambda: ChoiceEncoder(tokenizer, max_length),
         Kind.SPAN_EXTRACTION: lambda: SpanEncoder(tokenizer, max_length, config, align),
         Kind.TAGGING: lambda: TaggingEncoder(tokenizer, max_length, labels),
-        Kind.RETRIEVAL: lambda: RetrievalEncoder(tokenizer, max_length),
+        Kind.RETRIEVAL: lambda: RetrievalEncoder(tokenizer, max_length, task.query_max_length),
+        Kind.RETRIEVAL_PAIRS: lambda: PairsEncoder(tokenizer, max_length, task.query_max_length),
     }[task.kind]()
     key = _fingerprint(
         [
@@ -79,6 +82,7 @@ def featurize(
             tokenizer_fingerprint(tokenizer),
             dataclasses.astuple(config),
             max_length,
+            task.query_max_length,
             labels,
             align,
         ]
@@ -246,22 +250,26 @@ class ChoiceEncoder:
 
 
 class RetrievalEncoder:
-    """Each query or candidate (with its context as a second segment, if any) -> ids."""
+    """Each query or candidate (with its context as a second segment, if any) -> ids; queries
+    are cut at `query_max_length` tokens when it is given, candidates at `max_length`."""
 
-    def __init__(self, tokenizer: Any, max_length: int):
+    def __init__(self, tokenizer: Any, max_length: int, query_max_length: int | None = None):
         self.tokenizer, self.max_length = tokenizer, max_length
+        self.query_max_length = query_max_length or max_length
 
     def __call__(self, batch: dict[str, list], indices: list[int]) -> dict[str, list]:
         ids: list[list[int] | None] = [None] * len(indices)
-        for has_pair in (False, True):
-            rows = [i for i, b in enumerate(batch["text_b"]) if (b is not None) == has_pair]
+        for has_pair, side in itertools.product((False, True), ("query", "candidate")):
+            rows = [i for i, b in enumerate(batch["text_b"])
+                    if (b is not None) == has_pair and (batch["side"][i] == "query") ==
+                    (side == "query")]
             if not rows:
                 continue
             encoded = self.tokenizer(
                 [batch["text"][i] for i in rows],
                 [batch["text_b"][i] for i in rows] if has_pair else None,
                 truncation=True,
-                max_length=self.max_length,
+                max_length=self.query_max_length if side == "query" else self.max_length,
                 add_special_tokens=True,
             )["input_ids"]
             for i, row in zip(rows, encoded, strict=True):
@@ -274,4 +282,27 @@ class RetrievalEncoder:
             "side": batch["side"],
             # BUCC mining embeds each distinct text once and drops repeated ones (XTREME)
             "text": batch["text"],
+        }
+
+
+class PairsEncoder:
+    """Each (query, candidate) pair -> `[query ids, candidate ids]`, two separate sequences (a
+    dual encoder embeds each alone); queries cut at `query_max_length`, candidates at
+    `max_length`, as XTREME-R's `encode_plus` calls do."""
+
+    def __init__(self, tokenizer: Any, max_length: int, query_max_length: int | None = None):
+        self.tokenizer, self.max_length = tokenizer, max_length
+        self.query_max_length = query_max_length or max_length
+
+    def __call__(self, batch: dict[str, list], indices: list[int]) -> dict[str, list]:
+        def ids(texts, length):
+            return self.tokenizer(texts, truncation=True, max_length=length,
+                                  add_special_tokens=True)["input_ids"]
+
+        queries = ids(batch["query"], self.query_max_length)
+        candidates = ids(batch["candidate"], self.max_length)
+        return {
+            "input_ids": [list(pair) for pair in zip(queries, candidates, strict=True)],
+            "example_index": list(indices),
+            "language": batch["language"],
         }

@@ -67,6 +67,14 @@ def target_recipe(name: str, prepare: bool = True) -> tuple[str, ...]:
     return (*(task.prepare_tasks if prepare else ()), task.train_task or name)
 
 
+def has_target_phase(target: str) -> bool:
+    """Whether a target trains before it is evaluated: all but retrieval targets, and those
+    retrieval targets whose training task is pairs (a dual encoder, as XTREME-R's)."""
+    task = get_task(target)
+    trains_on = get_task(task.train_task or target)
+    return task.kind != Kind.RETRIEVAL or trains_on.kind == Kind.RETRIEVAL_PAIRS
+
+
 def task_from_config(config: Mapping[str, Any], *, register_task: bool = False) -> Task:
     """A task from a plain dict or `ml_collections.ConfigDict`, e.g.::
 

@@ -43,6 +43,7 @@ _FEATURES = {
     },
     Kind.TAGGING: {"tokens": ["string"], "tags": ["string"]},
     Kind.RETRIEVAL: {"text": "string", "text_b": "string", "side": "string"},
+    Kind.RETRIEVAL_PAIRS: {"query": "string", "candidate": "string"},
 }
 
 
@@ -281,6 +282,9 @@ class _Collector:
                                 unlabelled)
             return
         for item in self._filtered(items, rowmap, context):
+            if isinstance(item, Excluded):  # a reader's own exclusion (LAReQA's pairs)
+                self.report.exclude(item)
+                continue
             if isinstance(item, RowProblem):
                 self.report.reject(item)
                 continue

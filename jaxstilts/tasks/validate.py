@@ -199,10 +199,18 @@ def _retrieval(task: Task, row: dict, where: str, unlabelled: bool = False):
     return row, []
 
 
+def _retrieval_pair(task: Task, row: dict, where: str):
+    for name in ("query", "candidate"):
+        if problem := _text_problem(where, name, row.get(name)):
+            return None, [problem]
+    return row, []
+
+
 _CHECKS = {
     Kind.PAIR_CLASSIFICATION: _pair,
     Kind.MULTIPLE_CHOICE: _choice,
     Kind.SPAN_EXTRACTION: _span,
     Kind.TAGGING: _tagging,
     Kind.RETRIEVAL: _retrieval,
+    Kind.RETRIEVAL_PAIRS: _retrieval_pair,
 }

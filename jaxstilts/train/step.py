@@ -35,7 +35,9 @@ def loss_and_metrics(kind: str, out, batch: dict) -> tuple[jax.Array, dict]:
 
     classification and multiple choice: `label` [batch]; span: `start_positions` and
     `end_positions` [batch] (accuracy = both ends right); tagging and MLM: `labels`
-    [batch, length] with IGNORE where no label applies.
+    [batch, length] with IGNORE where no label applies; dual encoder: logits [batch, batch] of
+    the queries against the batch's candidates, the gold of row i being candidate i (XTREME-R's
+    in-batch softmax; padding rows are no one's negatives).
     """
     ce = optax.softmax_cross_entropy_with_integer_labels
     if kind in ("classification", "multiple_choice"):
@@ -58,6 +60,13 @@ def loss_and_metrics(kind: str, out, batch: dict) -> tuple[jax.Array, dict]:
         safe = jnp.where(labels == IGNORE, 0, labels)
         loss = _weighted_mean(ce(out, safe), w)
         acc = _weighted_mean((out.argmax(-1) == safe).astype(jnp.float32), w)
+        return loss, {"loss": loss, "accuracy": acc, "count": w.sum()}
+    if kind == "dual_encoder":
+        w = _row_weights(batch, out.shape[0])
+        logits = jnp.where(w[None, :] > 0, out, -1e9)
+        gold = jnp.arange(out.shape[0])
+        loss = _weighted_mean(ce(logits, gold), w)
+        acc = _weighted_mean((logits.argmax(-1) == gold).astype(jnp.float32), w)
         return loss, {"loss": loss, "accuracy": acc, "count": w.sum()}
     raise ValueError(f"no training loss for head kind {kind!r}")
 

@@ -12,7 +12,7 @@ from flax import nnx
 from jaxstilts.model import load_pretrained, save_pretrained
 from jaxstilts.model.hf import hf_name, to_hf_layout
 
-from .conftest import HF_CLASSES, build_hf_model
+from .conftest import HF_CLASSES, build_hf_model, hf_config
 
 HEADS = ["classification", "multiple_choice", "span", "tagging", "mlm"]
 TOL = 1e-5
@@ -164,3 +164,24 @@ def test_retrieval_vectors_are_mean_pooled_layer_k(hf_checkpoint, text_batch):
     layer1 = (ref.hidden_states[1].numpy() * m).sum(1) / m.sum(1)
     np.testing.assert_allclose(np.asarray(model.encode(jnp.asarray(ids), jnp.asarray(mask),
                                                        layer=1)), layer1, atol=TOL, rtol=0)
+
+
+def test_dual_encoder_vectors_are_xtreme_rs_normalized_pooler_output(tokenizer, tmp_path,
+                                                                      text_batch):
+    """XTREME-R embeds Mewsli-X and LAReQA with `normalize(pooler_output)` of its fine-tuned
+    XLM-R; a checkpoint with a pooler loads into our dual encoder and gives the same vectors,
+    and writes back to a folder transformers reads."""
+    torch.manual_seed(5)
+    hf = transformers.XLMRobertaModel(hf_config(tokenizer)).eval()
+    hf.save_pretrained(tmp_path / "hf")
+    ours = load_pretrained(tmp_path / "hf", "dual_encoder")
+    ids, mask = text_batch
+    with torch.no_grad():
+        pooled = hf(input_ids=torch.tensor(ids, dtype=torch.long),
+                    attention_mask=torch.tensor(mask, dtype=torch.long)).pooler_output
+    expected = torch.nn.functional.normalize(pooled, p=2, dim=1).numpy()
+    np.testing.assert_allclose(np.asarray(ours(ids, mask)), expected, atol=TOL)
+    save_pretrained(ours, tmp_path / "back")
+    back = transformers.XLMRobertaModel.from_pretrained(tmp_path / "back").eval()
+    for name in ("pooler.dense.weight", "pooler.dense.bias"):
+        assert torch.equal(back.state_dict()[name], hf.state_dict()[name]), name

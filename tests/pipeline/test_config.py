@@ -144,3 +144,14 @@ def test_phase_settings_are_checked_before_compute_naming_the_real_key(key, valu
     c[phase][name] = value
     with pytest.raises(ValueError, match=message):
         validate_config(c)
+
+
+@pytest.mark.parametrize("target,recipe", [("lareqa", (4, 4, 2e-5, 3.0)),
+                                           ("mewslix", (8, 4, 1e-5, 2.0))])
+def test_dual_encoder_targets_get_xtreme_r_recipes(target, recipe):
+    """scripts/train_lareqa.sh and train_mewslix.sh (XLM-R Large): per-GPU batch, accumulation,
+    learning rate, epochs; no warm-up, no weight decay."""
+    c = load_config(f"paper/stilts.py:mnli,{target}")
+    t = c.target
+    assert (t.batch_size, t.optim.accumulation_steps, t.optim.lr, t.epochs) == recipe
+    assert t.optim.warmup_fraction == t.optim.weight_decay == 0.0

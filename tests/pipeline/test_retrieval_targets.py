@@ -1,8 +1,10 @@
-"""BUCC and Tatoeba have no training data: scored straight from the intermediate encoder."""
+"""BUCC and Tatoeba have no training data: scored straight from the intermediate encoder.
+Mewsli-X and LAReQA train a dual encoder on English pairs first, as XTREME-R does."""
 
 import json
 
 from jaxstilts.pipeline import run_experiment
+from jaxstilts.tasks import get_task
 
 from .sweep_config import get_config
 
@@ -26,6 +28,24 @@ def test_retrieval_targets_are_scored_from_the_intermediate_encoder(tmp_path):
                     f"test-{lang}.tsv").exists()
     done = json.loads((shared / "done.json").read_text())
     assert done["tasks"] == ["mnli"]  # trained once, used by both targets
+
+
+def test_mewslix_and_lareqa_train_a_dual_encoder_then_retrieve_with_it(tmp_path):
+    for target, langs in (("lareqa", ("de",)), ("mewslix", ("ja",))):
+        c = get_config()
+        c.intermediate.tasks = ()
+        c.target.task = target
+        c.target.steps = 2
+        c.target.validate_every = 0
+        c.evaluate.languages = langs
+        record = run_experiment(c, tmp_path / target)
+        done = json.loads((tmp_path / target / "target" / "done.json").read_text())
+        assert done["heads"] == {target: ["dual_encoder", None]}
+        assert get_task(get_task(target).train_task).kind == "retrieval_pairs"
+        assert done["steps"] == 2
+        assert record["encoder_from"] == str(tmp_path / target / "target")
+        assert set(record["results"][target]) == set(langs)
+        assert all(0 <= s["map@20"] <= 100 for s in record["results"][target].values())
 
 
 def test_character_noise_is_scored_per_rate_and_language(tmp_path):

@@ -186,7 +186,9 @@ def test_every_grid_run_gets_the_settings_of_its_single_run_config(grid):
 
     config = load_config(grid)
     keys = ("intermediate.epochs", "intermediate.batch_size", "target.epochs",
-            "target.batch_size", "target.prepare_epochs", "target.optim.lr", "data.max_length")
+            "target.batch_size", "target.prepare_epochs", "target.optim.lr", "data.max_length",
+            "target.optim.accumulation_steps", "target.optim.warmup_fraction",
+            "target.optim.weight_decay", "intermediate.optim.lr")
 
     def values(c):
         return {k: _get(c, k) for k in keys}

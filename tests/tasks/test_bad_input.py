@@ -170,37 +170,36 @@ def test_wrong_choice_count_and_duplicate_ids(tmp_path):
         load_examples("squad_v1", "train", data_dir=tmp_path)
 
 
-def test_repeated_training_entities_are_merged_and_counted(tmp_path):
+def test_mewslix_training_pairs_keep_a_repeated_entity_and_refuse_a_repeated_mention(tmp_path):
     folder = tmp_path / "mewslix"
     folder.mkdir()
-    text = "Marie Curie was born in Warsaw."
-    entity = {"entity_id": "Q270", "title": "Warsaw", "description": "Capital of Poland."}
+    text = "Marie Curie was born in Warsaw. She won twice."
+    entity = {"entity_id": "Q270", "title": "Warsaw", "description": "Capital of Poland.",
+              "sentence_spans": [{"start": 0, "end": 18}]}
 
-    def pair(example_id):
+    def pair(example_id, start=24):
         mention = {
             "example_id": example_id,
             "entity_id": "Q270",
-            "mention_span": {"text": "Warsaw", "start": 24, "end": 30},
+            "mention_span": {"text": text[start:start + 6], "start": start, "end": start + 6},
         }
-        return {
-            "contextual_mention": {"context": {"language": "en", "text": text}, "mention": mention},
-            "entity": entity,
-        }
+        context = {"language": "en", "text": text,
+                   "sentence_spans": [{"start": 0, "end": 31}, {"start": 32, "end": 46}]}
+        return {"contextual_mention": {"context": context, "mention": mention}, "entity": entity}
 
-    lines = [pair("m1"), pair("m2")]
-    (folder / "wikipedia_pairs-train.jsonl").write_text(
-        "".join(json.dumps(x) + "\n" for x in lines)
-    )
-    examples = load_examples("mewslix", "train", data_dir=tmp_path)
-    assert examples.rows["side"] == ["query", "candidate", "query"]
-    assert examples.gold == {"m1": ["Q270"], "m2": ["Q270"]}
-    assert examples.report.repaired == {"duplicate_candidate_merged": 1}
-    lines.append(pair("m1"))
-    (folder / "wikipedia_pairs-train.jsonl").write_text(
-        "".join(json.dumps(x) + "\n" for x in lines)
-    )
+    def write(lines):
+        (folder / "wikipedia_pairs-train.jsonl").write_text(
+            "".join(json.dumps(x) + "\n" for x in lines))
+
+    write([pair("m1"), pair("m2")])
+    examples = load_examples("mewslix_pairs", "train", data_dir=tmp_path)
+    assert examples.rows["candidate"] == ["Capital of Poland.", "Capital of Poland."]
+    write([pair("m1"), pair("m2"), pair("m1")])
     with pytest.raises(DataError, match=r"wikipedia_pairs-train\.jsonl:3: duplicate_id: id 'm1'"):
-        load_examples("mewslix", "train", data_dir=tmp_path)
+        load_examples("mewslix_pairs", "train", data_dir=tmp_path)
+    write([pair("m1", start=28)])  # "Warsaw" would straddle the sentence break: no query
+    with pytest.raises(DataError, match="lies in no single sentence"):
+        load_examples("mewslix_pairs", "train", data_dir=tmp_path)
 
 
 # Issue 16: empty files, duplicate ids and pairs, extra columns, bad QA ids and offsets, and

@@ -37,6 +37,7 @@ CONTRACT = {
     },
     Kind.TAGGING: {"input_ids": 2, "attention_mask": 2, "labels": 2},
     Kind.RETRIEVAL: {"input_ids": 2, "attention_mask": 2},
+    Kind.RETRIEVAL_PAIRS: {"input_ids": 3, "attention_mask": 3},  # (query, candidate)
 }
 
 
@@ -74,6 +75,23 @@ def test_every_task_featurizes_to_the_contract(name, tokenizer, fixtures_dir):
     ids, mask = arrays["input_ids"], arrays["attention_mask"]
     assert np.all(ids[mask == 0] == tokenizer.pad_token_id)
     assert np.all(ids[..., 0] == tokenizer.cls_token_id)
+
+
+def test_dual_encoder_pairs_are_two_texts_cut_as_xtreme_r_encodes_them(tokenizer, fixtures_dir):
+    """LAReQA's pairs: `encode_plus(question, max_length=96)` and `encode_plus(answer,
+    max_length=256)`, each text alone (run_retrieval_qa.py's features)."""
+    raw = fixtures_dir.parent / "official/inputs/raw"
+    examples = load_examples("lareqa_squad", "train", data_dir=raw)
+    examples.rows = examples.rows.map(lambda r: {"query": r["query"] * 30})  # past 96 tokens
+    arrays = featurize(examples, tokenizer).arrays()
+    assert arrays["input_ids"].shape[1:] == (2, 256)
+    for i, (query, candidate) in enumerate(zip(examples.rows["query"],
+                                               examples.rows["candidate"])):
+        ids, mask = arrays["input_ids"][i], arrays["attention_mask"][i]
+        for side, text, length in ((0, query, 96), (1, candidate, 256)):
+            expected = tokenizer(text, truncation=True, max_length=length)["input_ids"]
+            assert ids[side][mask[side] == 1].tolist() == expected
+        assert mask[0].sum() == 96
 
 
 def test_pairs_are_encoded_as_xlmr_does(tokenizer, fixtures_dir):

@@ -81,3 +81,37 @@ def test_siqa_release_gives_jiants_examples():
     rows = load_examples("siqa", "validation", data_dir=FIXTURES / "data").rows
     assert [{"prompt": r["context"], "choices": r["choices"], "label": r["label"]}
             for r in rows] == official
+
+
+def _official(name: str):
+    return json.loads((EXPECTED / "dual_encoder" / name).read_text("utf-8"))
+
+
+def test_lareqa_training_pairs_are_xtreme_rs_from_squad():
+    """Sentences broken by XTREME-R's rules; the answer sentence then its paragraph; an answer
+    starting between sentences, or not in the words it spans, skipped and counted."""
+    examples = load_examples("lareqa_squad", "train", data_dir=FIXTURES / "official/inputs/raw")
+    rows = examples.rows
+    assert [{"id": i, "query": q, "candidate": c} for i, q, c in
+            zip(rows["id"], rows["query"], rows["candidate"])] == _official("lareqa_pairs.json")
+    assert examples.report.excluded == {"answer_in_no_sentence": 1, "answer_not_recovered": 1}
+
+
+def test_lareqa_candidates_are_sentence_then_paragraph_as_xtreme_r_embeds_them():
+    examples = load_examples("lareqa", "test", data_dir=FIXTURES / "official/inputs/raw")
+    rows = examples.rows
+    assert {i: t for i, t, s in zip(rows["id"], rows["text"], rows["side"])
+            if s == "candidate"} == _official("lareqa_candidates.json")
+    assert not any(rows["text_b"])
+
+
+def test_mewslix_texts_are_marked_mentions_and_joined_descriptions_as_xtreme_r():
+    raw = FIXTURES / "official/inputs/raw"
+    pairs = load_examples("mewslix_pairs", "train", data_dir=raw).rows
+    assert [{"id": i, "query": q, "candidate": c} for i, q, c in
+            zip(pairs["id"], pairs["query"], pairs["candidate"])] == _official("mewslix_pairs.json")
+    rows = load_examples("mewslix", "validation", "en", data_dir=raw).rows
+    texts = {side: {i: t for i, t, s in zip(rows["id"], rows["text"], rows["side"]) if s == side}
+             for side in ("query", "candidate")}
+    assert texts["query"] == _official("mewslix_queries.json")
+    assert texts["candidate"] == _official("mewslix_candidates.json")

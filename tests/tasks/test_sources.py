@@ -16,6 +16,7 @@ CANONICAL = {
     Kind.SPAN_EXTRACTION: {"context", "question", "answers"},
     Kind.TAGGING: {"tokens", "tags"},
     Kind.RETRIEVAL: {"text", "text_b", "side"},
+    Kind.RETRIEVAL_PAIRS: {"query", "candidate"},
 }
 
 

@@ -16,14 +16,24 @@ TARGET_EPOCHS = {"xnli": 2.0, "pawsx": 5.0, "udpos": 10.0, "panx": 10.0, "xquad"
                  "mlqa": 2.0, "tydiqa": 2.0, "xcopa": 5.0, "udpos_xtreme_r": 10.0,
                  "panx_xtreme_r": 10.0, "xquad_xtreme_r": 2.0}
 QA = {"xquad", "mlqa", "tydiqa", "xquad_xtreme_r", "squad_v2"}
+# XTREME-R's dual-encoder recipes with XLM-R Large (scripts/train_lareqa.sh, train_mewslix.sh):
+# (per-GPU batch = the in-batch negatives, batches accumulated per update, learning rate,
+# epochs); no warm-up, no weight decay.
+DUAL_ENCODER = {"lareqa": (4, 4, 2e-5, 3.0), "mewslix": (8, 4, 1e-5, 2.0)}
 
 
 def per_task_settings() -> tuple[str, ...]:
     """`sweep.per_task` entries that give each run of a sweep what `paper_config` gives a single
-    run: its target's epochs, and batch 16 in a phase that trains a QA task."""
+    run: its target's epochs, batch 16 in a phase that trains a QA task, and the dual-encoder
+    recipes."""
+    dual = tuple(f"{t}: {key}={value}" for t, (batch, accumulate, lr, epochs) in
+                 DUAL_ENCODER.items() for key, value in (
+                     ("target.batch_size", batch), ("target.optim.accumulation_steps", accumulate),
+                     ("target.optim.lr", lr), ("target.epochs", epochs),
+                     ("target.optim.warmup_fraction", 0.0), ("target.optim.weight_decay", 0.0)))
     return (tuple(f"{t}: target.epochs={e}" for t, e in TARGET_EPOCHS.items())
             + tuple(f"{t}: target.batch_size=16" for t in sorted(QA))
-            + tuple(f"{t}: intermediate.batch_size=16" for t in sorted(QA)))
+            + tuple(f"{t}: intermediate.batch_size=16" for t in sorted(QA)) + dual)
 
 
 def paper_config(intermediate: tuple[str, ...] = (), target: str = "xnli",
@@ -42,6 +52,10 @@ def paper_config(intermediate: tuple[str, ...] = (), target: str = "xnli",
     c.target.epochs = TARGET_EPOCHS.get(target, 2.0)
     c.target.prepare_epochs = 5.0  # XTREME-R's train_xcopa.sh: 5 epochs of SIQA before COPA
     c.target.batch_size = 16 if target in QA else 32
+    if target in DUAL_ENCODER:
+        o = c.target.optim
+        c.target.batch_size, o.accumulation_steps, o.lr, c.target.epochs = DUAL_ENCODER[target]
+        o.warmup_fraction = o.weight_decay = 0.0
     c.evaluate.batch_size = 128
     c.sweep.per_task = per_task_settings()  # a sweep's runs get their own tasks' settings
     return c

@@ -8,10 +8,10 @@ from jaxstilts.configs.paper.common import INTERMEDIATE, MULTI_TASK, paper_confi
 
 # XCOPA follows XTREME-R's recipe: SIQA (5 epochs, paper_config's target.prepare_epochs), then
 # COPA, each stage shared by the runs that differ only in target.epochs/steps or evaluate.*.
-# Departures from XTREME-R's recipes (README "Fidelity"): XCOPA's stages keep jiant's lr, length
-# and early stopping; Mewsli-X and LAReQA are scored zero-shot from the encoder's mean-pooled
-# layer, where XTREME-R fine-tunes a dual encoder (train_mewslix.sh, train_lareqa.sh) with the
-# mention marked in context: their scores are not comparable to XTREME-R's.
+# Mewsli-X and LAReQA train XTREME-R's dual encoder (train_mewslix.sh, train_lareqa.sh) in their
+# target phase, with their recipe (batch 4/8 x 4 accumulated, rate, epochs, no warm-up) from
+# `paper_config`'s `sweep.per_task` entries, as `paper/stilts.py:mnli,lareqa` builds it.
+# Departures (README "Fidelity"): XCOPA's stages keep jiant's lr, length and early stopping.
 TARGETS = ("xnli", "xcopa", "udpos_xtreme_r", "panx_xtreme_r", "xquad_xtreme_r", "mlqa",
            "tydiqa", "mewslix", "lareqa", "tatoeba_xtreme_r")
 
