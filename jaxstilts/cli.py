@@ -84,7 +84,7 @@ def _config(args: argparse.Namespace, overrides: list[str]):
         raise ConfigError(e.args[0] if e.args else str(e)) from None
     _check_model(config)
     if args.command != "eval":  # eval reads only the evaluation split, as the run did
-        check_data(config)
+        check_data(config, sweep=args.command == "sweep")
     return config
 
 

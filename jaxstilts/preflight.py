@@ -15,12 +15,15 @@ from jaxstilts.tasks.inventory import split_entry
 from jaxstilts.tasks.sources import local_layout
 
 
-def _reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(task, split, languages) of everything one run or sweep reads."""
-    runs = [(list(config.intermediate.tasks), config.target.task)]
-    runs += [(e.split("+"), t) for e in config.sweep.intermediate
-             for t in (config.sweep.targets or [config.target.task])]
-    runs += [([], t) for t in config.sweep.targets]
+def _reads(config: ml_collections.ConfigDict, sweep: bool = False
+           ) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(task, split, languages) of everything one run, or the runs of a sweep, read."""
+    if sweep:
+        s = config.sweep
+        inters = ([[]] if s.baseline else []) + [e.split("+") for e in s.intermediate]
+        runs = [(inter, t) for inter in inters for t in (s.targets or [config.target.task])]
+    else:
+        runs = [(list(config.intermediate.tasks), config.target.task)]
     english = ("en",)
     reads = []
     for inter, target in runs:
@@ -43,11 +46,12 @@ def _reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str,
     return list(dict.fromkeys(reads))
 
 
-def missing_files(config: ml_collections.ConfigDict) -> tuple[list[str], list[str]]:
+def missing_files(config: ml_collections.ConfigDict, sweep: bool = False
+                  ) -> tuple[list[str], list[str]]:
     """(missing paths, the layout lines of the tasks they belong to) for every task read from
     local files (`data.source=local`, or a task with no other source)."""
     missing, layout = [], []
-    for name, split, langs in _reads(config):
+    for name, split, langs in _reads(config, sweep):
         task = get_task(name)
         if task.sources.of(config.data.source) and config.data.source != "local":
             continue
@@ -67,9 +71,9 @@ def missing_files(config: ml_collections.ConfigDict) -> tuple[list[str], list[st
     return missing, layout
 
 
-def check_data(config: ml_collections.ConfigDict) -> None:
+def check_data(config: ml_collections.ConfigDict, sweep: bool = False) -> None:
     """FileNotFoundError listing every missing file, the layout, and the flags to type."""
-    missing, layout = missing_files(config)
+    missing, layout = missing_files(config, sweep)
     if not missing:
         return
     shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20

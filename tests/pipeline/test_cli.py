@@ -60,6 +60,21 @@ def test_missing_local_data_lists_every_file_with_the_layout_and_the_flags(
     assert not (tmp_path / "W").exists()
 
 
+def test_a_run_checks_its_own_files_and_a_sweep_those_of_its_runs(local_model, tmp_path, capsys):
+    empty = tmp_path / "data"
+    empty.mkdir()
+    flags = ["--workdir", str(tmp_path / "W"), f"--config.model.pretrained={local_model}",
+             "--config.data.source=local", f"--config.data.data_dir={empty}",
+             "--config.intermediate.tasks=", "--config.target.task=pawsx",
+             "--config.sweep.intermediate=mnli", "--config.sweep.targets=xnli"]
+    assert main(["run", "paper/stilts.py:mnli,xnli", *flags]) == 2
+    err = capsys.readouterr().err
+    assert "pawsx: " in err and "mnli: " not in err and "xnli: " not in err, err
+    assert main(["sweep", "paper/stilts.py:mnli,xnli", *flags]) == 2
+    err = capsys.readouterr().err
+    assert "mnli: " in err and "xnli: " in err and "pawsx: " not in err, err
+
+
 def test_an_offline_hub_is_not_retried_and_the_error_says_what_to_type(
         local_model, tmp_path, monkeypatch, capsys):
     import datasets
