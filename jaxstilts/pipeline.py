@@ -162,6 +162,10 @@ def training_task(task_name: str) -> str:
 def _feed(config, features, phase, seed: int, validation=None) -> TaskFeed:
     shard = dict(shard_index=jax.process_index(), shard_count=jax.process_count())
     p = config[phase]
+    if len(features) < p.batch_size:  # training drops the last partial batch: none would be left
+        raise ConfigError(f"{phase}.batch_size={p.batch_size}: task {features.task.name} has "
+                          f"only {len(features)} training rows; lower "
+                          f"--config.{phase}.batch_size or give the task more data")
     loader = BatchLoader(features, LoaderConfig(batch_size=p.batch_size, train=True, seed=seed,
                                                 num_epochs=None, **shard))
     return TaskFeed(features.task.kind.head, iter(loader), scorer=validation)

@@ -75,6 +75,20 @@ def test_a_run_checks_its_own_files_and_a_sweep_those_of_its_runs(local_model, t
     assert "mnli: " in err and "xnli: " in err and "pawsx: " not in err, err
 
 
+def test_a_batch_larger_than_the_training_data_is_one_line_naming_the_key(tmp_path, capsys):
+    from pathlib import Path
+
+    folder = Path(__file__).parents[1] / "fixtures/official/expected/xtreme_download"
+    assert main(["run", "tiny", "--workdir", str(tmp_path / "W"), "--config.intermediate.tasks=",
+                 "--config.target.task=pawsx", "--config.data.source=local",
+                 f"--config.data.data_dir={folder}", "--config.evaluate.languages=en",
+                 "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        "jaxstilts run: target.batch_size=16: task pawsx has only 3 training rows; lower "
+        "--config.target.batch_size or give the task more data\n")
+    assert not (tmp_path / "W").exists()
+
+
 def test_an_offline_hub_is_not_retried_and_the_error_says_what_to_type(
         local_model, tmp_path, monkeypatch, capsys):
     import datasets
