@@ -199,7 +199,7 @@ def _retrieval(task: Task, row: dict, where: str, unlabelled: bool = False):
     return row, []
 
 
-def _retrieval_pair(task: Task, row: dict, where: str):
+def _retrieval_pair(task: Task, row: dict, where: str, unlabelled: bool = False):
     for name in ("query", "candidate"):
         if problem := _text_problem(where, name, row.get(name)):
             return None, [problem]
