@@ -17,12 +17,13 @@ def real_study(name: str, target: str = "xnli"):
 
 
 def tiny_study(name: str, languages: tuple[str, ...] = ("en", "de", "hi", "th")):
-    """`configs/tiny.py` (demo_nli -> demo_xnli, packaged tiny model, 8 intermediate and 300
-    target steps), so that the tests' compiled programs are shared with its other users. It
+    """`configs/tiny.py` (demo_nli -> demo_xnli, packaged tiny model, 8 intermediate steps)
+    with 40 target steps, so that the tests' compiled programs are shared with its other users. It
     checks that the study runs and its report is written, not what the study would find.
     Languages: English, German (high-resource), Hindi and Thai (low-resource)."""
     c = tiny()
     c.name = f"study-{name}-tiny"
+    c.target.steps = 40  # the tiny forms check the plumbing, not learning: less CI time
     for phase in ("intermediate", "target"):  # no validation, one checkpoint: less test time
         c[phase].validate_every = 0
         c[phase].checkpoint_every = c[phase].steps
