@@ -159,6 +159,22 @@ def training_task(task_name: str) -> str:
     return get_task(task_name).train_task or task_name
 
 
+def target_training(config: ml_collections.ConfigDict) -> tuple[str, ...]:
+    """The English tasks the target phase trains on, in order: the target's preparatory stages
+    (when `target.prepare_epochs`), then its training task; () with no target phase (no
+    target, or a retrieval target evaluated straight from the encoder: BUCC, Tatoeba)."""
+    target = config.target.task
+    if not target or not has_target_phase(target):
+        return ()
+    return target_recipe(target, bool(config.target.prepare_epochs))
+
+
+def validates(config: ml_collections.ConfigDict, phase: str, train_name: str) -> bool:
+    """Whether `phase` validates while it trains on `train_name` (it has English validation)."""
+    return bool(config[phase].validate_every) and (
+        "en" in get_task(train_name).splits.get("validation", ()))
+
+
 def _feed(config, features, phase, seed: int, validation=None) -> TaskFeed:
     shard = dict(shard_index=jax.process_index(), shard_count=jax.process_count())
     p = config[phase]
@@ -258,7 +274,7 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
         train_features = features_of(data, train_name, "train", tokenizer, "en")
         labels = train_features.labels
         valid = None
-        if p.validate_every and "en" in get_task(train_name).splits.get("validation", ()):
+        if validates(config, phase, train_name):
             valid = _validation(config, phase, name, train_name, tokenizer, labels)
         feeds[name] = _feed(config, train_features, phase, seed + i, valid)
         heads[name] = head_of(train_name, train_features)
@@ -358,8 +374,8 @@ def run_experiment(config: ml_collections.ConfigDict, workdir: str | Path, *,
         encoder_from = inter_dir
     target = config.target.task
     head_record = None
-    if has_target_phase(target):
-        *stages, _ = target_recipe(target, bool(config.target.prepare_epochs))
+    if recipe := target_training(config):
+        *stages, _ = recipe
         for i, stage in enumerate(stages):  # e.g. prepare/siqa, then target/ (COPA)
             stage_dir = abs_path(prepare_dir or workdir / "prepare") / STAGES.join(stages[:i + 1])
             run_phase(config, "target", [target], stage_dir, mesh, tokenizer,
@@ -485,13 +501,14 @@ class SweepRun:
     def _seed_label(self) -> list[str]:
         return [] if self.seed is None else [f"seed={self.seed}"]
 
-    def config(self, base: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
-        """`base` with this run's tasks, their `sweep.per_task` settings, the axis settings and
-        the seed."""
+    def config(self, base: ml_collections.ConfigDict,
+               per_task: list[tuple[str, str, Any]] | None = None) -> ml_collections.ConfigDict:
+        """`base` with this run's tasks, their `sweep.per_task` settings (`per_task`: those
+        already parsed, as `sweep_configs` passes them), the axis settings and the seed."""
         config = ml_collections.ConfigDict(base.to_dict())
         config.intermediate.tasks = self.intermediate
         config.target.task = self.target
-        for task, key, value in sweep_per_task(base):
+        for task, key, value in sweep_per_task(base) if per_task is None else per_task:
             if task == self.target if key.split(".")[0] != "intermediate" else (
                     task in self.intermediate):
                 _set(config, key, value)
@@ -616,6 +633,14 @@ def sweep_runs(config: ml_collections.ConfigDict) -> list[SweepRun]:
     return list(runs.values())
 
 
+def sweep_configs(config: ml_collections.ConfigDict
+                  ) -> list[tuple[SweepRun, ml_collections.ConfigDict]]:
+    """Every run of the sweep with its config (`sweep.per_task` parsed once for all)."""
+    runs = sweep_runs(config)
+    per_task = sweep_per_task(config)
+    return [(run, run.config(config, per_task)) for run in runs]
+
+
 def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
               progress: bool = False, allow_config_change: bool = False) -> list[dict]:
     """Every run of the sweep; finished runs are skipped, interrupted ones resumed.
@@ -627,16 +652,15 @@ def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
     init, data order and dropout). A target's preparatory stages (XCOPA's SIQA) live in
     `sweep_dir/prepare/<run name without AFTER_PREPARE settings>/`, shared likewise.
     """
-    runs = sweep_runs(config)
-    configs = [run.config(config) for run in runs]
-    for run, run_config in zip(runs, configs, strict=True):
+    runs = sweep_configs(config)
+    for run, run_config in runs:
         try:
             validate_config(run_config)
         except (ValueError, KeyError) as e:
             raise ConfigError(f"sweep run {run.name}: {e}") from None
     sweep_dir = abs_path(sweep_dir)
     records = []
-    for run, run_config in zip(runs, configs, strict=True):
+    for run, run_config in runs:
         run_dir = sweep_dir / "runs" / run.name
         if (run_dir / "run.json").exists():
             open_run(run_config, run_dir, allow_config_change)  # may reopen phases

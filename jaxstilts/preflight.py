@@ -10,52 +10,44 @@ from pathlib import Path
 
 import ml_collections
 
-from jaxstilts.tasks import get_task, has_target_phase, target_recipe
+from jaxstilts.pipeline import sweep_configs, target_training, validates
+from jaxstilts.tasks import get_task
 from jaxstilts.tasks.inventory import split_entry
 from jaxstilts.tasks.sources import local_layout
 
 
-def _reads(config: ml_collections.ConfigDict, sweep: bool = False
-           ) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(task, split, languages) of everything one run, or the runs of a sweep, read."""
-    if sweep:
-        s = config.sweep
-        inters = ([[]] if s.baseline else []) + [e.split("+") for e in s.intermediate]
-        runs = [(inter, t) for inter in inters for t in (s.targets or [config.target.task])]
-    else:
-        runs = [(list(config.intermediate.tasks), config.target.task)]
+def reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(task, split, languages) of everything one run reads, decided as the pipeline decides
+    it: its evaluation, then each phase's English training (and validation) data."""
     english = ("en",)
-    reads = []
-    for inter, target in runs:
-        training = [*inter]
-        if target:
-            task = get_task(target)
-            if has_target_phase(target):
-                training += target_recipe(target, bool(config.target.prepare_epochs))
-            split = config.evaluate.split
-            langs = tuple(config.evaluate.languages) or task.languages_of(split)
-            reads.append((target, split, langs))
-            if target == "bucc2018":  # its threshold is chosen on the validation split
-                reads.append((target, "validation", langs))
-        for phase, names in (("intermediate", inter), ("target", training[len(inter):])):
-            for name in names:
-                reads.append((name, "train", english))
-                validated = "en" in get_task(name).splits.get("validation", ())
-                if config[phase].validate_every and validated:
-                    reads.append((name, "validation", english))
-    return list(dict.fromkeys(reads))
+    inter, target = list(config.intermediate.tasks), config.target.task
+    out = []
+    if target:
+        split = config.evaluate.split
+        langs = tuple(config.evaluate.languages) or get_task(target).languages_of(split)
+        out.append((target, split, langs))
+        if target == "bucc2018":  # its threshold is chosen on the validation split
+            out.append((target, "validation", langs))
+    for phase, names in (("intermediate", inter), ("target", target_training(config))):
+        for name in names:
+            out.append((name, "train", english))
+            if validates(config, phase, name):
+                out.append((name, "validation", english))
+    return list(dict.fromkeys(out))
 
 
 def missing_files(config: ml_collections.ConfigDict, sweep: bool = False
                   ) -> tuple[list[str], list[str]]:
     """(missing paths, the layout lines of the tasks they belong to) for every task read from
     local files (`data.source=local`, or a task with no other source)."""
+    configs = [c for _, c in sweep_configs(config)] if sweep else [config]
+    wanted = dict.fromkeys((c.data.source, c.data.data_dir, *r) for c in configs for r in reads(c))
     missing, layout = [], []
-    for name, split, langs in _reads(config, sweep):
+    for source, data_dir, name, split, langs in wanted:
         task = get_task(name)
-        if task.sources.of(config.data.source) and config.data.source != "local":
+        if task.sources.of(source) and source != "local":
             continue
-        root = Path(config.data.data_dir or task.default_data_dir or ".")
+        root = Path(data_dir or task.default_data_dir or ".")
         for lang in langs:
             found, parts, _ = local_layout(task, split, root, (lang,))
             for component in parts:

@@ -182,7 +182,7 @@ def test_sweep_runs_cross_axes_and_seeds_and_share_intermediate_phases():
 @pytest.mark.parametrize("grid", ["paper/grid.py", "xtreme_r/grid.py"])
 def test_every_grid_run_gets_the_settings_of_its_single_run_config(grid):
     from jaxstilts.config import load_config
-    from jaxstilts.pipeline import sweep_runs
+    from jaxstilts.pipeline import sweep_configs
 
     config = load_config(grid)
     keys = ("intermediate.epochs", "intermediate.batch_size", "target.epochs",
@@ -194,10 +194,10 @@ def test_every_grid_run_gets_the_settings_of_its_single_run_config(grid):
         return {k: _get(c, k) for k in keys}
 
     checked = set()
-    for run in sweep_runs(config):
+    for run, run_config in sweep_configs(config):
         inter = "+".join(run.intermediate) or "baseline"
         single = load_config(f"paper/stilts.py:{inter},{run.target}")
-        assert values(run.config(config)) == values(single), run.name
+        assert values(run_config) == values(single), run.name
         checked.add(run.target)
     assert checked == set(config.sweep.targets)
 
