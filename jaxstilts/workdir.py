@@ -212,22 +212,33 @@ def _recorded(config) -> dict:
 
 def config_differences(config, workdir: str | Path) -> dict[str, tuple]:
     """Key -> (recorded, new) for every key whose value differs from `workdir/config.json`
-    (keys that do not change results left out); {} for a new workdir."""
+    (keys that do not change results left out, and what the run does not read: see `_as_read`);
+    {} for a new workdir."""
     from jaxstilts.train.checkpoint import abs_path
 
     file = abs_path(workdir) / "config.json"
     if not file.exists():
         return {}
-    old, new = _flat(json.loads(file.read_text())), _recorded(config)
-    used = {*config.intermediate.tasks, config.target.task}
-    for flat in (old, new):  # a user task the run does not read cannot change its results
-        if isinstance(flat.get("user_tasks"), list):
-            flat["user_tasks"] = [t for t in flat["user_tasks"]
-                                  if not isinstance(t, dict) or t.get("name") in used]
-        if not _has_stages(config):  # nor the length of stages its target does not have
-            flat.pop("target.prepare_epochs", None)
+    old, new = (_as_read(flat, config) for flat in (_flat(json.loads(file.read_text())),
+                                                    _recorded(config)))
     return {k: (old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
             if old.get(k) != new.get(k) and not k.startswith(NEUTRAL_KEYS)}
+
+
+def _as_read(flat: dict, config) -> dict:
+    """`flat` less what `config`'s run does not read, which cannot change its results: the user
+    tasks it neither trains on (in any phase, its target's training task included) nor
+    evaluates, and the length of preparatory stages when its target has none."""
+    from jaxstilts.pipeline import target_training
+
+    flat = dict(flat)
+    if flat.get("user_tasks") and isinstance(flat["user_tasks"], list):
+        read = {*config.intermediate.tasks, config.target.task, *target_training(config)}
+        flat["user_tasks"] = [t for t in flat["user_tasks"]
+                              if not isinstance(t, dict) or t.get("name") in read]
+    if not _has_stages(config):
+        flat.pop("target.prepare_epochs", None)
+    return flat
 
 
 def _has_stages(config) -> bool:

@@ -161,3 +161,29 @@ def test_eval_records_its_evaluation_settings_and_keeps_the_training_ones(tmp_pa
     (change,) = json.loads((workdir / "config_changes.json").read_text())
     assert change["changed"] == {"evaluate.languages": [["en", "de", "ru", "zh", "ar"],
                                                         ["en", "hi"]]}
+
+
+def test_a_changed_user_task_is_refused_when_the_run_trains_on_it_even_as_its_training_task(
+        tmp_path):
+    import ml_collections
+
+    from jaxstilts.pipeline import validate_config
+    from jaxstilts.workdir import config_differences
+
+    def spec(name, **extra):
+        return dict(name=name, kind="pair_classification", labels=("yes", "no"),
+                    fields=dict(text_a="a", text_b="b", label="label"), **extra,
+                    source=dict(local=dict(format="tsv", files=dict(train="train.tsv",
+                                                                    test="test.tsv"))))
+
+    tasks = [spec("my_target", train_task="my_train"), spec("my_train"), spec("my_other")]
+    config = load_config("tiny", ["--config.intermediate.tasks=", "--config.target.task="])
+    config.user_tasks = tuple(ml_collections.ConfigDict(t) for t in tasks)
+    config.target.task = "my_target"
+    validate_config(config)
+    (tmp_path / "config.json").write_text(config.to_json_best_effort())
+    for i, read in enumerate((True, True, False)):  # my_other: neither trained on nor evaluated
+        changed = [dict(t) for t in tasks]
+        changed[i]["labels"] = ("no", "yes")
+        config.user_tasks = tuple(ml_collections.ConfigDict(t) for t in changed)
+        assert ("user_tasks" in config_differences(config, tmp_path)) == read, tasks[i]["name"]
