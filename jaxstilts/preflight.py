@@ -39,7 +39,8 @@ def reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str, 
 def missing_files(config: ml_collections.ConfigDict, sweep: bool = False
                   ) -> tuple[list[str], list[str]]:
     """(missing paths, the layout lines of the tasks they belong to) for every task read from
-    local files (`data.source=local`, or a task with no other source)."""
+    local files (`data.source=local`, or a task with no other source); `sweep`: by every run
+    of the config's sweep, each with its own settings (`sweep.per_task`, axes)."""
     configs = [c for _, c in sweep_configs(config)] if sweep else [config]
     wanted = dict.fromkeys((c.data.source, c.data.data_dir, *r) for c in configs for r in reads(c))
     missing, layout = [], []
