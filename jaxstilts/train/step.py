@@ -92,7 +92,7 @@ class Steps:
                  tx: optax.GradientTransformation, shardings: TrainState, mesh: Mesh,
                  dropout_seed: int = 0, frozen_embeddings: bool = False):
         self.graphdef, self.kinds, self.tx = graphdef, kinds, tx
-        self.shardings, self.mesh, self.seed = shardings, mesh, dropout_seed
+        self.shardings, self.mesh = shardings, mesh
         self.frozen = frozen_embeddings
         # 32 bits, as `jax.random.key` folds a Python int without x64 (only its low bits vary)
         self._seed = np.uint32(dropout_seed % 2**32)
