@@ -297,12 +297,7 @@ def open_run(config, workdir: str | Path, allow_change: bool = False) -> list[st
                 if marker.exists():
                     marker.unlink()
         if diff:
-            log_file = workdir / CONFIG_CHANGES
-            changes = json.loads(log_file.read_text()) if log_file.exists() else []
-            changes.append({"at": datetime.datetime.now().isoformat(timespec="seconds"),
-                            "changed": {k: list(v) for k, v in diff.items()},
-                            "reopened": reopened})
-            log_file.write_text(json.dumps(changes, indent=2))
+            _log_change(workdir, {k: list(v) for k, v in diff.items()}, reopened)
             log.warning("%s: config changed (%s); reopened %s, recorded in %s", workdir, shown,
                         ", ".join(reopened), CONFIG_CHANGES)
         (workdir / "config.json").write_text(config.to_json_best_effort(indent=2))
@@ -332,8 +327,13 @@ def record_evaluation(config, workdir: str | Path) -> None:
         return
     recorded["evaluate"] = new
     file.write_text(json.dumps(recorded, indent=2))
-    log_file = file.parent / CONFIG_CHANGES
+    _log_change(file.parent, changed, ["eval"])
+
+
+def _log_change(workdir, changed: dict[str, list], reopened: list[str]) -> None:
+    """Append one change of the recorded config to `workdir/config_changes.json`."""
+    log_file = workdir / CONFIG_CHANGES
     changes = json.loads(log_file.read_text()) if log_file.exists() else []
     changes.append({"at": datetime.datetime.now().isoformat(timespec="seconds"),
-                    "changed": changed, "reopened": ["eval"]})
+                    "changed": changed, "reopened": reopened})
     log_file.write_text(json.dumps(changes, indent=2))
