@@ -262,9 +262,8 @@ class RetrievalEncoder:
     def __call__(self, batch: dict[str, list], indices: list[int]) -> dict[str, list]:
         ids: list[list[int] | None] = [None] * len(indices)
         for has_pair, side in itertools.product((False, True), ("query", "candidate")):
-            rows = [i for i, b in enumerate(batch["text_b"])
-                    if (b is not None) == has_pair and (batch["side"][i] == "query") ==
-                    (side == "query")]
+            rows = [i for i, (b, s) in enumerate(zip(batch["text_b"], batch["side"], strict=True))
+                    if (b is not None) == has_pair and s == side]
             if not rows:
                 continue
             encoded = self.tokenizer(
