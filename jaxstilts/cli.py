@@ -235,7 +235,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         raise ConfigError(f"--task {', '.join(unknown)}: no such task; tasks: "
                           + ", ".join(sorted(task_names())))
     entries = inventory(Path(args.data_dir), args.task or None)
-    print(format_inventory(entries, Path(args.data_dir)))
+    print(format_inventory(entries))
     return 0 if entries and all(e.ok for e in entries) else 1
 
 

@@ -168,14 +168,16 @@ def evaluate_task(
 
 def write_evaluation(evaluation: TaskEvaluation, output_dir: str | Path,
                      name: str | None = None) -> list[Path]:
-    """Submission files under `output_dir/predictions`, and the task merged into results.json."""
+    """Submission files under `output_dir/predictions`, and the task's languages merged into
+    results.json (retrieval targets are evaluated a language at a time into one folder)."""
     output_dir = Path(output_dir)
     paths = [submission.write_predictions(output_dir / "predictions", evaluation.task, lang, p)
              for lang, p in evaluation.predictions.items()]
     existing = output_dir / "results.json"
     merged = results.read_results(existing) if existing.is_file() else {}
     if evaluation.scores:
-        merged[name or evaluation.task] = evaluation.scores
+        key = name or evaluation.task
+        merged[key] = {**merged.get(key, {}), **evaluation.scores}
     if merged:
         paths += list(results.write_results(merged, output_dir).values())
     return paths

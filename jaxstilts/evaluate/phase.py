@@ -25,7 +25,8 @@ from jaxstilts.evaluate.perturb import with_noise
 from jaxstilts.evaluate.predict import feature_column, predict
 from jaxstilts.evaluate.xtreme import scorer_of
 from jaxstilts.kinds import Kind
-from jaxstilts.tasks import Features, features_of, get_task
+from jaxstilts.tasks import Features, Task, features_of, get_task
+from jaxstilts.tasks.readers import POOL_FORMATS
 
 
 def evaluate_target(config: ml_collections.ConfigDict, target: str, model: Any, mesh: Mesh,
@@ -43,8 +44,9 @@ def evaluate_target(config: ml_collections.ConfigDict, target: str, model: Any, 
     scorer = scorer_of(target, task.kind, task.metric)
     if task.kind == Kind.RETRIEVAL:
         head = target if _trained_head(model, target) else None
-        evaluations = [_retrieval(config, target, scorer, lang, model, mesh, tokenizer, folder,
-                                  progress, head) for lang in languages]
+        groups = [languages] if _one_pool(task, config.data.source) else [(x,) for x in languages]
+        evaluations = [_retrieval(config, target, scorer, group, model, mesh, tokenizer, folder,
+                                  progress, head) for group in groups]
         scores = {k: v for ev in evaluations for k, v in ev.scores.items()}
     else:
         features = features_of(config.data, target, e.split, tokenizer, languages, labels)
@@ -74,14 +76,22 @@ def _trained_head(model, target: str) -> bool:
     return target in (model[1].get("heads") or {})
 
 
-def _retrieval(config, target: str, scorer: str, lang: str, model, mesh, tokenizer, folder,
-               progress: bool, head: str | None = None) -> TaskEvaluation:
+def _one_pool(task: Task, source: str) -> bool:
+    """Whether all languages' queries search one candidate pool, read whole whichever languages
+    are asked for (Mewsli-X, LAReQA): then they are read, embedded and scored in one pass, not
+    the pool once per language. The source is the one `features_of` reads."""
+    parts = task.sources.of(source) or task.sources.local
+    return bool(parts) and all(getattr(c, "format", None) in POOL_FORMATS for c in parts)
+
+
+def _retrieval(config, target: str, scorer: str, languages: tuple[str, ...], model, mesh,
+               tokenizer, folder, progress: bool, head: str | None = None) -> TaskEvaluation:
     e = config.evaluate
     layer = e.retrieval_layer or None  # None: the model's default retrieval layer
-    features = features_of(config.data, target, e.split, tokenizer, lang)
+    features = features_of(config.data, target, e.split, tokenizer, languages)
     threshold = None
     if scorer == "bucc2018":  # the mining threshold is chosen on dev, then applied to test
-        dev = features_of(config.data, target, "validation", tokenizer, lang)
+        dev = features_of(config.data, target, "validation", tokenizer, languages)
         vectors = predict(model, dev, "retrieval", e.batch_size, mesh, layer=layer)["vectors"]
         threshold = bucc.dev_threshold(feature_column(dev, "id"), feature_column(dev, "side"),
                                        vectors, dev.examples.gold, feature_column(dev, "text"))

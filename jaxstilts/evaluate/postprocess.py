@@ -95,14 +95,15 @@ def retrieval_predictions(
     groups = np.asarray(groups) if groups is not None else None
     is_query, is_cand = sides == "query", sides == "candidate"
     out = {}
-    for lang in dict.fromkeys(languages[is_query].tolist()):
+    query_languages = dict.fromkeys(languages[is_query].tolist())
+    for lang in query_languages:
         q = _rows(is_query & (languages == lang))
         q_ids = ids[q].tolist()
         linked = any(qid in links for qid in q_ids)
         if groups is not None:
             c = _rows(is_cand & (groups == lang))
         elif task == "tatoeba" and not linked:
-            if len(set(languages[is_query].tolist())) > 1:
+            if len(query_languages) > 1:
                 raise ScoringError("tatoeba without gold links with several languages needs "
                                    "`groups` to tell each language's English side")
             c = _rows(is_cand)
@@ -110,7 +111,7 @@ def retrieval_predictions(
             row_of = {cid: r for r, cid in zip(_rows(is_cand), ids[is_cand].tolist())}
             c = np.asarray([row_of[cid] for qid in q_ids for cid in links.get(qid, ())], np.int64)
         elif task == "bucc2018":
-            if len(set(languages[is_query].tolist())) > 1:
+            if len(query_languages) > 1:
                 raise ScoringError("bucc2018 with several languages needs `groups` to tell "
                                    "each language's English side")
             c = _rows(is_cand)  # one language loaded: every candidate is its English side

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jaxstilts.tasks.base import Kind, LocalSource, RowMap, Sources, Task
-from jaxstilts.tasks.catalog_intermediate import GLUE_MNLI_TSV, NLI_LABELS
+from jaxstilts.tasks.catalog_intermediate import EN, GLUE_MNLI_TSV, NLI_LABELS, TRAIN_DEV
 
 DEMO_DATA = Path(__file__).resolve().parents[1] / "assets" / "demo_data"
 DEMO_LANGS = ("en", "de", "ru", "zh", "ar", "hi", "th")
@@ -16,8 +16,8 @@ DEMO_NLI = Task(
     name="demo_nli",
     kind=Kind.PAIR_CLASSIFICATION,
     metric="accuracy",
-    languages=("en",),
-    splits={"train": ("en",), "validation": ("en",)},
+    languages=EN,
+    splits=TRAIN_DEV,
     labels=NLI_LABELS,
     max_length=64,
     tags=frozenset({"demo", "intermediate"}),
@@ -38,8 +38,8 @@ DEMO_SST = Task(
     name="demo_sst",
     kind=Kind.PAIR_CLASSIFICATION,
     metric="accuracy",
-    languages=("en",),
-    splits={"train": ("en",), "validation": ("en",)},
+    languages=EN,
+    splits=TRAIN_DEV,
     labels=("negative", "positive"),
     max_length=64,
     tags=frozenset({"demo", "intermediate"}),
@@ -65,7 +65,7 @@ DEMO_XNLI = Task(
     kind=Kind.PAIR_CLASSIFICATION,
     metric="accuracy",
     languages=DEMO_LANGS,
-    splits={"train": ("en",), "validation": ("en",), "test": DEMO_LANGS},
+    splits={**TRAIN_DEV, "test": DEMO_LANGS},
     labels=NLI_LABELS,
     max_length=64,
     train_task="demo_xnli",

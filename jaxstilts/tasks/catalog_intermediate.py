@@ -15,6 +15,7 @@ TRAIN_DEV = {"train": EN, "validation": EN}
 HELLASWAG_ROWS = RowMap(fields={"context": "ctx_a", "choices": "endings", "label": "label",
                                 "id": "ind"}, choice_prefix="ctx_b")
 INTERMEDIATE = frozenset({"intermediate"})
+ENGLISH_TRAIN = frozenset({"english_train"})  # the English training data of a target task
 
 # Hub and TFDS NLI datasets share columns and class names (entailment, neutral, contradiction).
 HUB_NLI = RowMap(fields={"text_a": "premise", "text_b": "hypothesis", "label": "label"})
@@ -137,7 +138,7 @@ TASKS = [
         languages=EN,
         splits=TRAIN_DEV,
         labels=NLI_LABELS,
-        tags=INTERMEDIATE | {"english_train"},
+        tags=INTERMEDIATE | ENGLISH_TRAIN,
         description="MultiNLI (GLUE); also XNLI's English training data.",
         sources=Sources(hub=(MNLI_HUB,), local=(MNLI_LOCAL,), tfds=(MNLI_TFDS,)),
     ),
@@ -257,7 +258,7 @@ TASKS = [
         metric="squad",
         languages=EN,
         splits=TRAIN_DEV,
-        tags=frozenset({"english_train"}),
+        tags=ENGLISH_TRAIN,
         description="SQuAD v1.1: English training data of XQuAD and MLQA.",
         sources=_squad("1.1"),
     ),

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from jaxstilts.languages import sorted_languages
 from jaxstilts.tasks.base import HubSource, Kind, LocalSource, RowMap, Sources, Task, TfdsSource
-from jaxstilts.tasks.catalog_intermediate import HUB_NLI, NLI_LABELS
+from jaxstilts.tasks.catalog_intermediate import EN, ENGLISH_TRAIN, HUB_NLI, NLI_LABELS, TRAIN_DEV
 
 XTREME = frozenset({"xtreme"})
 XTREME_R = frozenset({"xtreme_r"})
@@ -70,7 +70,7 @@ TATOEBA_CODES = {
 }  # fmt: skip
 
 
-def _eval_splits(languages, *splits, train=("en",)):
+def _eval_splits(languages, *splits, train=EN):
     out = {split: tuple(languages) for split in splits}
     if train:
         out["train"] = tuple(train)
@@ -174,7 +174,7 @@ PAWSX = Task(
     splits=_eval_splits(PAWSX_LANGS, "validation", "test"),
     labels=("0", "1"),
     train_task="pawsx",
-    tags=XTREME | {"english_train"},
+    tags=XTREME | ENGLISH_TRAIN,
     description="PAWS-X paraphrase identification; English train.tsv is the training data.",
     sources=Sources(
         hub=(
@@ -224,7 +224,7 @@ UDPOS = Task(
     labels=UPOS,
     codes=UDPOS_NAMES,
     train_task="udpos",
-    tags=XTREME | {"english_train"},
+    tags=XTREME | ENGLISH_TRAIN,
     description="UD-POS (UD v2.5; XTREME-R: v2.7 for lt/pl/uk/wo/ro): all treebanks of a "
     "language concatenated, converted as XTREME's download_data.sh; UPOS tags.",
     sources=Sources(
@@ -249,7 +249,7 @@ PANX = Task(
     splits=_eval_splits(PANX_LANGS, "validation", "test"),
     labels=PANX_TAGS,
     train_task="panx",
-    tags=XTREME | {"english_train"},
+    tags=XTREME | ENGLISH_TRAIN,
     description="PAN-X / WikiANN named entities (Rahimi et al. splits).",
     sources=Sources(
         hub=(
@@ -354,10 +354,10 @@ TYDIQA = Task(
     metric="squad",
     languages=TYDIQA_LANGS,
     # validation: the English dev set, as jiant's tydiqa_en (its val is tydiqa.en.dev.json)
-    splits={**_eval_splits(TYDIQA_LANGS, "test"), "validation": ("en",)},
+    splits={**_eval_splits(TYDIQA_LANGS, "test"), "validation": EN},
     codes=TYDIQA_NAMES,
     train_task="tydiqa",
-    tags=XTREME | {"english_train"},
+    tags=XTREME | ENGLISH_TRAIN,
     description="TyDiQA-GoldP: English train, the official dev set as test (as XTREME does); "
     "the English dev set validates (as jiant does).",
     sources=Sources(
@@ -488,10 +488,10 @@ COPA = Task(
     name="copa",
     kind=Kind.MULTIPLE_CHOICE,
     metric="accuracy",
-    languages=("en",),
-    splits={"train": ("en",), "validation": ("en",)},
+    languages=EN,
+    splits=TRAIN_DEV,
     num_choices=2,
-    tags=frozenset({"english_train"}),
+    tags=ENGLISH_TRAIN,
     description="COPA (SuperGLUE): English training data of XCOPA.",
     sources=Sources(
         hub=(
@@ -538,10 +538,10 @@ SIQA = Task(
     name="siqa",
     kind=Kind.MULTIPLE_CHOICE,
     metric="accuracy",
-    languages=("en",),
-    splits={"train": ("en",), "validation": ("en",)},
+    languages=EN,
+    splits=TRAIN_DEV,
     num_choices=3,
-    tags=frozenset({"english_train"}),
+    tags=ENGLISH_TRAIN,
     description="Social IQa (Sap et al. 2019): the first stage of XTREME-R's XCOPA recipe.",
     sources=Sources(
         hub=(
@@ -613,10 +613,10 @@ MEWSLIX_PAIRS = Task(
     name="mewslix_pairs",
     kind=Kind.RETRIEVAL_PAIRS,
     metric="accuracy",
-    languages=("en",),
-    splits={"train": ("en",)},
+    languages=EN,
+    splits={"train": EN},
     max_length=64,
-    tags=frozenset({"english_train"}),
+    tags=ENGLISH_TRAIN,
     description="Mewsli-X's English Wikipedia mention-entity pairs: the dual encoder's training "
     "data (marked mention -> entity description).",
     sources=Sources(
@@ -667,11 +667,11 @@ LAREQA_SQUAD = Task(
     name="lareqa_squad",
     kind=Kind.RETRIEVAL_PAIRS,
     metric="accuracy",
-    languages=("en",),
-    splits={"train": ("en",)},
+    languages=EN,
+    splits={"train": EN},
     max_length=256,
     query_max_length=96,
-    tags=frozenset({"english_train"}),
+    tags=ENGLISH_TRAIN,
     description="SQuAD v1.1 as LAReQA's training pairs: question -> answer sentence + paragraph.",
     sources=Sources(
         local=(
@@ -714,7 +714,7 @@ LAREQA = Task(
 
 def _wider(task: Task, name: str, languages: list[str], local: LocalSource | None = None) -> Task:
     """An XTREME-R variant: the same sources over a wider language set."""
-    splits = {split: ("en",) if split == "train" else tuple(languages) for split in task.splits}
+    splits = {split: EN if split == "train" else tuple(languages) for split in task.splits}
     sources = replace(task.sources, local=(local,)) if local else task.sources
     return replace(
         task, name=name, languages=tuple(languages), splits=splits, tags=XTREME_R, sources=sources

@@ -94,8 +94,8 @@ class Features:
             name: table.column(name).to_numpy().astype(np.int32)
             for name in scalar + ("example_index",)
         }
-        self.num_choices = (2 if self.kind == Kind.RETRIEVAL_PAIRS else self.task.num_choices
-                            ) if nested else None
+        self.num_choices = {Kind.MULTIPLE_CHOICE: self.task.num_choices,
+                            Kind.RETRIEVAL_PAIRS: 2}.get(self.kind)  # query, candidate
 
     def __len__(self) -> int:
         return len(self.dataset)

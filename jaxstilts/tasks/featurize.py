@@ -125,7 +125,7 @@ def features_of(
     examples = load_examples(task, split, language, source=source,
                              data_dir=data.data_dir or None, skip_invalid=data.skip_invalid)
     if labels is None and task.labels is None and task.kind == Kind.TAGGING:
-        labels = tag_inventory(task, data, examples if split == "train" else None)
+        labels = tag_inventory(task, data, examples)
     if transform is not None:
         examples = transform(examples)
     return featurize(examples, tokenizer, FeaturizeConfig(max_length=data.max_length or None),
@@ -136,19 +136,21 @@ def features_of(
 INVENTORY_SPLITS = ("train", "test", "validation")
 
 
-def tag_inventory(task: Any, data: Any, train: Examples | None = None) -> tuple[str, ...]:
+def tag_inventory(task: Any, data: Any, loaded: Examples | None = None) -> tuple[str, ...]:
     """A fixed tag set for an open tag set (CCG), the same whichever split is featurized: every
-    tag of the task's English splits in first-seen order over train, test, dev (jiant's)."""
+    tag of the task's English splits in first-seen order over train, test, dev (jiant's).
+    `loaded`: a split already read (the one being featurized), not read again."""
     seen: dict[str, None] = {}
     source = data.source if task.sources.of(data.source) else "local"
     for split in INVENTORY_SPLITS:
         if split not in task.splits:
             continue
-        if split == "train" and train is not None:
-            examples = train
+        language = task.splits[split][0]
+        if loaded is not None and (loaded.split, loaded.languages) == (split, (language,)):
+            examples = loaded
         else:
             try:
-                examples = load_examples(task, split, task.splits[split][0], source=source,
+                examples = load_examples(task, split, language, source=source,
                                          data_dir=data.data_dir or None,
                                          skip_invalid=data.skip_invalid)
             except FileNotFoundError as e:  # a tag only that split has is then an error later
@@ -260,9 +262,8 @@ class RetrievalEncoder:
     def __call__(self, batch: dict[str, list], indices: list[int]) -> dict[str, list]:
         ids: list[list[int] | None] = [None] * len(indices)
         for has_pair, side in itertools.product((False, True), ("query", "candidate")):
-            rows = [i for i, b in enumerate(batch["text_b"])
-                    if (b is not None) == has_pair and (batch["side"][i] == "query") ==
-                    (side == "query")]
+            rows = [i for i, (b, s) in enumerate(zip(batch["text_b"], batch["side"], strict=True))
+                    if (b is not None) == has_pair and s == side]
             if not rows:
                 continue
             encoded = self.tokenizer(

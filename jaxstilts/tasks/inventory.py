@@ -56,13 +56,19 @@ def split_entry(task: Task, component: LocalSource, split: str, lang: str,
     return entry
 
 
+def layout_line(task: Task, component: LocalSource, root: Path) -> str:
+    """Where `component`'s files of every split go under `root`, and where to get them."""
+    files = ", ".join(t for templates in component.files.values() for t in templates)
+    return f"{task.name}: {root}/{{{files}}}" + (f" ({component.note})" if component.note else "")
+
+
 def inventory(root: Path, tasks: list[str] | None = None) -> list[Entry]:
     """Entries for `tasks` (default: every task with local files)."""
     names = tasks or [n for n in task_names() if get_task(n).sources.local]
     return [e for name in names for e in task_inventory(get_task(name), root)]
 
 
-def format_inventory(entries: list[Entry], root: Path) -> str:
+def format_inventory(entries: list[Entry]) -> str:
     """One line per task split language (its layout; a test split whose gold download_data.sh
     removed is marked), then the missing files and where to get them; a file that several
     languages share (XNLI's one test file) and a task's source are named once."""

@@ -55,8 +55,7 @@ class LoadReport:
     """Counts of rows read, kept and skipped (per reason), with a few examples of each problem.
 
     read = kept + sum(skipped) + sum(excluded) for every task. Retrieval counts each sentence
-    (query or candidate) and each gold link as one row; a candidate repeated verbatim is merged
-    into the first (counted as kept and as repaired).
+    (query or candidate) and each gold link as one row.
     """
 
     skip_invalid: bool = False

@@ -270,9 +270,6 @@ class _Collector:
         self.gold: dict[str, list[str]] = {}
         self.ids: set[str] = set()
         self.keys: dict[tuple, str] = {}  # (language, [file,] id) -> where it was first seen
-        self.candidates: dict[str, str] = {}
-        self.merged = 0
-        self.kept = 0
 
     def add(self, items: Iterable, rowmap, lang: str | None, context: Mapping,
             unlabelled: bool = False) -> None:
@@ -333,17 +330,9 @@ class _Collector:
             return
         if self.task.kind in (Kind.SPAN_EXTRACTION, Kind.RETRIEVAL):
             if row["id"] in self.ids:  # answers and gold links are keyed by id
-                if row.get("side") == "candidate" and self.candidates.get(row["id"]) == row["text"]:
-                    # The same entity in several training pairs: one candidate, counted.
-                    detail = f"candidate {row['id']!r} listed again"
-                    self.report.repair(RowProblem(where, "duplicate_candidate_merged", detail))
-                    self.merged += 1
-                    return
                 self.report.reject(RowProblem(where, DUPLICATE_ID, f"id {row['id']!r} seen before"))
                 return
             self.ids.add(row["id"])
-            if row.get("side") == "candidate":
-                self.candidates[row["id"]] = row["text"]
         elif (problem := self._duplicate(row, where)) is not None:
             self.report.reject(problem)
             return
@@ -388,5 +377,5 @@ class _Collector:
                     gold.setdefault(query_id, []).append(candidate_id)
                 else:
                     self.report.skipped[GOLD_LINK_WITHOUT_ROW] += 1
-        self.report.kept = len(self.rows) + self.merged + sum(map(len, gold.values()))
+        self.report.kept = len(self.rows) + sum(map(len, gold.values()))
         return self.rows, gold

@@ -17,7 +17,7 @@ import pytest
 from flax import nnx
 
 from jaxstilts.evaluate import submission
-from jaxstilts.evaluate.evaluator import evaluate_task
+from jaxstilts.evaluate.evaluator import TaskEvaluation, evaluate_task, write_evaluation
 from jaxstilts.evaluate.metrics import retrieval
 from jaxstilts.evaluate.predict import Predictor, plan_batches, predict
 from jaxstilts.evaluate.reference import predict_per_language_loop
@@ -300,6 +300,15 @@ def test_evaluate_panx_tags_words_and_merges_results(tmp_path, models, features,
         assert official["tasks"]["panx"]["languages"][lang] == pytest.approx(scores)
         assert 0 <= scores["f1"] <= 100
     assert set(read_results(tmp_path / "results.json")) == {"xnli", "panx"}
+
+
+def test_languages_evaluated_one_at_a_time_all_stay_in_results(tmp_path):
+    """Retrieval targets are evaluated a language at a time into one folder (phase.py)."""
+    for lang, accuracy in (("de", 50.0), ("fr", 75.0)):
+        scores = {lang: {"accuracy": accuracy}}
+        write_evaluation(TaskEvaluation("tatoeba", {lang: [1, 0]}, {}, scores, {}), tmp_path)
+    assert read_results(tmp_path / "results.json") == {
+        "tatoeba": {"de": {"accuracy": 50.0}, "fr": {"accuracy": 75.0}}}
 
 
 def test_evaluate_xquad_decodes_answers_per_language(tmp_path, models, features, evaluated):

@@ -48,8 +48,7 @@ def test_every_registered_task_loads_from_local_fixtures(name, split, fixtures_d
         assert set(examples.rows.column_names) == {"id", "language"} | CANONICAL[task.kind]
         report = examples.report
         links = sum(map(len, (examples.gold or {}).values()))
-        merged = report.repaired.get("duplicate_candidate_merged", 0)
-        assert report.kept == len(examples) + links + merged and not report.skipped
+        assert report.kept == len(examples) + links and not report.skipped
         assert report.read == report.kept + sum(report.excluded.values())
         if task.kind == Kind.RETRIEVAL:
             sides = set(examples.rows["side"])

@@ -3,7 +3,7 @@ XTREME's processed UD-POS), jiant's CCG `text<TAB>tags` lines, and CoNLL-U (raw 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,35 +32,40 @@ def read_conll(paths: list[Path], options: Mapping[str, Any], context: Mapping) 
     tag_column = options.get("tag_column", -1)
     columns = options.get("columns", 2)
     for path in paths:
-        tokens, tags, start, broken = [], [], None, False
-        for number, line in lines(path):
-            if isinstance(line, RowProblem):
-                if not broken:  # one problem per sentence: the sentence is the row
+        for block in _blocks(path, lambda line: not line.strip() or line.startswith("-DOCSTART-")):
+            tokens, tags = [], []
+            for number, line in block:
+                if isinstance(line, RowProblem):
                     yield line
-                broken = True
-                continue
-            if not line.strip() or line.startswith("-DOCSTART-"):
-                if tokens and not broken:
-                    yield _sentence(path, start, tokens, tags if columns > 1 else None)
-                tokens, tags, start, broken = [], [], None, False
-                continue
-            if start is None:
-                start = number
-            values = line.split("\t")
-            if len(values) != columns:
-                detail = (f"{len(values)} tab-separated fields, expected {columns} "
-                          f"({'token, tag' if columns > 1 else 'the token'})")
-                if not broken:
+                    break
+                values = line.split("\t")
+                if len(values) != columns:
+                    detail = (f"{len(values)} tab-separated fields, expected {columns} "
+                              f"({'token, tag' if columns > 1 else 'the token'})")
                     yield RowProblem(f"{path}:{number}", WRONG_COLUMN_COUNT, detail)
-                broken = True
-                continue
-            token = values[token_column]
-            if prefix and token.startswith(prefix):
-                token = token[len(prefix) :]
-            tokens.append(token)
-            tags.append(values[tag_column])
-        if tokens and not broken:
-            yield _sentence(path, start, tokens, tags if columns > 1 else None)
+                    break
+                token = values[token_column]
+                if prefix and token.startswith(prefix):
+                    token = token[len(prefix) :]
+                tokens.append(token)
+                tags.append(values[tag_column])
+            else:
+                yield _sentence(path, block[0][0], tokens, tags if columns > 1 else None)
+
+
+def _blocks(path: Path, is_break: Callable[[str], bool]
+            ) -> Iterator[list[tuple[int, str | RowProblem]]]:
+    """The numbered lines of `path` in blocks between break lines: one sentence each, so that a
+    reader yields one problem per sentence (the sentence is the row) and stops reading it."""
+    block: list[tuple[int, str | RowProblem]] = []
+    for number, line in lines(path):
+        if isinstance(line, RowProblem) or not is_break(line):
+            block.append((number, line))
+        elif block:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 def read_tagged_lines(paths: list[Path], options: Mapping[str, Any],
@@ -175,47 +180,44 @@ class _Tree:
 
 
 def _conllu_sentences(path: Path) -> Iterator[_Tree | RowProblem]:
-    tree, broken = None, False
-    for number, line in lines(path):
-        if isinstance(line, RowProblem):
-            if not broken:  # one problem per sentence: the sentence is the row
+    for block in _blocks(path, lambda line: not line.strip()):
+        tree = _Tree(block[0][0], None)
+        for number, line in block:
+            if isinstance(line, RowProblem):
                 yield line
-            broken = True
-            continue
-        if not line.strip():
-            if tree is not None and tree.words and not broken:
-                yield tree
-            tree, broken = None, False
-            continue
-        if tree is None:
-            tree = _Tree(number, None)
-        if line.startswith("#"):
-            if line.startswith("# sent_id"):
-                tree.sent_id = line.partition("=")[2].strip()
-            continue
-        values = line.split("\t")
-        if len(values) != 10:
-            detail = f"{len(values)} tab-separated fields, CoNLL-U has 10"
-            if not broken:
+                break
+            if line.startswith("#"):
+                if line.startswith("# sent_id"):
+                    tree.sent_id = line.partition("=")[2].strip()
+                continue
+            values = line.split("\t")
+            if len(values) != 10:
+                detail = f"{len(values)} tab-separated fields, CoNLL-U has 10"
                 yield RowProblem(f"{path}:{number}", WRONG_COLUMN_COUNT, detail)
-            broken = True
-            continue
-        word_id = values[0]
-        if "." in word_id:
-            continue
-        if "-" in word_id:
-            first, _, last = word_id.partition("-")
-            if first.isdigit() and last.isdigit():
-                tree.multi[int(first)] = (int(last), values[1])
-            continue
-        if not word_id.isdigit():
-            continue
-        word = int(word_id)
-        tree.words[word] = (values[1], values[3])
-        heads = {int(values[6])} if values[6].isdigit() else set()
-        if values[8] != "_":
-            heads |= {int(h) for h, _, _ in (d.partition(":") for d in values[8].split("|"))
-                      if h.isdigit()}
-        tree.parents[word] = heads
-    if tree is not None and tree.words and not broken:
-        yield tree
+                break
+            _add_word(tree, values)
+        else:
+            if tree.words:
+                yield tree
+
+
+def _add_word(tree: _Tree, values: list[str]) -> None:
+    """One CoNLL-U line into `tree`: a word (form, UPOS, heads) or a multi-word token; empty
+    nodes are skipped."""
+    word_id = values[0]
+    if "." in word_id:
+        return
+    if "-" in word_id:
+        first, _, last = word_id.partition("-")
+        if first.isdigit() and last.isdigit():
+            tree.multi[int(first)] = (int(last), values[1])
+        return
+    if not word_id.isdigit():
+        return
+    word = int(word_id)
+    tree.words[word] = (values[1], values[3])
+    heads = {int(values[6])} if values[6].isdigit() else set()
+    if values[8] != "_":
+        heads |= {int(h) for h, _, _ in (d.partition(":") for d in values[8].split("|"))
+                  if h.isdigit()}
+    tree.parents[word] = heads
