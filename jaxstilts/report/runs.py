@@ -246,7 +246,6 @@ class Sweep:
         self.targets = _ordered((r.target for r in runs), list(TARGET_TYPES))
         self.rows = _ordered((r.row for r in runs), [BASELINE, *INTERMEDIATE_TYPES])
         self.intermediates = [row for row in self.rows if row != BASELINE]
-        self.missing = [r for r in self.runs if not r.done]
 
     def run(self, row: str, target: str) -> Run | None:
         """The run of (row, target), done or not; over seeds, their mean."""
