@@ -62,9 +62,9 @@ def resource_table(sweep: Sweep) -> Table:
             deltas = sweep.language_deltas(row, target) if row != BASELINE else {}
             cells: list[Cell] = []
             for group in ("all", "high", "low"):
-                cells.append(_group_mean(run.languages, group))
+                cells.append(group_mean(run.languages, group))
             for group in ("all", "high", "low"):
-                cells.append(_group_mean(deltas, group))
+                cells.append(group_mean(deltas, group))
             counts = [_group_count(run.languages, g) for g in ("high", "low")]
             rows.append([target, row, *counts, *cells])
     header = [
@@ -86,7 +86,8 @@ def _in_group(lang: str, group: str) -> bool:
     return group == "all" or resource_group(lang) == group
 
 
-def _group_mean(per_language: Mapping[str, float], group: str) -> float | None:
+def group_mean(per_language: Mapping[str, float], group: str) -> float | None:
+    """The mean over the languages of `group` ("all", "high" or "low"-resource); None if none."""
     values = [s for lang, s in per_language.items() if _in_group(lang, group)]
     return mean(values) if values else None
 

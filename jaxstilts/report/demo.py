@@ -11,26 +11,25 @@ the verdict is computed from them, never written in advance.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from statistics import mean, stdev
 from typing import Any
 
-from jaxstilts.report.runs import BASELINE, Run, Sweep, by_setting, run_from_record
-from jaxstilts.report.seeds import ALPHA, paired_gain, plus_minus, verdict
+from jaxstilts.report.runs import BASELINE, Run, Sweep, run_from_record, sweeps_by_setting
+from jaxstilts.report.seeds import ALPHA, mean_std, paired_gain, plus_minus, verdict
 
 # The demo's intermediate tasks and their relation to its target (demo_xnli, sentence-pair NLI).
 ROLES = {"demo_nli": "related", "demo_sst": "unrelated"}
 
 
-def others_mean(run: Run) -> float | None:
-    """The mean score over the run's non-English languages: zero-shot transfer."""
-    values = [s for lang, s in run.languages.items() if lang != "en"]
-    return mean(values) if values else None
+def _others_mean(run: Run) -> float | None:
+    return run.others_mean  # the zero-shot figure the demo's gains are on
+
+
+def _sweeps(records: Sequence[Mapping[str, Any]]) -> dict[str, Sweep]:
+    return sweeps_by_setting([run_from_record(r) for r in records])
 
 
 def _spread(values: Sequence[float]) -> str:
-    if not values:
-        return "–"
-    return plus_minus(mean(values), stdev(values) if len(values) > 1 else None)
+    return plus_minus(*mean_std(values))
 
 
 def _label(row: str) -> str:
@@ -42,8 +41,7 @@ def demo_table(records: Sequence[Mapping[str, Any]]) -> list[str]:
     the other languages, over seeds as mean ± std; the gain on the other languages over the
     baseline and whether it exceeds the seed spread (paired t-test over seeds, p < 0.05)."""
     lines = []
-    for setting, runs in by_setting([run_from_record(r) for r in records]).items():
-        sweep = Sweep(runs, setting)
+    for setting, sweep in _sweeps(records).items():
         for target in sweep.targets:
             langs = sweep.languages(target)
             seeds = max(len(sweep.seed_runs(row, target)) for row in sweep.rows)
@@ -58,10 +56,10 @@ def demo_table(records: Sequence[Mapping[str, Any]]) -> list[str]:
                     continue
                 cells = [_spread([r.languages[lang] for r in runs_ if lang in r.languages])
                          for lang in langs]
-                others = _spread([v for r in runs_ if (v := others_mean(r)) is not None])
+                others = _spread([v for r in runs_ if (v := r.others_mean) is not None])
                 gain, test = "–", "–"
                 if row != BASELINE:
-                    pairs = sweep.paired(row, target, others_mean)
+                    pairs = sweep.paired(row, target, _others_mean)
                     m, sd, p = paired_gain(pairs)
                     gain = plus_minus(m, sd, signed=True)
                     test = verdict(p, len(pairs)) + (f" (p={p:.3f})" if p is not None else "")
@@ -75,10 +73,9 @@ def demo_verdict(records: Sequence[Mapping[str, Any]]) -> list[str]:
     the other languages is positive and beyond the seed spread (paired t-test, p < 0.05), and
     larger than the unrelated task's. Empty when the runs lack a baseline or a related task."""
     lines = []
-    for setting, runs in by_setting([run_from_record(r) for r in records]).items():
-        sweep = Sweep(runs, setting)
+    for setting, sweep in _sweeps(records).items():
         for target in sweep.targets:
-            gains = {row: paired_gain(sweep.paired(row, target, others_mean))
+            gains = {row: paired_gain(sweep.paired(row, target, _others_mean))
                      for row in sweep.intermediates if row in ROLES}
             related = [row for row in gains if ROLES[row] == "related"]
             if not related or gains[related[0]][0] is None:

@@ -102,13 +102,19 @@ class Run:
         return self.status == "done"
 
     @property
+    def others_mean(self) -> float | None:
+        """The mean score over the non-English languages: zero-shot transfer."""
+        others = [s for lang, s in self.languages.items() if lang != "en"]
+        return mean(others) if others else None
+
+    @property
     def transfer_gap(self) -> float | None:
         """English minus the mean of the other languages (XTREME's cross-lingual transfer gap,
         Hu et al. 2020); None without English or another language."""
-        others = [s for lang, s in self.languages.items() if lang != "en"]
-        if "en" not in self.languages or not others:
+        others = self.others_mean
+        if "en" not in self.languages or others is None:
             return None
-        return self.languages["en"] - mean(others)
+        return self.languages["en"] - others
 
 
 def setting_label(settings: Sequence[tuple[str, str]]) -> str:
@@ -218,6 +224,11 @@ def by_setting(runs: Sequence[Run]) -> dict[str, list[Run]]:
     return groups
 
 
+def sweeps_by_setting(runs: Sequence[Run]) -> dict[str, Sweep]:
+    """A `Sweep` per combination of axis values (`by_setting`), by its label."""
+    return {label: Sweep(group, label) for label, group in by_setting(runs).items()}
+
+
 class Sweep:
     """The runs of one combination of axis values, indexed by (row, target), with the baseline
     deltas. Several seeds of a cell make one mean run (scores and languages averaged over its
@@ -235,7 +246,6 @@ class Sweep:
         self.targets = _ordered((r.target for r in runs), list(TARGET_TYPES))
         self.rows = _ordered((r.row for r in runs), [BASELINE, *INTERMEDIATE_TYPES])
         self.intermediates = [row for row in self.rows if row != BASELINE]
-        self.missing = [r for r in self.runs if not r.done]
 
     def run(self, row: str, target: str) -> Run | None:
         """The run of (row, target), done or not; over seeds, their mean."""
@@ -291,9 +301,9 @@ def _mean_run(runs: list[Run]) -> Run:
     done = [r for r in runs if r.done]
     if len(runs) == 1 or not done:
         return runs[0]
-    langs = [lang for lang in done[0].languages if all(lang in r.languages for r in done)]
-    rates = [x for x in done[0].noise if all(x in r.noise for r in done)]
     first = done[0]
+    langs = [lang for lang in first.languages if all(lang in r.languages for r in done)]
+    rates = [x for x in first.noise if all(x in r.noise for r in done)]
     return Run(name=first.name, row=first.row, target=first.target, status="done",
                score=mean(r.score for r in done),
                languages={lang: mean(r.languages[lang] for r in done) for lang in langs},

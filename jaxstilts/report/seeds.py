@@ -10,12 +10,12 @@ reads "no"; a "yes" needs the gain to be large against its own variation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from statistics import mean, stdev
 
-from jaxstilts.evaluate.results import resource_group
+from jaxstilts.report.analyses import group_mean
 from jaxstilts.report.runs import BASELINE, Run, Sweep
-from jaxstilts.report.tables import Cell, Table
+from jaxstilts.report.tables import Cell, Table, format_cell
 
 ALPHA = 0.05  # the paired test's level
 
@@ -54,7 +54,8 @@ def verdict(p: float | None, n: int) -> str:
     return "yes" if p < ALPHA else "no"
 
 
-def _spread(values: Sequence[float]) -> tuple[float | None, float | None]:
+def mean_std(values: Sequence[float]) -> tuple[float | None, float | None]:
+    """(mean, std) of `values`; std needs 2 values, the mean 1."""
     if not values:
         return None, None
     return mean(values), stdev(values) if len(values) > 1 else None
@@ -78,7 +79,7 @@ def seed_table(sweeps: dict[str, Sweep]) -> Table:
     rows: list[list[Cell]] = []
     for setting, sweep, target, row in _cells(sweeps):
         runs = sweep.seed_runs(row, target)
-        m, sd = _spread([r.score for r in runs.values()])
+        m, sd = mean_std([r.score for r in runs.values()])
         gain = gain_sd = p = None
         beyond: Cell = None
         if row != BASELINE:
@@ -100,7 +101,7 @@ def gap_table(sweeps: dict[str, Sweep]) -> Table:
                 if (g := r.transfer_gap) is not None]
         if not gaps:
             continue
-        m, sd = _spread(gaps)
+        m, sd = mean_std(gaps)
         change = change_sd = p = None
         if row != BASELINE:
             change, change_sd, p = paired_gain(sweep.paired(row, target,
@@ -108,11 +109,6 @@ def gap_table(sweeps: dict[str, Sweep]) -> Table:
         rows.append([setting, target, row, len(gaps), m, sd, change, change_sd, p])
     return (["setting", "target", "intermediate", "seeds", "gap", "gap_std", "gap_change",
              "gap_change_std", "p_paired_t"], rows)
-
-
-def group_mean(run: Run, group: str) -> float | None:
-    values = [s for lang, s in run.languages.items() if resource_group(lang) == group]
-    return mean(values) if values else None
 
 
 def resource_gain_table(sweeps: dict[str, Sweep]) -> Table:
@@ -125,7 +121,7 @@ def resource_gain_table(sweeps: dict[str, Sweep]) -> Table:
             continue
         cells: list[Cell] = []
         for group in ("high", "low"):
-            pairs = sweep.paired(row, target, lambda r, g=group: group_mean(r, g))
+            pairs = sweep.paired(row, target, lambda r, g=group: group_mean(r.languages, g))
             m, sd, p = paired_gain(pairs)
             cells += [m, sd, p]
         if any(c is not None for c in cells):
@@ -142,7 +138,7 @@ def robustness_table(sweeps: dict[str, Sweep]) -> Table:
         runs = list(sweep.seed_runs(row, target).values())
         rates = sorted({x for r in runs for x in r.noise})
         for rate in rates:
-            m, sd = _spread([r.noise[rate] for r in runs if rate in r.noise])
+            m, sd = mean_std([r.noise[rate] for r in runs if rate in r.noise])
             rows.append([setting, target, row, rate, sum(rate in r.noise for r in runs), m, sd])
     return ["setting", "target", "intermediate", "noise_rate", "seeds", "score", "std"], rows
 
@@ -170,15 +166,7 @@ def headline(sweep: Sweep) -> dict:
 
 def plus_minus(m: Cell, sd: Cell, signed: bool = False) -> str:
     """`m ± sd` (just `m` without a spread; "–" without a mean)."""
-    if not isinstance(m, float):
+    if m is None:
         return "–"
-    text = f"{m:+.1f}" if signed else f"{m:.1f}"
+    text = format_cell(m, signed)
     return f"{text} ± {sd:.1f}" if isinstance(sd, float) else text
-
-
-def cell_summary(sweep: Sweep, row: str, target: str,
-                 value: Callable[[Run], float | None] = _score) -> str:
-    """One cell as `mean ± std (n seeds)`."""
-    values = [v for r in sweep.seed_runs(row, target).values() if (v := value(r)) is not None]
-    m, sd = _spread(values)
-    return f"{plus_minus(m, sd)} (n={len(values)})"

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from statistics import mean, stdev
+from statistics import mean
 
+from jaxstilts.report.analyses import group_mean
 from jaxstilts.report.plots import plot_bars, plot_lines
 from jaxstilts.report.runs import BASELINE, Run, Sweep
 from jaxstilts.report.seeds import (
     ALPHA,
     gap_table,
-    group_mean,
+    mean_std,
+    plus_minus,
     resource_gain_table,
     robustness_table,
     seed_table,
 )
-from jaxstilts.report.tables import Cell, Table, to_csv
+from jaxstilts.report.tables import Cell, Table, format_cell, to_csv
 
 _P = "p of a two-sided paired t-test over seeds (run and baseline of the same seed)"
 INTROS = {
@@ -63,15 +65,17 @@ def write_studies(sweeps: Mapping[str, Sweep], out: Path, paths: dict[str, Path]
         if drawn:
             paths[name] = out / name
 
+    def bars(stem: str, data: tuple, ylabel: str, title: str) -> None:
+        figure(f"{stem}.png", plot_bars(*data, out / f"{stem}.png", ylabel, title))
+
     gains = seed_table(sweeps)
     write("gains", "Gains over seeds", gains, _markdown(gains, [
         ("setting", "setting"), ("target", "target"), ("intermediate", "intermediate"),
         ("seeds", "seeds"), ("score", ("mean", "std", False)),
         ("gain", ("gain", "gain_std", True)), ("p", "p_paired_t"),
         ("beyond spread", "beyond_spread")], several))
-    figure("gains.png", plot_bars(*_bar_data(gains, "gain", "gain_std", several), out / "gains.png",
-                                  "gain over the baseline (points)",
-                                  "Gain per intermediate task (mean ± std over seeds)"))
+    bars("gains", _bar_data(gains, "gain", "gain_std", several),
+         "gain over the baseline (points)", "Gain per intermediate task (mean ± std over seeds)")
 
     gap = gap_table(sweeps)
     if gap[1]:
@@ -80,10 +84,9 @@ def write_studies(sweeps: Mapping[str, Sweep], out: Path, paths: dict[str, Path]
             ("seeds", "seeds"), ("gap (en - others)", ("gap", "gap_std", False)),
             ("change vs baseline", ("gap_change", "gap_change_std", True)),
             ("p", "p_paired_t")], several))
-        figure("transfer_gap.png", plot_bars(
-            *_bar_data(gap, "gap", "gap_std", several, with_baseline=True),
-            out / "transfer_gap.png", "English minus other languages (points)",
-            "Cross-lingual transfer gap (mean ± std over seeds)"))
+        bars("transfer_gap", _bar_data(gap, "gap", "gap_std", several, with_baseline=True),
+             "English minus other languages (points)",
+             "Cross-lingual transfer gap (mean ± std over seeds)")
 
     resources = resource_gain_table(sweeps)
     if resources[1]:
@@ -93,10 +96,8 @@ def write_studies(sweeps: Mapping[str, Sweep], out: Path, paths: dict[str, Path]
                   ("gain, high-resource", ("gain_high", "gain_high_std", True)),
                   ("p high", "p_high"), ("gain, low-resource", ("gain_low", "gain_low_std", True)),
                   ("p low", "p_low")], several))
-        figure("resource_gains.png", plot_bars(*_resource_bars(sweeps, several),
-                                               out / "resource_gains.png",
-                                               "gain over the baseline (points)",
-                                               "Gains by language resource level"))
+        bars("resource_gains", _resource_bars(sweeps, several),
+             "gain over the baseline (points)", "Gains by language resource level")
 
     robustness = robustness_table(sweeps)
     if robustness[1]:
@@ -141,14 +142,6 @@ def study_index(paths: Mapping[str, Path]) -> list[str]:
 # ---------------------------------------------------------------- rendering
 
 
-def _fmt(value: Cell, signed: bool = False) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:+.1f}" if signed else f"{value:.1f}"
-    return str(value)
-
-
 def _markdown(table: Table, columns: list[tuple[str, str | tuple[str, str, bool]]],
               several: bool) -> str:
     """Columns by name; a (mean, std, signed) triple renders as `mean ± std`; p to 3 places.
@@ -161,15 +154,12 @@ def _markdown(table: Table, columns: list[tuple[str, str | tuple[str, str, bool]
         cells = []
         for _, spec in columns:
             if isinstance(spec, tuple):
-                m, sd, signed = row[at[spec[0]]], row[at[spec[1]]], spec[2]
-                text = _fmt(m, signed)
-                cells.append(f"{text} ± {sd:.1f}" if isinstance(sd, float) and m is not None
-                             else text)
+                cells.append(plus_minus(row[at[spec[0]]], row[at[spec[1]]], spec[2]))
             elif spec.startswith("p"):
                 value = row[at[spec]]
                 cells.append(f"{value:.3f}" if isinstance(value, float) else "–")
             else:
-                cells.append(_fmt(row[at[spec]]))
+                cells.append(format_cell(row[at[spec]], False))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -201,9 +191,8 @@ def _resource_bars(sweeps: Mapping[str, Sweep], several: bool):
         for row in sweep.intermediates:
             groups.append(_group(setting, row, several))
             for group, name in (("high", "high-resource"), ("low", "low-resource")):
-                per_seed = _seed_means(sweep, row, lambda r, g=group: group_mean(r, g))
-                series[name].append((mean(per_seed) if per_seed else None,
-                                     stdev(per_seed) if len(per_seed) > 1 else None))
+                per_seed = _seed_means(sweep, row, lambda r, g=group: group_mean(r.languages, g))
+                series[name].append(mean_std(per_seed))
     return groups, series
 
 

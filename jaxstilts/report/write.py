@@ -13,7 +13,7 @@ from etils import epath
 from jaxstilts.evaluate.results import resource_group
 from jaxstilts.report.analyses import relatedness_table, resource_table, short_name, type_order
 from jaxstilts.report.plots import plot_heatmap, plot_language_heatmap
-from jaxstilts.report.runs import BASELINE, TARGET_TYPES, Sweep, by_setting, load_runs
+from jaxstilts.report.runs import BASELINE, TARGET_TYPES, Sweep, load_runs, sweeps_by_setting
 from jaxstilts.report.seeds import PAPER, headline
 from jaxstilts.report.studies import study_index, write_studies
 from jaxstilts.report.tables import (
@@ -35,7 +35,7 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> di
     runs = load_runs(sweep_dir)
     if not runs:
         raise FileNotFoundError(f"no runs under {sweep_dir / 'runs'}")
-    sweeps = {label: Sweep(group, label) for label, group in by_setting(runs).items()}
+    sweeps = sweeps_by_setting(runs)
     out = epath.Path(out_dir) if out_dir is not None else sweep_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}

@@ -11,11 +11,16 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXPECTED = FIXTURES / "official" / "expected"
 
 
+def _choice_examples(task: str) -> list[dict]:
+    """A multiple-choice task's validation rows from the fixture files, in the form the jiant
+    examples under `expected/<task>/` take."""
+    rows = load_examples(task, "validation", data_dir=FIXTURES / "data").rows
+    return [{"prompt": r["context"], "choices": r["choices"], "label": r["label"]} for r in rows]
+
+
 def test_hellaswag_is_ctx_a_then_ctx_b_plus_ending_as_jiant():
     official = json.loads((EXPECTED / "hellaswag/val_examples.json").read_text())
-    rows = load_examples("hellaswag", "validation", data_dir=FIXTURES / "data").rows
-    assert [{"prompt": r["context"], "choices": r["choices"], "label": r["label"]}
-            for r in rows] == official
+    assert _choice_examples("hellaswag") == official
 
 
 def test_lareqa_skips_a_question_whose_answer_is_in_no_sentence_as_xtreme():
@@ -69,18 +74,14 @@ def test_udpos_xtreme_r_reads_v2_7_only_for_the_languages_xtreme_r_added(tmp_pat
 
 def test_copa_prompt_is_jiants_question_phrasing():
     official = json.loads((EXPECTED / "copa/val_examples.json").read_text())
-    rows = load_examples("copa", "validation", data_dir=FIXTURES / "data").rows
-    assert [{"prompt": r["context"], "choices": r["choices"], "label": r["label"]}
-            for r in rows] == official
+    assert _choice_examples("copa") == official
 
 
 def test_siqa_release_gives_jiants_examples():
     """AI2's `socialiqa-train-dev` files through HF's row/label pairing and jiant's
     `SocialIQATask._create_examples` (tests/fixtures/official/README.md)."""
     official = json.loads((EXPECTED / "siqa/dev_examples.json").read_text())
-    rows = load_examples("siqa", "validation", data_dir=FIXTURES / "data").rows
-    assert [{"prompt": r["context"], "choices": r["choices"], "label": r["label"]}
-            for r in rows] == official
+    assert _choice_examples("siqa") == official
 
 
 def _official(name: str):
