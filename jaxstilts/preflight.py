@@ -12,7 +12,7 @@ import ml_collections
 
 from jaxstilts.pipeline import sweep_configs, target_training, validates
 from jaxstilts.tasks import get_task
-from jaxstilts.tasks.inventory import split_entry
+from jaxstilts.tasks.inventory import layout_line, split_entry
 from jaxstilts.tasks.sources import local_layout
 
 
@@ -56,9 +56,7 @@ def missing_files(config: ml_collections.ConfigDict, sweep: bool = False
                                     found)
                 new = [m for m in entry.missing if m not in missing]
                 missing += new
-                files = ", ".join(t for fs in component.files.values() for t in fs)
-                line = (f"{name}: {root}/{{{files}}}"
-                        + (f" ({component.note})" if component.note else ""))
+                line = layout_line(task, component, root)
                 if new and line not in layout:
                     layout.append(line)
     return missing, layout

@@ -97,6 +97,17 @@ def test_the_compilation_cache_folder_comes_from_the_environment_or_is_off(monke
         assert enable_compilation_cache() == str(tmp_path / "xla")  # a set folder is kept
     finally:
         jax.config.update("jax_compilation_cache_dir", before)
+    # and JAX itself writes compiled programs there (a fresh process: the cache opens once)
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
+    env[ENV] = str(tmp_path / "fresh")
+    code = ("import jax, jax.numpy as jnp; from jaxstilts.compile_cache import "
+            "enable_compilation_cache as on; on(); jax.jit(lambda x: x * 2 + 1)(jnp.ones(3))")
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+    assert any(p.name.startswith("jit_") for p in (tmp_path / "fresh").iterdir())
 
 
 def test_gradient_accumulation_equals_the_full_batch():
