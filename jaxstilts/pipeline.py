@@ -53,6 +53,7 @@ from jaxstilts.tasks import (
     get_task,
     has_target_phase,
     target_recipe,
+    target_training,
     task_from_config,
 )
 from jaxstilts.train.checkpoint import abs_path, restore_encoder, restore_params
@@ -157,16 +158,6 @@ def head_of(task_name: str, features) -> tuple[str, int | None]:
 def training_task(task_name: str) -> str:
     """The task whose English data trains a target (XNLI is trained on MNLI)."""
     return get_task(task_name).train_task or task_name
-
-
-def target_training(config: ml_collections.ConfigDict) -> tuple[str, ...]:
-    """The English tasks the target phase trains on, in order: the target's preparatory stages
-    (when `target.prepare_epochs`), then its training task; () with no target phase (no
-    target, or a retrieval target evaluated straight from the encoder: BUCC, Tatoeba)."""
-    target = config.target.task
-    if not target or not has_target_phase(target):
-        return ()
-    return target_recipe(target, bool(config.target.prepare_epochs))
 
 
 def validates(config: ml_collections.ConfigDict, phase: str, train_name: str) -> bool:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import ml_collections
 
-from jaxstilts.pipeline import sweep_configs, target_training, validates
-from jaxstilts.tasks import get_task
+from jaxstilts.pipeline import sweep_configs, validates
+from jaxstilts.tasks import get_task, target_training
 from jaxstilts.tasks.inventory import layout_line, split_entry
 from jaxstilts.tasks.sources import local_layout
 

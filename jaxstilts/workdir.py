@@ -229,7 +229,7 @@ def _as_read(flat: dict, config) -> dict:
     """`flat` less what `config`'s run does not read, which cannot change its results: the user
     tasks it neither trains on (in any phase, its target's training task included) nor
     evaluates, and the length of preparatory stages when its target has none."""
-    from jaxstilts.pipeline import target_training
+    from jaxstilts.tasks import target_training
 
     flat = dict(flat)
     if flat.get("user_tasks") and isinstance(flat["user_tasks"], list):

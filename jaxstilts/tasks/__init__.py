@@ -32,6 +32,7 @@ from jaxstilts.tasks.registry import (
     has_target_phase,
     register,
     target_recipe,
+    target_training,
     task_from_config,
     task_names,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "register",
     "has_target_phase",
     "target_recipe",
+    "target_training",
     "task_from_config",
     "task_names",
     "tokenizer_fingerprint",

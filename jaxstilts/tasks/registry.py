@@ -75,6 +75,16 @@ def has_target_phase(target: str) -> bool:
     return task.kind != Kind.RETRIEVAL or trains_on.kind == Kind.RETRIEVAL_PAIRS
 
 
+def target_training(config: Any) -> tuple[str, ...]:
+    """The English tasks the target phase trains on, in order: the target's preparatory stages
+    (when `target.prepare_epochs`), then its training task; () with no target phase (no
+    target, or a retrieval target evaluated straight from the encoder: BUCC, Tatoeba)."""
+    target = config.target.task
+    if not target or not has_target_phase(target):
+        return ()
+    return target_recipe(target, bool(config.target.prepare_epochs))
+
+
 def task_from_config(config: Mapping[str, Any], *, register_task: bool = False) -> Task:
     """A task from a plain dict or `ml_collections.ConfigDict`, e.g.::
 
