@@ -307,8 +307,10 @@ class _Collector:
                 yield item
 
     def _duplicate(self, row: dict[str, Any], where: str) -> RowProblem | None:
-        """A second row with the same id (per language; tagging: per file too, as UD sentence
-        ids are unique within a treebank file only)."""
+        """A second row with the same id in one language (tagging: in one file, as UD sentence
+        ids are unique within a treebank file only). Ids repeat across languages in the real
+        releases -- XQuAD's in every language, MLQA's for a parallel question -- and answers,
+        predictions and submissions are keyed by (language, id)."""
         key = (row["language"], row["id"])
         if self.task.kind == Kind.TAGGING:
             key = (row["language"], where.rsplit(":", 1)[0], row["id"])
@@ -328,8 +330,8 @@ class _Collector:
                 self.report.reject(problem)
         if row is None:
             return
-        if self.task.kind in (Kind.SPAN_EXTRACTION, Kind.RETRIEVAL):
-            if row["id"] in self.ids:  # answers and gold links are keyed by id
+        if self.task.kind == Kind.RETRIEVAL:
+            if row["id"] in self.ids:  # gold links are keyed by id, across one pool
                 self.report.reject(RowProblem(where, DUPLICATE_ID, f"id {row['id']!r} seen before"))
                 return
             self.ids.add(row["id"])

@@ -418,7 +418,8 @@ def test_evaluate_task_on_featurized_fixture_files(name, languages, tokenizer, m
     if name == "xquad":
         assert len(features) > len(examples)  # several windows per context
         want = oracles.decode_spans(features, slow["start_logits"], slow["end_logits"])
-        got = {q: a for per_lang in result.predictions.values() for q, a in per_lang.items()}
+        got = {(lang, q): a for lang, per_lang in result.predictions.items()
+               for q, a in per_lang.items()}
         assert got == want
     elif name == "panx":
         want = oracles.merge_word_predictions(features, slow["token_label"])

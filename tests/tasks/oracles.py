@@ -23,7 +23,8 @@ def decode_span_predictions(
     version_2: bool | None = None,
     null_threshold: float = 0.0,
 ) -> dict[str, Prediction]:
-    """Example id -> `Prediction`, for every example of `features`.
+    """(language, example id) -> `Prediction`, for every example of `features` (ids repeat
+    across languages, as XQuAD's do).
 
     Logits are per feature row (row i of `features`): an [F, W] array of any width (a padded
     bucket width, or shorter than some rows: positions past the logits are never chosen) or a
@@ -50,11 +51,13 @@ def decode_span_predictions(
         version_2=version_2,
         null_threshold=null_threshold,
     )
-    return dict(zip(examples["id"], predictions, strict=True))
+    keys = zip(examples["language"], examples["id"], strict=True)
+    return dict(zip(keys, predictions, strict=True))
 
 
-def decode_spans(features: Features, start_logits, end_logits, **kwargs) -> dict[str, str]:
-    """Example id -> answer text (see `decode_span_predictions` for the arguments)."""
+def decode_spans(features: Features, start_logits, end_logits, **kwargs
+                 ) -> dict[tuple[str, str], str]:
+    """(language, example id) -> answer text (see `decode_span_predictions` for the arguments)."""
     predictions = decode_span_predictions(features, start_logits, end_logits, **kwargs)
     return {example_id: p.text for example_id, p in predictions.items()}
 

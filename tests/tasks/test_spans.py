@@ -39,8 +39,10 @@ def gold_logits(features, width=None):
 
 
 def gold_answers(examples):
+    """(language, id) -> the first gold answer: ids repeat across languages (XQuAD, MLQA)."""
     return {
-        r["id"]: (r["answers"]["text"][0] if r["answers"]["text"] else "") for r in examples.rows
+        (r["language"], r["id"]): (r["answers"]["text"][0] if r["answers"]["text"] else "")
+        for r in examples.rows
     }
 
 
@@ -109,9 +111,10 @@ def test_unanswerable_questions_and_windows_without_the_answer(tokenizer, fixtur
     assert (starts[~rows] == 0).any() and (starts[~rows] > 0).any()
     predicted = decode_spans(features, *gold_logits(features, 40))
     assert predicted == gold_answers(examples)
-    assert [predicted[examples.rows["id"][i]] for i in impossible] == [""]
+    keys = list(zip(examples.rows["language"], examples.rows["id"], strict=True))
+    assert [predicted[keys[i]] for i in impossible] == [""]
     v1_style = decode_spans(features, *gold_logits(features, 40), version_2=False)
-    assert v1_style[examples.rows["id"][impossible[0]]] != ""
+    assert v1_style[keys[impossible[0]]] != ""
 
 
 def test_decoder_respects_max_answer_length_n_best_and_null_threshold(tokenizer, fixtures_dir):
@@ -125,7 +128,7 @@ def test_decoder_respects_max_answer_length_n_best_and_null_threshold(tokenizer,
     start[0, inside[10]], end[0, inside[-1]] = 9.0, 9.0  # longer than 8 tokens
     start[0, inside[1]], end[0, inside[2]] = 5.0, 5.0
     one = _only_first(features)
-    offsets, key = row["offset_mapping"], row["example_id"]
+    offsets, key = row["offset_mapping"], (row["language"], row["example_id"])
     short = context[offsets[inside[1]][0] : offsets[inside[2]][1]]
     long = context[offsets[inside[10]][0] : offsets[inside[-1]][1]]
     assert decode_spans(one, start, end, max_answer_length=8) == {key: short}
@@ -304,7 +307,8 @@ def test_decode_spans_matches_the_legacy_rules_on_featurized_windows(
     )
     limits = {"n_best": n_best, "max_answer_length": max_len}
     got = decode_spans(features, start, end, **limits)
-    assert list(got.values()) == want and list(got) == examples.rows["id"]
+    assert list(got.values()) == want
+    assert list(got) == list(zip(examples.rows["language"], examples.rows["id"], strict=True))
     arrays = (start, end, offsets, example_index, contexts)
     assert decode_answers(*arrays, context_mask=ctx, **limits) == want
     assert sum(map(bool, want)) > len(want) // 2
@@ -331,3 +335,38 @@ def test_decode_predictions_picks_the_planted_span_and_the_null():
     start, end = np.zeros((1, 12)), np.zeros((1, 12))
     start[0, 5], start[0, 3], end[0, 4], end[0, 6] = 2.0, 1.0, 2.0, 1.0
     assert decode_answers(start, end, offsets, np.array([0]), [context]) == ["the capital"]
+
+
+def test_xquad_ids_repeat_in_every_language_and_predictions_stay_per_language(
+    tokenizer, mock_dir, tmp_path
+):
+    """Real XQuAD repeats its question ids in every language (XTREME's own mock labels,
+    `test-{en,de,es}.json`, are such files): all three load in one call, and the answers decoded
+    from the gold positions, the gold and the submission files stay apart per language."""
+    import json
+
+    from jaxstilts.evaluate import submission
+    from jaxstilts.evaluate.evaluator import language_predictions
+
+    languages = ("en", "de", "es")
+    for lang in languages:
+        (tmp_path / "xquad").mkdir(exist_ok=True)
+        text = (mock_dir / "labels" / "xquad" / f"test-{lang}.json").read_text("utf-8")
+        (tmp_path / "xquad" / f"xquad.{lang}.json").write_text(text, "utf-8")
+    examples = load_examples("xquad", "test", languages, data_dir=tmp_path)
+    ids = {lang: [i for i, r in zip(examples.rows["id"], examples.rows["language"], strict=True)
+                  if r == lang] for lang in languages}
+    assert ids["en"] == ids["de"] == ids["es"] and len(ids["en"]) == 2
+    features = featurize(examples, tokenizer, FeaturizeConfig(align_answers=True))
+    starts, ends = gold_logits(features)
+    preds, gold, _ = language_predictions("xquad", {"start_logits": starts, "end_logits": ends},
+                                          features)
+    want = gold_answers(examples)
+    assert preds == {lang: {i: want[lang, i] for i in ids[lang]} for lang in languages}
+    contexts = dict(zip(examples.rows["language"], examples.rows["context"], strict=True))
+    assert len(set(contexts.values())) == 3  # the same ids over three languages' own texts
+    assert sorted(gold) == sorted(languages)
+    out = tmp_path / "submission"
+    for lang in languages:
+        path = submission.write_predictions(out, "xquad", lang, preds[lang])
+        assert json.loads(path.read_text("utf-8")) == preds[lang]
