@@ -1,12 +1,15 @@
 """LAReQA (XQuAD-R): SQuAD-format files, one per language, whose paragraphs carry sentence breaks,
 and its English training pairs, read from SQuAD v1.1 as XTREME-R's `train_lareqa.sh` does.
 
-Questions of the requested languages are the queries; every sentence of every language file is a
-candidate, embedded as XTREME-R does: the sentence followed by its paragraph, no separator,
-newlines removed (`evaluate_retrieval.py`); a question's gold answers are the answer-bearing
-sentences of the same question id in all languages (11-way parallel), as in the official
-evaluation. A question whose answer starts in no sentence (a sentence-breaking error) is
-skipped, as XTREME's `utils_lareqa.py` does: it is counted as excluded in the load report.
+Questions of the requested languages are the queries; the candidates are the sentences of every
+paragraph (of every language file) with at least one kept question, as XTREME's `utils_lareqa.py`
+`load_data` adds them while going through a paragraph's kept questions, embedded as XTREME-R
+does: the sentence followed by its paragraph, no separator, newlines removed
+(`evaluate_retrieval.py`); a question's gold answers are the answer-bearing sentences of the same
+question id in all languages (11-way parallel), as in the official evaluation. A question whose
+answer starts in no sentence (a sentence-breaking error) is skipped, as XTREME does: it is
+counted as excluded in the load report, and a paragraph whose questions are all skipped adds no
+candidates.
 """
 
 from __future__ import annotations
@@ -44,20 +47,14 @@ def read_lareqa(paths: list[Path], options: Mapping[str, Any], context: Mapping)
                         where, MISSING_FIELD, "paragraph needs context and sentence_breaks"
                     )
                     continue
-                sentence_ids = []
-                for position, (start, end) in enumerate(breaks):
-                    sentence_id = f"{lang}_{paragraph_number}_{position}"
-                    sentence_ids.append((start, end, sentence_id))
-                    yield (
-                        where,
-                        {
-                            "side": "candidate",
-                            "id": sentence_id,
-                            "text": candidate_text(context_text[start:end], context_text),
-                            "text_b": None,
-                            "language": lang,
-                        },
-                    )
+                sentence_ids = [(start, end, f"{lang}_{paragraph_number}_{position}")
+                                for position, (start, end) in enumerate(breaks)]
+                candidates = [
+                    (where, {"side": "candidate", "id": sentence_id,
+                             "text": candidate_text(context_text[start:end], context_text),
+                             "text_b": None, "language": lang})
+                    for start, end, sentence_id in sentence_ids
+                ]  # yielded with the paragraph's first kept question (XTREME's load_data)
                 for q, qa in enumerate(paragraph.get("qas", [])):
                     qa_where = f"{where}.qas[{q}] (id {qa.get('id')})"
                     if not qa.get("answers") or "id" not in qa:
@@ -71,6 +68,8 @@ def read_lareqa(paths: list[Path], options: Mapping[str, Any], context: Mapping)
                         detail = f"answer start {answer_start} is in no sentence (XTREME skips it)"
                         yield Excluded(qa_where, ANSWER_IN_NO_SENTENCE, detail)
                         continue
+                    yield from candidates
+                    candidates = []
                     answers[qa["id"]].append(hit[0])
                     if not languages or lang in languages:
                         query_id = f"{qa['id']}_{lang}"
