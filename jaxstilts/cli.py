@@ -225,7 +225,7 @@ def cmd_data(args: argparse.Namespace) -> int:
 
     from jaxstilts.config import ConfigError
     from jaxstilts.tasks import task_names
-    from jaxstilts.tasks.inventory import format_inventory, inventory
+    from jaxstilts.tasks.inventory import format_inventory, inventory, summarize_inventory
 
     if not Path(args.data_dir).is_dir():
         raise ConfigError(f"{args.data_dir}: no such folder (DATA_DIR is the folder a run's "
@@ -235,7 +235,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         raise ConfigError(f"--task {', '.join(unknown)}: no such task; tasks: "
                           + ", ".join(sorted(task_names())))
     entries = inventory(Path(args.data_dir), args.task or None)
-    print(format_inventory(entries))
+    print((format_inventory if args.task or args.files else summarize_inventory)(entries))
     return 0 if entries and all(e.ok for e in entries) else 1
 
 
@@ -345,7 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data_dir", metavar="DATA_DIR",
                    help="the folder a run's --config.data.data_dir would point at")
     p.add_argument("--task", action="append",
-                   help="only this task (repeatable; default: every task with local files)")
+                   help="only this task, each file listed (repeatable; default: a line per "
+                   "task with local files)")
+    p.add_argument("--files", action="store_true",
+                   help="every task's files per split and language (the default with --task)")
     p.set_defaults(func=cmd_data)
 
     p = sub.add_parser("bench", help="benchmark the training step (JSON output)")

@@ -12,7 +12,8 @@ import ml_collections
 
 from jaxstilts.pipeline import sweep_configs, validates
 from jaxstilts.tasks import get_task, target_training
-from jaxstilts.tasks.inventory import layout_line, split_entry
+from jaxstilts.tasks.inventory import Entry, RowCounts, layout_line, split_entry
+from jaxstilts.tasks.problems import EMPTY_FILE, LANGUAGE_WITHOUT_ROWS, DataError
 from jaxstilts.tasks.sources import local_layout
 
 
@@ -36,14 +37,13 @@ def reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str, 
     return list(dict.fromkeys(out))
 
 
-def missing_files(config: ml_collections.ConfigDict, sweep: bool = False
-                  ) -> tuple[list[str], list[str]]:
-    """(missing paths, the layout lines of the tasks they belong to) for every task read from
-    local files (`data.source=local`, or a task with no other source); `sweep`: by every run
-    of the config's sweep, each with its own settings (`sweep.per_task`, axes)."""
+def _entries(config: ml_collections.ConfigDict, sweep: bool = False) -> list[tuple[Entry, str]]:
+    """(entry, its layout line) of every task split language the run (or its sweep) reads from
+    local files, the rows of each language counted in files that several languages share."""
     configs = [c for _, c in sweep_configs(config)] if sweep else [config]
     wanted = dict.fromkeys((c.data.source, c.data.data_dir, *r) for c in configs for r in reads(c))
-    missing, layout = [], []
+    counts: RowCounts = {}
+    out = []
     for source, data_dir, name, split, langs in wanted:
         task = get_task(name)
         if task.sources.of(source) and source != "local":
@@ -53,25 +53,56 @@ def missing_files(config: ml_collections.ConfigDict, sweep: bool = False
             found, parts, _ = local_layout(task, split, root, (lang,))
             for component in parts:
                 entry = split_entry(task, component, split, lang, component.files[split], root,
-                                    found)
-                new = [m for m in entry.missing if m not in missing]
-                missing += new
-                line = layout_line(task, component, root)
-                if new and line not in layout:
-                    layout.append(line)
+                                    found, counts)
+                out.append((entry, layout_line(task, component, root)))
+    return out
+
+
+def missing_files(config: ml_collections.ConfigDict, sweep: bool = False
+                  ) -> tuple[list[str], list[str]]:
+    """(missing paths, the layout lines of the tasks they belong to) for every task read from
+    local files (`data.source=local`, or a task with no other source); `sweep`: by every run
+    of the config's sweep, each with its own settings (`sweep.per_task`, axes)."""
+    return _missing(_entries(config, sweep))
+
+
+def _missing(entries: list[tuple[Entry, str]]) -> tuple[list[str], list[str]]:
+    missing, layout = [], []
+    for entry, line in entries:
+        new = [m for m in entry.missing if m not in missing]
+        missing += new
+        if new and line not in layout:
+            layout.append(line)
     return missing, layout
 
 
 def check_data(config: ml_collections.ConfigDict, sweep: bool = False) -> None:
-    """FileNotFoundError listing every missing file, the layout, and the flags to type."""
-    missing, layout = missing_files(config, sweep)
-    if not missing:
-        return
-    shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20
-                                       else "")
-    raise FileNotFoundError(
-        f"{len(missing)} data file(s) missing under data.data_dir="
-        f"{config.data.data_dir or '(the task default)'}: {shown}. Expected layout: "
-        + "; ".join(layout)
-        + ". Put the files there, or point at them with --config.data.source=local "
-        "--config.data.data_dir=/path/to/data (README: Data folders)")
+    """FileNotFoundError listing every missing file, the layout, and the flags to type; then a
+    DataError for an empty file or a language asked for that its shared file has no rows of
+    (XNLI's one test file holding 7 of 15 languages), before any compute."""
+    entries = _entries(config, sweep)
+    missing, layout = _missing(entries)
+    if missing:
+        shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more"
+                                           if len(missing) > 20 else "")
+        raise FileNotFoundError(
+            f"{len(missing)} data file(s) missing under data.data_dir="
+            f"{config.data.data_dir or '(the task default)'}: {shown}. Expected layout: "
+            + "; ".join(layout)
+            + ". Put the files there, or point at them with --config.data.source=local "
+            "--config.data.data_dir=/path/to/data (README: Data folders)")
+    for entry, _ in entries:
+        if entry.empty:
+            raise DataError(entry.empty[0], EMPTY_FILE, "the file is empty")
+    absent: dict[tuple[str, str, str], list[str]] = {}
+    for entry, _ in entries:
+        if entry.rows == 0:
+            absent.setdefault((", ".join(entry.found), entry.task, entry.split), []).append(
+                entry.language)
+    if absent:
+        (where, task, split), langs = next(iter(absent.items()))
+        more = len(absent) - 1
+        raise DataError(where, LANGUAGE_WITHOUT_ROWS,
+                        f"{task} {split} has no rows in {', '.join(langs)}: get the complete "
+                        "files, or leave the language out (evaluate.languages)"
+                        + (f" (and {more} more split(s) like it)" if more else ""))

@@ -107,15 +107,16 @@ DOWNLOAD_NOTE = "scripts/download_data.sh of google-research/xtreme"
 def _processed(fmt: str, folder: str, columns, rows: RowMap | None = None, test_columns=None,
                splits=("train", "dev")) -> tuple[LocalSource, LocalSource]:
     """A task's folder written by XTREME's download_data.sh (`<folder>/<split>-<lang>.tsv`):
-    `splits` with their gold, and the test split without it (its `test_columns`)."""
+    `splits` with their gold, and the test split without it (its `test_columns`; a test file
+    that still has all `columns` is read with its gold: `sources.with_gold_if_present`)."""
     names = {"train": "train", "dev": "validation"}
     rows = rows or RowMap()
     tab = {"delimiter": "\t"} if fmt == "csv" else {}
     labelled = LocalSource(fmt, {names[n]: f"{folder}/{n}-{{lang}}.tsv" for n in splits}, rows,
                            options={"columns": columns, **tab}, note=DOWNLOAD_NOTE)
     test = LocalSource(fmt, {"test": f"{folder}/test-{{lang}}.tsv"}, rows,
-                       options={"columns": test_columns, **tab}, note=DOWNLOAD_NOTE,
-                       unlabelled=True)
+                       options={"columns": test_columns, "labelled_columns": columns, **tab},
+                       note=DOWNLOAD_NOTE, unlabelled=True)
     return labelled, test
 
 

@@ -29,6 +29,9 @@ DUPLICATE_ID = "duplicate_id"
 DUPLICATE_PAIR = "duplicate_pair"
 INVALID_OFFSET = "invalid_answer_start"
 EMPTY_FILE = "empty_file"
+CUT_MID_LINE = "cut_mid_line"  # a last line without its line end: the file was cut off
+# A language asked for of which the files (or hub data) hold no row: never averaged over silently.
+LANGUAGE_WITHOUT_ROWS = "language_without_rows"
 # A gold link whose query or candidate is not among the kept rows (skipped, or never given).
 GOLD_LINK_WITHOUT_ROW = "gold_link_without_row"
 # Not an error: the dataset itself marks the row as having no gold label (SNLI "-", label -1).

@@ -7,10 +7,12 @@ canonical `datasets.Dataset`. Nothing after the read knows which source the rows
 
 from __future__ import annotations
 
+import csv
+import glob
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from jaxstilts.tasks.problems import (
     DUPLICATE_ID,
     EMPTY_FILE,
     GOLD_LINK_WITHOUT_ROW,
+    LANGUAGE_WITHOUT_ROWS,
     DataError,
     LoadReport,
     RowProblem,
@@ -142,12 +145,15 @@ def load_examples(
         pool = source == "local" and component.format in POOL_FORMATS
         for lang in (None,) if pool else languages:
             context = _context(task, lang, languages)
+            unlabelled = False  # the rows carry no gold (`LocalSource.unlabelled`)
             if source == "local":
                 paths = _local_paths(task, component, split, root, context, alternative)
+                read_as = with_gold_if_present(component, paths)
+                unlabelled = read_as.unlabelled
                 origins += map(str, paths)
                 identity.append([(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths])
                 reader = READERS[component.format]
-                items = reader(paths, component.options, context)
+                items = reader(paths, read_as.options, context)
             elif source == "hub":
                 items = _hub_items(
                     task, component, split, context, hub_data_files, hub_kwargs, identity
@@ -159,18 +165,34 @@ def load_examples(
                 identity.append([component.name, split, lang])
                 items = tfds_rows(component, split, context, tfds_data_dir)
                 origins.append(f"tfds {component.name} split {split}")
-            collector.add(items, component.rows, lang, context,
-                          unlabelled=getattr(component, "unlabelled", False))
+            collector.add(items, component.rows, lang, context, unlabelled=unlabelled)
     rows, gold = collector.finish()
     if report.read == 0:
         detail = f"no rows of {task.name} {split} in {','.join(languages)}"
         raise DataError(", ".join(origins), EMPTY_FILE, detail)
+    if language is not None:  # None: every language that has the split, as found
+        _check_every_language(task, split, languages, collector.languages, origins)
     report.log(f"{task.name} {split} {','.join(languages)} ({source})")
     features = canonical_features(task.kind)
     columns = {name: [row[name] for row in rows] for name in features}
     table = datasets.Dataset.from_dict(columns, features=features)
     digest = hashlib.sha256(json.dumps(identity, default=str).encode()).hexdigest()[:20]
     return Examples(task, split, languages, table, report, source, digest, gold, layout)
+
+
+def _check_every_language(task: Task, split: str, languages: Sequence[str],
+                          found: Mapping[str, None], origins: Sequence[str]) -> None:
+    """DataError naming each language asked for of which no row was read (retrieval: no
+    query): a file holding 7 of XNLI's 15 languages must not give an average over 7 called one
+    over 15. (Rows read and then skipped by `skip_invalid` are counted in the report.)"""
+    absent = [lang for lang in languages if lang not in found]
+    if absent:
+        held = ", ".join(lang for lang in found if lang) or "none"
+        raise DataError(
+            ", ".join(dict.fromkeys(origins)), LANGUAGE_WITHOUT_ROWS,
+            f"{task.name} {split} has no rows in {', '.join(absent)} (asked for "
+            f"{len(languages)} languages; rows in {held}): get the complete files, or leave "
+            "the language out (evaluate.languages)")
 
 
 def _splits_of(component) -> Iterable[str]:
@@ -233,8 +255,10 @@ def _local_paths(
         relative = component.relative(template, context["lang"], context["code"])
         pattern = str(root / relative)
         found = component.matches(root, relative)
+        for path in _folders(root, relative):
+            raise DataError(str(path), EMPTY_FILE, f"a folder where {relative} names a file")
         for path in found:
-            if _blank(path):
+            if blank_file(path):
                 raise DataError(str(path), EMPTY_FILE, "the file is empty")
         if not found:
             where = f" ({component.note})" if component.note else ""
@@ -247,7 +271,38 @@ def _local_paths(
     return paths
 
 
-def _blank(path: Path) -> bool:
+def _folders(root: Path, relative: str) -> list[Path]:
+    """Folders a file template matches (a treebank file replaced by a folder): never skipped."""
+    if glob.has_magic(relative):
+        pattern = str(Path(glob.escape(str(root))) / relative)
+        return [Path(p) for p in sorted(glob.glob(pattern)) if Path(p).is_dir()]
+    return [root / relative] if (root / relative).is_dir() else []
+
+
+def with_gold_if_present(component: LocalSource, paths: Sequence[Path]) -> LocalSource:
+    """A source marked `unlabelled` (download_data.sh's test files) whose files still carry the
+    gold column (a first record as wide as `options["labelled_columns"]`: a file written before
+    the labels were removed, or by hand) is read with its gold, and scored."""
+    labelled = component.options.get("labelled_columns")
+    if not component.unlabelled or labelled is None or not paths:
+        return component
+    width = labelled if isinstance(labelled, int) else len(labelled)
+    if all(_first_record_width(path) == width for path in paths):
+        return replace(component, unlabelled=False,
+                       options={**component.options, "columns": labelled})
+    return component
+
+
+def _first_record_width(path: Path) -> int:
+    """Tab-separated fields of the first non-blank line (csv quoting respected)."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        for line in f:
+            if line.strip():
+                return len(next(csv.reader([line.rstrip("\r\n")], delimiter="\t")))
+    return 0
+
+
+def blank_file(path: Path) -> bool:
     """Empty, or only whitespace (a file truncated or never filled)."""
     size = path.stat().st_size
     return size == 0 or (size < 4096 and not path.read_bytes().strip())
@@ -270,6 +325,7 @@ class _Collector:
         self.gold: dict[str, list[str]] = {}
         self.ids: set[str] = set()
         self.keys: dict[tuple, str] = {}  # (language, [file,] id) -> where it was first seen
+        self.languages: dict[str, None] = {}  # languages of the rows read (retrieval: queries)
 
     def add(self, items: Iterable, rowmap, lang: str | None, context: Mapping,
             unlabelled: bool = False) -> None:
@@ -285,6 +341,7 @@ class _Collector:
             if isinstance(item, RowProblem):
                 self.report.reject(item)
                 continue
+            self.languages[lang or ""] = None
             where, raw = item
             row = map_row(self.task.kind, rowmap, raw, where, unlabelled=unlabelled)
             if isinstance(row, Excluded):
@@ -359,6 +416,8 @@ class _Collector:
             elif item[0] == "gold":
                 links.append(item[1])
             else:
+                if item[1]["side"] == "query":
+                    self.languages[item[1]["language"]] = None
                 if unlabelled and item[1]["side"] == "query":
                     self.report.repair(Repaired(item[0], LABEL_STRIPPED, STRIPPED_DETAIL))
                 self._keep(item[1], item[0])

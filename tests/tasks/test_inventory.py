@@ -4,9 +4,11 @@ import shutil
 from pathlib import Path
 
 from jaxstilts.cli import main
+from jaxstilts.tasks import get_task, load_examples, task_names
 from jaxstilts.tasks.inventory import inventory
 
 OFFICIAL = Path(__file__).resolve().parents[1] / "fixtures" / "official"
+FIXTURES = OFFICIAL.parent / "data"
 
 
 def _download_folder(tmp_path: Path) -> Path:
@@ -34,7 +36,7 @@ def test_data_lists_found_and_missing_files_and_where_to_get_them(tmp_path, caps
     assert ("udpos              test       es   ok       download_data.sh 1 found, 0 missing; "
             "no test gold: predicted, not scored") in out
     assert f"missing {root}/ud-treebanks-v2.5/UD_*/de_*-ud-dev.conllu" in out
-    assert "or the task's folder of XTREME's scripts/download_data.sh" in out
+    assert f"or      {root}/udpos/dev-de.tsv (download_data.sh)" in out
 
 
 def test_data_succeeds_only_when_nothing_is_missing(tmp_path, capsys):
@@ -75,3 +77,83 @@ def test_data_reports_the_layout_each_task_is_found_in():
         assert seen["xtreme_download"][task, "test", "de" if task != "udpos" else "es"] == (
             "download_data.sh", True)
         assert seen["data"][task, "test", "de"] == ("release", False)
+
+
+# Issue 26 items 2, 7 and 17: what `data` says of a folder as a newcomer has it.
+
+
+def test_data_on_an_empty_folder_is_a_line_per_task_and_a_summary(tmp_path, capsys):
+    """Not a line per file (1,030 of them): a line per task with where to get it and the
+    download_data.sh folder that would do instead, the packaged demo tasks not listed."""
+    assert main(["data", str(tmp_path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    tasks = [n for n in task_names() if get_task(n).sources.local
+             and get_task(n).default_data_dir is None]
+    assert len(lines) == len(tasks) + 1
+    assert not any(line.startswith("demo_") for line in lines)
+    assert lines[-1].startswith(f"0 of {len(tasks)} tasks complete, 0 partial, "
+                                f"{len(tasks)} missing")
+    pawsx = next(line for line in lines if line.startswith("pawsx "))
+    assert "validation: missing every language" in pawsx
+    assert "get it: https://storage.googleapis.com/paws/pawsx/x-final.tar.gz" in pawsx
+    assert pawsx.endswith("or download_data.sh's pawsx/")
+
+
+def test_data_names_the_download_layout_file_for_each_missing_language(tmp_path, capsys):
+    assert main(["data", str(tmp_path), "--task", "pawsx"]) == 1
+    out = capsys.readouterr().out
+    assert (f"    missing {tmp_path}/x-final/de/test_2k.tsv\n"
+            f"    or      {tmp_path}/pawsx/test-de.tsv (download_data.sh)") in out
+
+
+def _shared_file_without(root: Path, dropped: tuple[str, ...]) -> Path:
+    """XNLI-1.0's release files with every row of `dropped` removed."""
+    (root / "XNLI-1.0").mkdir(parents=True)
+    for name in ("xnli.dev.tsv", "xnli.test.tsv"):
+        lines = (FIXTURES / "XNLI-1.0" / name).read_text("utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if line.split("\t", 1)[0] not in dropped]
+        (root / "XNLI-1.0" / name).write_text("".join(kept), "utf-8")
+    return root
+
+
+def test_data_counts_the_rows_of_each_language_in_a_file_they_share(tmp_path, capsys):
+    """XNLI's one test file holding some of its languages: those it lacks are not "ok"."""
+    root = _shared_file_without(tmp_path, ("ar", "hi"))
+    entries = {(e.split, e.language): e for e in inventory(root, ["xnli"])}
+    assert entries["test", "de"].ok and entries["test", "de"].rows == 3
+    assert entries["test", "ar"].state == "no rows" and entries["test", "ar"].rows == 0
+    assert entries["test", "fr"].state == "no rows"  # not in the fixture at all
+    assert main(["data", str(root), "--task", "xnli"]) == 1
+    out = capsys.readouterr().out
+    assert "xnli               test       de   ok       release          1 found, 0 missing; " \
+           "3 rows of de" in out
+    assert "xnli               test       ar   no rows  release          1 found, 0 missing; " \
+           "0 rows of ar" in out
+    assert main(["data", str(root)]) == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("xnli "))
+    assert "test: no rows in ar, bg, el, es, fr, hi, sw, tr, ur, vi" in line
+
+
+def test_data_calls_a_zero_byte_file_empty_not_ok(tmp_path, capsys):
+    (tmp_path / "xquad").mkdir()
+    (tmp_path / "xquad" / "xquad.de.json").write_bytes(b"")
+    entry = next(e for e in inventory(tmp_path, ["xquad"]) if e.language == "de")
+    assert entry.state == "empty" and not entry.ok
+    assert main(["data", str(tmp_path), "--task", "xquad"]) == 1
+    assert f"    empty   {tmp_path}/xquad/xquad.de.json" in capsys.readouterr().out
+
+
+def test_a_download_data_test_file_that_kept_its_labels_is_read_with_them(tmp_path, capsys):
+    """`pawsx/test-en.tsv` with its label column (utils_preprocess.py's layout, labels kept):
+    not "no test gold"; loaded with its labels; a label-stripped one beside it stays without."""
+    made = OFFICIAL / "expected/xtreme_download/pawsx"
+    (tmp_path / "pawsx").mkdir()
+    shutil.copy(made / "dev-en.tsv", tmp_path / "pawsx/test-en.tsv")  # labels kept
+    shutil.copy(made / "test-de.tsv", tmp_path / "pawsx/test-de.tsv")  # labels removed
+    entries = {e.language: e for e in inventory(tmp_path, ["pawsx"]) if e.split == "test"}
+    assert entries["en"].ok and not entries["en"].unlabelled
+    assert entries["de"].ok and entries["de"].unlabelled
+    examples = load_examples("pawsx", "test", ("en", "de"), data_dir=tmp_path)
+    labels = dict(zip(examples.rows["language"], examples.rows["label"], strict=False))
+    assert labels["en"] in ("0", "1") and labels["de"] is None
+    assert examples.report.repaired == {"label_stripped": 3}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from jaxstilts.tasks.problems import (
+    CUT_MID_LINE,
     DUPLICATE_PAIR,
     LENGTH_MISMATCH,
     UNKNOWN_SENTENCE_ID,
@@ -26,8 +27,11 @@ def read_tatoeba(paths: list[Path], options: Mapping[str, Any], context: Mapping
     unlinked sides: queries `q<line>` and candidates `c<line>`."""
     if len(paths) != 2:
         raise ValueError(f"tatoeba reads a source and a target file, got {paths}")
-    source, target = (list(lines(p)) for p in paths)
+    source, target = (list(lines(p, ended=True)) for p in paths)
     if len(source) != len(target):
+        for _, last in (source[-1:] + target[-1:]):
+            if isinstance(last, RowProblem) and last.reason == CUT_MID_LINE:
+                raise DataError(last.where, last.reason, last.detail)
         detail = f"{paths[0]} has {len(source)} lines, {paths[1]} has {len(target)}"
         raise DataError(str(paths[0]), LENGTH_MISMATCH, detail)
     for (number, src), (_, tgt) in zip(source, target, strict=True):
@@ -50,7 +54,7 @@ def read_tatoeba(paths: list[Path], options: Mapping[str, Any], context: Mapping
 
 
 def _sentences(path: Path, side: str) -> Iterator[Row]:
-    for number, line in lines(path):
+    for number, line in lines(path, ended=True):
         if isinstance(line, RowProblem):
             yield line
             continue
@@ -79,7 +83,7 @@ def read_bucc(paths: list[Path], options: Mapping[str, Any], context: Mapping) -
                 ids[side].add(item[1]["id"])
             yield item
     seen: dict[tuple[str, str], int] = {}  # gold pair -> line it was first given on
-    for number, line in lines(paths[2]) if len(paths) == 3 else ():
+    for number, line in lines(paths[2], ended=True) if len(paths) == 3 else ():
         if isinstance(line, RowProblem):
             yield line
             continue

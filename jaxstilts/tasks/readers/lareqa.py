@@ -22,7 +22,7 @@ from typing import Any
 from jaxstilts.tasks.fields import Excluded
 from jaxstilts.tasks.problems import MISSING_FIELD, RowProblem
 from jaxstilts.tasks.readers.sentence_breaks import sentence_breaks
-from jaxstilts.tasks.readers.squad import load_json
+from jaxstilts.tasks.readers.squad import paragraphs
 
 ANSWER_IN_NO_SENTENCE = "answer_in_no_sentence"
 
@@ -36,53 +36,55 @@ def read_lareqa(paths: list[Path], options: Mapping[str, Any], context: Mapping)
     for path in paths:
         lang = path.stem
         paragraph_number = 0
-        for a, article in enumerate(load_json(path).get("data", [])):
-            for p, paragraph in enumerate(article.get("paragraphs", [])):
-                paragraph_number += 1
-                where = f"{path}: data[{a}].paragraphs[{p}]"
-                context_text = paragraph.get("context")
-                breaks = paragraph.get("sentence_breaks")
-                if not isinstance(context_text, str) or not breaks:
+        for item in paragraphs(path):
+            if isinstance(item, RowProblem):
+                yield item
+                continue
+            where, _, _, _, paragraph = item
+            paragraph_number += 1
+            context_text = paragraph.get("context")
+            breaks = paragraph.get("sentence_breaks")
+            if not isinstance(context_text, str) or not breaks:
+                yield RowProblem(
+                    where, MISSING_FIELD, "paragraph needs context and sentence_breaks"
+                )
+                continue
+            sentence_ids = [(start, end, f"{lang}_{paragraph_number}_{position}")
+                            for position, (start, end) in enumerate(breaks)]
+            candidates = [
+                (where, {"side": "candidate", "id": sentence_id,
+                         "text": candidate_text(context_text[start:end], context_text),
+                         "text_b": None, "language": lang})
+                for start, end, sentence_id in sentence_ids
+            ]  # yielded with the paragraph's first kept question (XTREME's load_data)
+            for q, qa in enumerate(paragraph.get("qas", [])):
+                qa_where = f"{where}.qas[{q}] (id {qa.get('id')})"
+                if not qa.get("answers") or "id" not in qa:
                     yield RowProblem(
-                        where, MISSING_FIELD, "paragraph needs context and sentence_breaks"
+                        qa_where, MISSING_FIELD, "question needs an id and an answer"
                     )
                     continue
-                sentence_ids = [(start, end, f"{lang}_{paragraph_number}_{position}")
-                                for position, (start, end) in enumerate(breaks)]
-                candidates = [
-                    (where, {"side": "candidate", "id": sentence_id,
-                             "text": candidate_text(context_text[start:end], context_text),
-                             "text_b": None, "language": lang})
-                    for start, end, sentence_id in sentence_ids
-                ]  # yielded with the paragraph's first kept question (XTREME's load_data)
-                for q, qa in enumerate(paragraph.get("qas", [])):
-                    qa_where = f"{where}.qas[{q}] (id {qa.get('id')})"
-                    if not qa.get("answers") or "id" not in qa:
-                        yield RowProblem(
-                            qa_where, MISSING_FIELD, "question needs an id and an answer"
-                        )
-                        continue
-                    answer_start = qa["answers"][0]["answer_start"]
-                    hit = [sid for s, e, sid in sentence_ids if s <= answer_start < e]
-                    if not hit:
-                        detail = f"answer start {answer_start} is in no sentence (XTREME skips it)"
-                        yield Excluded(qa_where, ANSWER_IN_NO_SENTENCE, detail)
-                        continue
-                    yield from candidates
-                    candidates = []
-                    answers[qa["id"]].append(hit[0])
-                    if not languages or lang in languages:
-                        query_id = f"{qa['id']}_{lang}"
-                        queries.append((query_id, qa["id"]))
-                        yield (
-                            qa_where,
-                            {
-                                "side": "query",
-                                "id": query_id,
-                                "text": qa.get("question"),
-                                "language": lang,
-                            },
-                        )
+                answer_start = qa["answers"][0]["answer_start"]
+                hit = [sid for s, e, sid in sentence_ids if s <= answer_start < e]
+                if not hit:
+                    detail = f"answer start {answer_start} is in no sentence (XTREME skips it)"
+                    yield Excluded(qa_where, ANSWER_IN_NO_SENTENCE, detail)
+                    continue
+                yield from candidates
+                candidates = []
+                answers[qa["id"]].append(hit[0])
+                if not languages or lang in languages:
+                    query_id = f"{qa['id']}_{lang}"
+                    queries.append((query_id, qa["id"]))
+                    yield (
+                        qa_where,
+                        {
+                            "side": "query",
+                            "id": query_id,
+                            "text": qa.get("question"),
+                            "language": lang,
+                        },
+                    )
     for query_id, question_id in queries:
         for candidate_id in answers.get(question_id, ()):
             yield (
@@ -104,42 +106,44 @@ def read_lareqa_pairs(
     first answer's sentence; a question whose answer starts in no sentence, or whose answer text
     is not found in the whitespace tokens it spans, is skipped (counted as excluded)."""
     for path in paths:
-        for a, article in enumerate(load_json(path).get("data", [])):
-            for p, paragraph in enumerate(article.get("paragraphs", [])):
-                where = f"{path}: data[{a}].paragraphs[{p}]"
-                text = paragraph.get("context")
-                if not isinstance(text, str):
-                    yield RowProblem(where, MISSING_FIELD, "paragraph needs a context")
+        for item in paragraphs(path):
+            if isinstance(item, RowProblem):
+                yield item
+                continue
+            where, _, _, _, paragraph = item
+            text = paragraph.get("context")
+            if not isinstance(text, str):
+                yield RowProblem(where, MISSING_FIELD, "paragraph needs a context")
+                continue
+            breaks = list(sentence_breaks(text))
+            words, word_of = _whitespace_words(text)
+            for q, qa in enumerate(paragraph.get("qas", [])):
+                qa_where = f"{where}.qas[{q}] (id {qa.get('id')})"
+                if not qa.get("answers") or "id" not in qa:
+                    detail = "question needs an id and an answer"
+                    yield RowProblem(qa_where, MISSING_FIELD, detail)
                     continue
-                breaks = list(sentence_breaks(text))
-                words, word_of = _whitespace_words(text)
-                for q, qa in enumerate(paragraph.get("qas", [])):
-                    qa_where = f"{where}.qas[{q}] (id {qa.get('id')})"
-                    if not qa.get("answers") or "id" not in qa:
-                        detail = "question needs an id and an answer"
-                        yield RowProblem(qa_where, MISSING_FIELD, detail)
-                        continue
-                    answer = qa["answers"][0]
-                    start, answer_text = answer.get("answer_start"), answer.get("text") or ""
-                    if not isinstance(start, int) or not 0 <= start < len(text) or not answer_text:
-                        yield RowProblem(qa_where, MISSING_FIELD, f"bad answer {answer!r}")
-                        continue
-                    sentence = next((text[s:e] for s, e in breaks if s <= start < e), "")
-                    if not sentence:
-                        detail = f"answer start {start} is in no sentence (XTREME-R skips it)"
-                        yield Excluded(qa_where, ANSWER_IN_NO_SENTENCE, detail)
-                        continue
-                    end = min(start + len(answer_text) - 1, len(text) - 1)
-                    spanned = " ".join(words[word_of[start] : word_of[end] + 1])
-                    if " ".join(answer_text.split()) not in spanned:
-                        detail = f"answer {answer_text!r} is not in the words {spanned!r}"
-                        yield Excluded(qa_where, ANSWER_NOT_RECOVERED, detail)
-                        continue
-                    yield qa_where, {
-                        "id": qa["id"],
-                        "query": qa.get("question"),
-                        "candidate": candidate_text(sentence, text),
-                    }
+                answer = qa["answers"][0]
+                start, answer_text = answer.get("answer_start"), answer.get("text") or ""
+                if not isinstance(start, int) or not 0 <= start < len(text) or not answer_text:
+                    yield RowProblem(qa_where, MISSING_FIELD, f"bad answer {answer!r}")
+                    continue
+                sentence = next((text[s:e] for s, e in breaks if s <= start < e), "")
+                if not sentence:
+                    detail = f"answer start {start} is in no sentence (XTREME-R skips it)"
+                    yield Excluded(qa_where, ANSWER_IN_NO_SENTENCE, detail)
+                    continue
+                end = min(start + len(answer_text) - 1, len(text) - 1)
+                spanned = " ".join(words[word_of[start] : word_of[end] + 1])
+                if " ".join(answer_text.split()) not in spanned:
+                    detail = f"answer {answer_text!r} is not in the words {spanned!r}"
+                    yield Excluded(qa_where, ANSWER_NOT_RECOVERED, detail)
+                    continue
+                yield qa_where, {
+                    "id": qa["id"],
+                    "query": qa.get("question"),
+                    "candidate": candidate_text(sentence, text),
+                }
 
 
 ANSWER_NOT_RECOVERED = "answer_not_recovered"
