@@ -378,3 +378,110 @@ def test_skip_invalid_counts_add_up_for_bucc_and_tatoeba(fixtures_dir, tmp_path)
     assert report.skipped == {"invalid_utf8": 1}
     assert report.read == report.kept + 1
     assert report.kept == len(tatoeba) + sum(map(len, tatoeba.gold.values()))
+
+
+# Issue 26 item 7: damaged files that were read short without a word -- on copies of the
+# official-format fixtures.
+
+
+@pytest.mark.parametrize("damage", ["folder", "comments only"])
+def test_a_treebank_file_that_is_a_folder_or_holds_no_sentence_is_an_error(
+        fixtures_dir, tmp_path, damage):
+    """German has two treebanks: one damaged must not leave the split with half its sentences."""
+    root = _copy(fixtures_dir, tmp_path, "ud-treebanks-v2.5")
+    path = root / "ud-treebanks-v2.5/UD_de-B/de_b-ud-test.conllu"
+    path.unlink()
+    if damage == "folder":
+        path.mkdir()
+        message = f"{path}: empty_file: a folder where ud-treebanks-v2.5/UD_*/de_*-ud-test.conllu"
+    else:
+        path.write_text("# newdoc id = de-b\n# sent_id = de-b-1\n# text = Ein Satz .\n")
+        message = f"{path}: empty_file: no sentence in the file"
+    for skip_invalid in (False, True):
+        with pytest.raises(DataError) as error:
+            load_examples("udpos", "test", "de", data_dir=root, skip_invalid=skip_invalid)
+        assert str(error.value).startswith(message), error.value
+
+
+SQUAD_FILES = {  # task: split, language, a file in the release layout
+    "squad_v1": ("validation", None, "squad/dev-v1.1.json"),
+    "xquad": ("test", "de", "xquad/xquad.de.json"),
+    "mlqa": ("test", "de", "MLQA_V1/test/test-context-de-question-de.json"),
+    "tydiqa": ("test", "ar", "tydiqa/tydiqa-goldp-v1.1-dev/tydiqa-goldp-dev-arabic.json"),
+}
+
+
+@pytest.mark.parametrize("task", list(SQUAD_FILES))
+def test_a_squad_article_without_paragraphs_is_a_problem_naming_it(fixtures_dir, tmp_path, task):
+    split, lang, relative = SQUAD_FILES[task]
+    root = _copy(fixtures_dir, tmp_path, relative.split("/")[0])
+    data = json.loads((root / relative).read_text("utf-8"))
+    whole = json.loads(json.dumps(data["data"][0]))  # a second, intact article
+    for qa in whole["paragraphs"][0]["qas"]:
+        qa["id"] += "-b"
+    data["data"][0]["paragraph"] = data["data"][0].pop("paragraphs")  # a misspelled key
+    data["data"].append(whole)
+    (root / relative).write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    with pytest.raises(DataError) as error:
+        load_examples(task, split, lang, data_dir=root)
+    assert str(error.value) == (f"{root / relative}: data[0]: missing_field: the article has no "
+                                "'paragraphs' list (its keys: title, paragraph)")
+    skipped = load_examples(task, split, lang, data_dir=root, skip_invalid=True)
+    assert skipped.report.skipped == {"missing_field": 1}  # counted, never silent
+    assert len(skipped) == len(whole["paragraphs"][0]["qas"])
+
+
+@pytest.mark.parametrize("task", list(SQUAD_FILES))
+def test_a_squad_file_without_articles_is_no_test_set(fixtures_dir, tmp_path, task):
+    """`{"data": []}` is not a language's test set (its earlier score would otherwise stand)."""
+    split, lang, relative = SQUAD_FILES[task]
+    root = _copy(fixtures_dir, tmp_path, relative.split("/")[0])
+    (root / relative).write_text('{"version": "1.1", "data": []}')
+    for skip_invalid in (False, True):
+        with pytest.raises(DataError) as error:
+            load_examples(task, split, lang, data_dir=root, skip_invalid=skip_invalid)
+        assert str(error.value) == f"{root / relative}: empty_file: 'data' holds no article"
+
+
+CUT = {  # task: split, language, a file whose releases end every line
+    "bucc2018": ("test", "de", "bucc2018/de-en/de-en.training.de"),
+    "bucc2018 gold": ("test", "de", "bucc2018/de-en/de-en.training.gold"),
+    "tatoeba": ("test", "de", "tatoeba/v1/tatoeba.deu-eng.deu"),
+}
+
+
+@pytest.mark.parametrize("case", list(CUT))
+@pytest.mark.parametrize("where", ["last line", "earlier line"])
+def test_a_file_cut_mid_line_is_an_error_naming_file_and_line(fixtures_dir, tmp_path, case,
+                                                               where):
+    split, lang, relative = CUT[case]
+    task = case.split()[0]
+    root = _copy(fixtures_dir, tmp_path, relative.split("/")[0])
+    path = root / relative
+    data = path.read_bytes()
+    ends = [i for i, b in enumerate(data) if b == ord("\n")]
+    cut = ends[-1] - 3 if where == "last line" else ends[1] - 3  # 3 bytes before a line end
+    path.write_bytes(data[:cut])
+    line = data[:cut].count(b"\n") + 1
+    for skip_invalid in (False, True):  # not a row to skip: what followed it is lost
+        with pytest.raises(DataError) as error:
+            load_examples(task, split, lang, data_dir=root, skip_invalid=skip_invalid)
+        assert str(error.value).startswith(f"{path}:{line}: cut_mid_line: the last line has no "
+                                           "line end"), error.value
+
+
+def test_a_language_asked_for_with_no_rows_is_an_error_naming_it(fixtures_dir, tmp_path):
+    """Issue 26 item 2: XNLI's one test file holding some of the languages asked for."""
+    root = _copy(fixtures_dir, tmp_path, "XNLI-1.0")
+    path = root / "XNLI-1.0/xnli.test.tsv"
+    lines = path.read_text("utf-8").splitlines(keepends=True)
+    path.write_text("".join(x for x in lines if not x.startswith(("ar\t", "hi\t"))), "utf-8")
+    for skip_invalid in (False, True):
+        with pytest.raises(DataError) as error:
+            load_examples("xnli", "test", ("en", "ar", "de", "hi"), data_dir=root,
+                          skip_invalid=skip_invalid)
+        assert str(error.value).startswith(
+            f"{path}: language_without_rows: xnli test has no rows in ar, hi (asked for 4 "
+            "languages; rows in en, de)")
+    every = load_examples("xnli", "test", data_dir=root)  # None: the languages that are there
+    assert set(every.rows["language"]) == {"en", "de", "ru", "zh", "th"}

@@ -70,8 +70,12 @@ def test_a_labels_file_that_does_not_pair_is_one_error_naming_both_files(tmp_pat
 
 @pytest.mark.parametrize("bad", ["4", "0"])  # "0" is no choice of 1-based labels, not choice A
 def test_a_label_outside_1_to_3_names_its_line(tmp_path, bad):
-    _release(tmp_path, "train", [BARBECUE, JOBS], f"1\n{bad}\n")
-    with pytest.raises(DataError, match=r"train\.jsonl:2: unknown_label"):
+    """The error names the labels file and the line the label is on (issue 26 item 7)."""
+    _release(tmp_path, "train", [BARBECUE, JOBS], f"1\n\n{bad}\n")  # a blank line between
+    folder = tmp_path / "socialiqa-train-dev"
+    with pytest.raises(DataError) as error:
         load_examples("siqa", "train", data_dir=tmp_path)
+    assert str(error.value).startswith(
+        f"{folder}/train.jsonl:2 (label {folder}/train-labels.lst:3): unknown_label: ")
     kept = load_examples("siqa", "train", data_dir=tmp_path, skip_invalid=True)
     assert _examples(kept) == EXPECTED[:1] and kept.report.skipped == {"unknown_label": 1}

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from jaxstilts.tasks.problems import (
-    CUT_MID_LINE,
     DUPLICATE_PAIR,
     LENGTH_MISMATCH,
     UNKNOWN_SENTENCE_ID,
@@ -29,9 +28,6 @@ def read_tatoeba(paths: list[Path], options: Mapping[str, Any], context: Mapping
         raise ValueError(f"tatoeba reads a source and a target file, got {paths}")
     source, target = (list(lines(p, ended=True)) for p in paths)
     if len(source) != len(target):
-        for _, last in (source[-1:] + target[-1:]):
-            if isinstance(last, RowProblem) and last.reason == CUT_MID_LINE:
-                raise DataError(last.where, last.reason, last.detail)
         detail = f"{paths[0]} has {len(source)} lines, {paths[1]} has {len(target)}"
         raise DataError(str(paths[0]), LENGTH_MISMATCH, detail)
     for (number, src), (_, tgt) in zip(source, target, strict=True):

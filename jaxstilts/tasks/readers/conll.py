@@ -7,7 +7,13 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from jaxstilts.tasks.problems import LENGTH_MISMATCH, WRONG_COLUMN_COUNT, RowProblem
+from jaxstilts.tasks.problems import (
+    EMPTY_FILE,
+    LENGTH_MISMATCH,
+    WRONG_COLUMN_COUNT,
+    DataError,
+    RowProblem,
+)
 from jaxstilts.tasks.readers.text import lines
 
 Row = tuple[str, dict[str, Any]] | RowProblem
@@ -114,7 +120,9 @@ def read_conllu(paths: list[Path], options: Mapping[str, Any], context: Mapping)
     xtreme = bool(options.get("xtreme"))
     precedence = POS_PRECEDENCE.get(context.get("lang", ""), POS_PRECEDENCE["default"])
     for path in sorted(paths, key=lambda p: p.name) if xtreme else paths:
+        sentences = 0
         for item in _conllu_sentences(path):
+            sentences += 1
             if isinstance(item, RowProblem) or not xtreme:
                 if not isinstance(item, RowProblem):
                     item = _sentence(path, item.start, item.forms(), item.tags(), item.sent_id)
@@ -126,6 +134,8 @@ def read_conllu(paths: list[Path], options: Mapping[str, Any], context: Mapping)
                 continue
             tokens = ["".join(t.replace("\u200c", "").split(" ")) for t in tokens]
             yield _sentence(path, item.start, tokens, tags, item.sent_id)
+        if not sentences:  # e.g. comment lines only: half a split must not pass for all of it
+            raise DataError(str(path), EMPTY_FILE, "no sentence in the file (no word lines)")
 
 
 class _Tree:

@@ -100,22 +100,23 @@ def read_jsonl_labels(paths: list[Path], options: Mapping[str, Any],
                       context: Mapping) -> Iterator[Row]:
     """JSON lines with the labels in a separate file, one per line, in row order (AI2's releases:
     `train.jsonl` + `train-labels.lst`). `paths` alternate rows file, labels file; each label
-    goes into the row as `options["label_column"]` (default `label`), as written. Files whose
+    goes into the row as `options["label_column"]` (default `label`), as written, and a row's
+    `where` names both lines (`dev.jsonl:3 (label dev-labels.lst:3)`). Files whose
     non-blank line counts differ cannot be paired: a `DataError` naming both."""
     if len(paths) % 2:
         raise ValueError(f"jsonl_labels: rows and labels files come in pairs, got {paths}")
     column = options.get("label_column", "label")
     for rows_path, labels_path in zip(paths[0::2], paths[1::2], strict=True):
-        labels = [text if isinstance(text, RowProblem) else text.strip()
-                  for _, text in lines(labels_path)
+        labels = [(number, text if isinstance(text, RowProblem) else text.strip())
+                  for number, text in lines(labels_path)
                   if isinstance(text, RowProblem) or text.strip()]
         rows = list(read_jsonl([rows_path], options, context))
         if len(rows) != len(labels):
             raise DataError(f"{rows_path}, {labels_path}", WRONG_LABEL_COUNT,
                             f"{len(rows)} rows, {len(labels)} labels: the label of each row is "
                             "the line of the same number")
-        for row, label in zip(rows, labels, strict=True):
+        for row, (number, label) in zip(rows, labels, strict=True):
             if isinstance(row, RowProblem) or isinstance(label, RowProblem):
                 yield row if isinstance(row, RowProblem) else label
-            else:
-                yield row[0], {**row[1], column: label}
+            else:  # a bad label is found later, by validation: `where` names its line too
+                yield f"{row[0]} (label {labels_path}:{number})", {**row[1], column: label}

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from jaxstilts.tasks.problems import CUT_MID_LINE, INVALID_UTF8, RowProblem
+from jaxstilts.tasks.problems import CUT_MID_LINE, INVALID_UTF8, DataError, RowProblem
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
@@ -39,15 +39,14 @@ def printable(text: str) -> str:
 
 def lines(path: Path, ended: bool = False) -> Iterator[tuple[int, str | RowProblem]]:
     """(line number, text without newline) or (line number, invalid-UTF-8 problem).
-    `ended`: a last line without its line end is a `cut_mid_line` problem -- a file cut off
+    `ended`: a last line without its line end is a `cut_mid_line` DataError -- a file cut off
     (a partial download), in a format whose releases end every line (BUCC, Tatoeba)."""
     with open(path, "rb") as f:
         for number, raw in enumerate(f, 1):
             where = f"{path}:{number}"
-            if ended and not raw.endswith(b"\n"):
-                yield number, RowProblem(where, CUT_MID_LINE, "the last line has no line end: "
-                                         "the file is cut off mid-line (download it again)")
-                return
+            if ended and not raw.endswith(b"\n"):  # an error even with skip_invalid: the
+                raise DataError(where, CUT_MID_LINE, "the last line has no line end: the "
+                                "file is cut off mid-line (download it again)")  # rest is lost
             text = decode(raw) if number == 1 else raw.decode("utf-8", errors="surrogateescape")
             text = text.rstrip("\r\n")
             problem = bad_utf8(where, text)
