@@ -433,13 +433,15 @@ def test_a_squad_article_without_paragraphs_is_a_problem_naming_it(fixtures_dir,
 
 @pytest.mark.parametrize("task", list(SQUAD_FILES))
 def test_a_squad_file_without_articles_is_no_test_set(fixtures_dir, tmp_path, task):
-    """`{"data": []}` is not a language's test set (its earlier score would otherwise stand)."""
+    """`{"data": []}` is not a language's test set, even beside an intact English one (its
+    earlier score would otherwise stand)."""
     split, lang, relative = SQUAD_FILES[task]
     root = _copy(fixtures_dir, tmp_path, relative.split("/")[0])
     (root / relative).write_text('{"version": "1.1", "data": []}')
     for skip_invalid in (False, True):
         with pytest.raises(DataError) as error:
-            load_examples(task, split, lang, data_dir=root, skip_invalid=skip_invalid)
+            load_examples(task, split, ("en", lang) if lang else None, data_dir=root,
+                          skip_invalid=skip_invalid)
         assert str(error.value) == f"{root / relative}: empty_file: 'data' holds no article"
 
 
