@@ -205,11 +205,11 @@ def summarize_inventory(entries: list[Entry]) -> str:
         states[state] += 1
         layouts = sorted({e.layout for e in group if e.found})
         head = f"{name:18} {state:8} {len(good)}/{len(units)} split-languages"
+        unlabelled = sorted({e.language for e in group if e.unlabelled and e.ok})
+        gold = (f"; no test gold in {', '.join(unlabelled)}: predicted, not scored"
+                if unlabelled else "")
         if state == "ok":
-            unlabelled = sorted({e.language for e in group if e.unlabelled})
-            lines.append(head + f" ({', '.join(layouts)})" + (
-                f"; no test gold in {', '.join(unlabelled)}: predicted, not scored"
-                if unlabelled else ""))
+            lines.append(head + f" ({', '.join(layouts)})" + gold)
             continue
         faults = []
         for split in dict.fromkeys(k[0] for k in units):
@@ -227,7 +227,8 @@ def summarize_inventory(entries: list[Entry]) -> str:
         folders = dict.fromkeys(t.split("/")[0] + "/" for c in download
                                 for ts in c.files.values() for t in ts)
         lines.append(head + (f" ({', '.join(layouts)})" if layouts else "") + "; "
-                     + "; ".join(faults) + (f"; get it: {'; '.join(wheres)}" if wheres else "")
+                     + "; ".join(faults) + gold
+                     + (f"; get it: {'; '.join(wheres)}" if wheres else "")
                      + (f"; or download_data.sh's {', '.join(folders)}" if folders else ""))
     lines.append(f"{states['ok']} of {len(by_task)} tasks complete, {states['partial']} partial, "
                  f"{states['missing']} missing. The demo tasks ship with the package. Each file "

@@ -255,8 +255,8 @@ def _local_paths(
         relative = component.relative(template, context["lang"], context["code"])
         pattern = str(root / relative)
         found = component.matches(root, relative)
-        for path in _folders(root, relative):
-            raise DataError(str(path), EMPTY_FILE, f"a folder where {relative} names a file")
+        if folders := _folders(root, relative):
+            raise DataError(str(folders[0]), EMPTY_FILE, f"a folder where {relative} names a file")
         for path in found:
             if blank_file(path):
                 raise DataError(str(path), EMPTY_FILE, "the file is empty")
