@@ -92,6 +92,8 @@ def check_data(config: ml_collections.ConfigDict, sweep: bool = False) -> None:
             + ". Put the files there, or point at them with --config.data.source=local "
             "--config.data.data_dir=/path/to/data (README: Data folders)")
     for entry, _ in entries:
+        if entry.folders:
+            raise DataError(entry.folders[0], EMPTY_FILE, "a folder, not a file")
         if entry.empty:
             raise DataError(entry.empty[0], EMPTY_FILE, "the file is empty")
     absent: dict[tuple[str, str, str], list[str]] = {}

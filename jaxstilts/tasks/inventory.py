@@ -16,7 +16,7 @@ from jaxstilts.tasks.fields import matches
 from jaxstilts.tasks.problems import DataError, RowProblem
 from jaxstilts.tasks.readers import POOL_FORMATS, READERS
 from jaxstilts.tasks.registry import get_task, task_names
-from jaxstilts.tasks.sources import blank_file, local_layout, with_gold_if_present
+from jaxstilts.tasks.sources import blank_file, folders_at, local_layout, with_gold_if_present
 
 # Rows per language of the files read so far: (task, paths) -> counts (None: the
 # files could not be read through; the load names the fault).
@@ -27,9 +27,11 @@ RowCounts = dict[tuple, collections.Counter | None]
 class Entry:
     """One task split in one language: the files its local source reads.
 
-    `empty`: files found but empty (0 bytes or blanks); `rows`: the rows of this language in a
-    file holding several languages (None: not counted, one file per language); `alternatives`:
-    the other layout's files for this split and language, named where files are missing.
+    `empty`: files found but empty (0 bytes or blanks); `folders`: folders where a file should
+    be (a treebank file replaced by a folder; the load stops there); `rows`: the rows of this
+    language in a file holding several languages (None: not counted, one file per language);
+    `alternatives`: the other layout's files for this split and language, where files are
+    missing.
     """
 
     task: str
@@ -41,12 +43,15 @@ class Entry:
     layout: str = "release"
     unlabelled: bool = False  # download_data.sh removed the gold: predicted, not scored
     empty: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
     rows: int | None = None
     alternatives: list[str] = field(default_factory=list)
     alternative_layout: str = ""
 
     @property
     def state(self) -> str:
+        if self.folders:
+            return "folder"
         if not self.found:
             return "missing"
         if self.missing:
@@ -102,9 +107,11 @@ def split_entry(task: Task, component: LocalSource, split: str, lang: str,
     for template in templates:
         relative = component.relative(template, lang, task.code(lang))
         hits = [str(p) for p in component.matches(root, relative)]
-        (entry.found.extend(hits) if hits else entry.missing.append(str(root / relative)))
+        entry.folders += map(str, folders_at(root, relative))
+        (entry.found.extend(hits) if hits or entry.folders else
+         entry.missing.append(str(root / relative)))
     entry.empty = [p for p in entry.found if blank_file(Path(p))]
-    if entry.found and not entry.missing and not entry.empty:
+    if entry.found and not (entry.missing or entry.empty or entry.folders):
         paths = [Path(p) for p in entry.found]
         entry.unlabelled = with_gold_if_present(component, paths).unlabelled
         if counts is not None and shared(component, templates):
@@ -177,9 +184,10 @@ def format_inventory(entries: list[Entry]) -> str:
                      + ("; no test gold: predicted, not scored" if e.unlabelled else ""))
         lines += [f"    missing {m}" for m in e.missing if m not in named]
         lines += [f"    empty   {m}" for m in e.empty if m not in named]
+        lines += [f"    folder  {m} (a folder, not a file)" for m in e.folders if m not in named]
         if e.alternatives:
             lines.append(f"    or      {', '.join(e.alternatives)} ({e.alternative_layout})")
-        named.update(e.missing + e.empty)
+        named.update(e.missing + e.empty + e.folders)
         if e.missing and e.where and (e.task, e.where) not in sources:
             sources.add((e.task, e.where))
             lines.append(f"    get it: {e.where}")

@@ -255,7 +255,7 @@ def _local_paths(
         relative = component.relative(template, context["lang"], context["code"])
         pattern = str(root / relative)
         found = component.matches(root, relative)
-        if folders := _folders(root, relative):
+        if folders := folders_at(root, relative):
             raise DataError(str(folders[0]), EMPTY_FILE, f"a folder where {relative} names a file")
         for path in found:
             if blank_file(path):
@@ -271,7 +271,7 @@ def _local_paths(
     return paths
 
 
-def _folders(root: Path, relative: str) -> list[Path]:
+def folders_at(root: Path, relative: str) -> list[Path]:
     """Folders a file template matches (a treebank file replaced by a folder): never skipped."""
     if glob.has_magic(relative):
         pattern = str(Path(glob.escape(str(root))) / relative)

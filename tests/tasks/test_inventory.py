@@ -134,13 +134,17 @@ def test_data_counts_the_rows_of_each_language_in_a_file_they_share(tmp_path, ca
     assert "test: no rows in ar, bg, el, es, fr, hi, sw, tr, ur, vi" in line
 
 
-def test_data_calls_a_zero_byte_file_empty_not_ok(tmp_path, capsys):
+def test_data_calls_a_zero_byte_file_empty_and_a_folder_a_folder_not_ok(tmp_path, capsys):
     (tmp_path / "xquad").mkdir()
     (tmp_path / "xquad" / "xquad.de.json").write_bytes(b"")
-    entry = next(e for e in inventory(tmp_path, ["xquad"]) if e.language == "de")
-    assert entry.state == "empty" and not entry.ok
+    (tmp_path / "xquad" / "xquad.hi.json").mkdir()
+    entries = {e.language: e for e in inventory(tmp_path, ["xquad"])}
+    assert entries["de"].state == "empty" and not entries["de"].ok
+    assert entries["hi"].state == "folder" and not entries["hi"].ok
     assert main(["data", str(tmp_path), "--task", "xquad"]) == 1
-    assert f"    empty   {tmp_path}/xquad/xquad.de.json" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"    empty   {tmp_path}/xquad/xquad.de.json" in out
+    assert f"    folder  {tmp_path}/xquad/xquad.hi.json (a folder, not a file)" in out
 
 
 def test_a_download_data_test_file_that_kept_its_labels_is_read_with_them(tmp_path, capsys):
