@@ -133,9 +133,14 @@ def run_checklist(model: Any, tokenizer: Any, task: str, *, folder: str | Path |
     cases, skipped = generate_all(cases_per_test, seed, list(languages) if languages else None)
     predictions = predict_cases(model, tokenizer, task, cases, batch_size=batch_size, mesh=mesh,
                                 head=head, max_length=max_length)
+    judged = judge(cases, predictions)
+    languages = sorted({c.lang for c in cases})
+    # Few cases per test split over many groups can leave a cell empty (as XTREME-R's would)
+    empty = [f"{SHORT[t]}/{lang}" for t in TESTS for lang in languages
+             if lang not in judged["cases"].get(SHORT[t], {})]
     summary = {"task": task, "head": head or task, "cases_per_test": cases_per_test,
-               "seed": seed, "languages": sorted({c.lang for c in cases}),
-               "skipped_languages": skipped, **judge(cases, predictions)}
+               "seed": seed, "languages": languages, "skipped_languages": skipped,
+               "cells_without_cases": empty, **judged}
     if folder is not None:
         write_checklist(summary, folder)
     return summary

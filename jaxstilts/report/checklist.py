@@ -12,7 +12,7 @@ from pathlib import Path
 from statistics import mean
 
 from jaxstilts.report.runs import BASELINE, Sweep
-from jaxstilts.report.tables import Table, to_csv, to_markdown
+from jaxstilts.report.tables import Table, format_cell, to_csv
 from jaxstilts.tasks.checklist import SHORT, TESTS
 
 Rates = dict[str, dict[str, float]]  # test short name -> language -> failure rate (%)
@@ -95,6 +95,17 @@ def checklist_table(sweep: Sweep, target: str) -> Table | None:
     return header, body
 
 
+def _markdown(table: Table) -> str:
+    """Failure rates plain, their changes (`Δ` columns) signed."""
+    header, rows = table
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [str(row[0])] + [format_cell(c, h.startswith("Δ"))
+                                 for h, c in zip(header[1:], row[1:])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _mean(by_lang: dict[str, float] | None) -> float | None:
     return mean(by_lang.values()) if by_lang else None
 
@@ -113,7 +124,7 @@ def write_checklist_report(sweep: Sweep, out: Path) -> dict[str, Path]:
         table = checklist_table(sweep, target)
         if table is None:
             continue
-        parts += [f"## {target}\n", to_markdown(table)]
+        parts += [f"## {target}\n", _markdown(table)]
         csv_parts.append(to_csv(([f"{target}: {table[0][0]}", *table[0][1:]], table[1])))
         base = sweep.run(BASELINE, target)
         for row in sweep.intermediates:
