@@ -190,15 +190,15 @@ def check_values(config: ml_collections.ConfigDict, device_count: int | None = N
 
 
 def _check_checklist(config: ml_collections.ConfigDict, task) -> None:
-    """MultiCheckList needs a span-QA target (a sweep's other targets skip it) and known
-    languages."""
+    """MultiCheckList needs a span-QA target (other targets of a sweep skip it, with a warning)
+    and known languages."""
     from jaxstilts.kinds import Kind
     from jaxstilts.tasks.checklist import read_templates
 
-    name = config.target.task
-    if name and not config.sweep.targets and task("target.task", name).kind != Kind.SPAN_EXTRACTION:
-        raise ConfigError(f"evaluate.checklist: MultiCheckList tests a span-QA head; target "
-                          f"{name} is not one: e.g. --config.target.task=xquad")
+    names = [n for n in (config.target.task, *config.sweep.targets) if n]
+    if names and all(task("target.task", n).kind != Kind.SPAN_EXTRACTION for n in names):
+        raise ConfigError(f"evaluate.checklist: MultiCheckList tests a span-QA head; no target "
+                          f"({', '.join(names)}) is one: e.g. --config.target.task=xquad")
     if config.evaluate.checklist_cases < 1:
         raise ConfigError(f"evaluate.checklist_cases={config.evaluate.checklist_cases}: at least "
                           "1: e.g. --config.evaluate.checklist_cases=200")
