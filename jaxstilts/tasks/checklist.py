@@ -511,9 +511,13 @@ def fill_group(group: Group, names: dict[str, list[str]], rng: np.random.Generat
                              "no values")
         if not pools[-1]:
             raise ValueError(f"MultiCheckList {SHORT[test]}/{lang}: slot {{{key}}} has no values")
-    draws = [rng.integers(0, len(pool), size=group.nsamples) for pool in pools]
+    # A group whose templates name no slot (a German state no question was written for: no
+    # contexts, no questions) fills once, as CheckList's Editor does: one case, no examples,
+    # which CheckList counts as passed.
+    count = group.nsamples if keys else 1
+    draws = [rng.integers(0, len(pool), size=count) for pool in pools]
     cases = []
-    for i in range(group.nsamples):
+    for i in range(count):
         values = [pool[d[i]] for pool, d in zip(pools, draws)]
         if len({_same_key(v) for v in values}) != len(values):
             continue
