@@ -359,6 +359,9 @@ def checklist_workdir(workdir: str | Path, overrides: list[str] = ()) -> dict:
             raise FileNotFoundError(f"{file}: not a finished run (no {file.name})")
     config = config_from_json(json.loads(config_file.read_text()))
     for item in overrides:
+        if not item.removeprefix("--").removeprefix("config.").startswith("evaluate."):
+            raise ConfigError(f"override {item!r}: `jaxstilts checklist` takes evaluate.* keys "
+                              "only (the run's checkpoints were made with the rest)")
         apply_override(config, item, "command line")
     config.evaluate.checklist = True
     previous = json.loads(run_file.read_text())
@@ -375,6 +378,7 @@ def checklist_workdir(workdir: str | Path, overrides: list[str] = ()) -> dict:
     previous["checklist"] = result
     if jax.process_index() == 0:
         run_file.write_text(json.dumps(previous, indent=2))
+    record_evaluation(config, workdir)  # config.json: the settings that made checklist.json
     return result
 
 

@@ -54,6 +54,10 @@ def test_checklist_command_on_the_workdir_with_other_languages(run_dir, capsys):
     assert summary["languages"] == ["sw"] and summary["cases_per_test"] == 2
     record = json.loads((run_dir / "run.json").read_text())
     assert record["checklist"]["failure_rate"] == summary["failure_rate"]
+    recorded = json.loads((run_dir / "config.json").read_text())["evaluate"]
+    assert recorded["checklist_languages"] == ["sw"] and recorded["checklist_cases"] == 2
+    assert main(["checklist", str(run_dir), "--config.model.preset=base"]) == 2
+    assert "takes evaluate.* keys only" in capsys.readouterr().err
 
 
 def test_checklist_on_a_folder_that_is_no_run_is_one_line(tmp_path, capsys):
