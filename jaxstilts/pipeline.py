@@ -344,7 +344,7 @@ def checklist_target(config, target: str, model, mesh, tokenizer, folder) -> dic
                             languages=tuple(e.checklist_languages) or None,
                             batch_size=e.batch_size, mesh=mesh, head=target,
                             max_length=config.data.max_length or None)
-    plot_failure_heatmap(summary["failure_rate"], Path(folder) / PNG_FILE,
+    plot_failure_heatmap(summary["failure_rate"], epath.Path(folder) / PNG_FILE,
                          f"MultiCheckList: {target} head, failure rate (%)")
     return {"failure_rate": summary["failure_rate"], "cases": summary["cases"]}
 

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from etils import epath
+
 from jaxstilts.tasks.checklist import SHORT, TESTS, Case, answer_matches
 
 FAILING_EXAMPLES = 3  # failing cases kept per test × language in checklist.json
@@ -114,7 +116,7 @@ def results_table(failure_rate: dict[str, dict[str, float]]) -> str:
 def write_checklist(summary: dict[str, Any], folder: str | Path) -> list[Path]:
     """checklist.json and the CSV in `folder` (the heatmap is the report's:
     `jaxstilts.report.checklist.plot_failure_heatmap`)."""
-    folder = Path(folder)
+    folder = epath.Path(folder)  # local or gs:// alike
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / FILE, folder / CSV_FILE]
     paths[0].write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
