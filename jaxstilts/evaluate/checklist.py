@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from etils import epath
 
 from jaxstilts.tasks.checklist import SHORT, TESTS, Case, answer_matches
 
+log = logging.getLogger("jaxstilts.evaluate")
 FAILING_EXAMPLES = 3  # failing cases kept per test × language in checklist.json
 FILE = "checklist.json"
 CSV_FILE = "checklist_results_table.csv"
@@ -133,6 +135,8 @@ def run_checklist(model: Any, tokenizer: Any, task: str, *, folder: str | Path |
     from jaxstilts.tasks.checklist import generate_all
 
     cases, skipped = generate_all(cases_per_test, seed, list(languages) if languages else None)
+    for lang, why in skipped.items():
+        log.warning("MultiCheckList: %s skipped (%s)", lang, why)
     predictions = predict_cases(model, tokenizer, task, cases, batch_size=batch_size, mesh=mesh,
                                 head=head, max_length=max_length)
     judged = judge(cases, predictions)
