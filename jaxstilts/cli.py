@@ -182,6 +182,25 @@ def cmd_eval(args: argparse.Namespace, overrides: list[str]) -> int:
     return 0
 
 
+def cmd_checklist(args: argparse.Namespace, overrides: list[str]) -> int:
+    from jaxstilts.config import ConfigError
+    from jaxstilts.pipeline import checklist_workdir
+    from jaxstilts.workdir import hold
+
+    with hold(args.workdir, "checklist"):
+        try:
+            result = checklist_workdir(args.workdir, overrides)
+        except ValueError as e:  # a template or configuration problem, said in one line
+            raise ConfigError(str(e)) from None
+    rates = result["failure_rate"]
+    languages = sorted({lang for by_lang in rates.values() for lang in by_lang})
+    print(f"MultiCheckList failure rate (%), {len(languages)} languages, mean over them:")
+    for test, by_lang in rates.items():
+        print(f"  {test:8s} {sum(by_lang.values()) / len(by_lang):5.1f}")
+    print(f"files: {args.workdir}/eval/checklist.json, checklist_results_table.csv, checklist.png")
+    return 0
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from jaxstilts.evaluate.xtreme import score_folder
 
@@ -319,6 +338,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--benchmark", default="xtreme", choices=["xtreme", "xtreme-r"],
                    help="which benchmark's tasks and averages (default: %(default)s)")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("checklist", help="MultiCheckList (XTREME-R's behavioural QA tests, 50 "
+                       "languages) on a finished span-QA run's head",
+                       usage="jaxstilts checklist WORKDIR [--config.evaluate.checklist_cases=N] "
+                       "[--config.evaluate.checklist_languages=en,de]")
+    p.add_argument("workdir", help="the workdir of a finished run whose target is span QA "
+                   "(xquad, mlqa, tydiqa); writes eval/checklist.json, .csv, .png")
+    p.set_defaults(func=cmd_checklist, takes_overrides=True)
 
     p = sub.add_parser("report", help="tables, heatmaps and analyses of a sweep")
     p.add_argument("sweep_dir", help="the workdir of a `jaxstilts sweep` (holds runs/)")

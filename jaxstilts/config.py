@@ -172,6 +172,8 @@ def check_values(config: ml_collections.ConfigDict, device_count: int | None = N
             raise ConfigError(f"evaluate.languages: {name} {split} has no {', '.join(missing)} "
                               f"(it has {','.join(t.languages_of(split))}): e.g. "
                               f"--config.evaluate.languages={','.join(t.languages_of(split)[:3])}")
+    if config.evaluate.checklist:
+        _check_checklist(config, task)
     sizes = {axis: config.mesh[axis] for axis in ("data", "fsdp", "tensor")}
     bad = [a for a, n in sizes.items() if n == 0 or n < -1]
     if bad or list(sizes.values()).count(-1) > 1:
@@ -185,6 +187,26 @@ def check_values(config: ml_collections.ConfigDict, device_count: int | None = N
                           f"{'does not divide' if -1 in sizes.values() else 'is not'} the "
                           f"{device_count} device(s) of this job: e.g. --config.mesh.data=-1 "
                           "--config.mesh.fsdp=1 --config.mesh.tensor=1")
+
+
+def _check_checklist(config: ml_collections.ConfigDict, task) -> None:
+    """MultiCheckList needs a span-QA target (other targets of a sweep skip it, with a warning)
+    and known languages."""
+    from jaxstilts.kinds import Kind
+    from jaxstilts.tasks.checklist import read_templates
+
+    names = [n for n in (config.target.task, *config.sweep.targets) if n]
+    if names and all(task("target.task", n).kind != Kind.SPAN_EXTRACTION for n in names):
+        raise ConfigError(f"evaluate.checklist: MultiCheckList tests a span-QA head; no target "
+                          f"({', '.join(names)}) is one: e.g. --config.target.task=xquad")
+    if config.evaluate.checklist_cases < 1:
+        raise ConfigError(f"evaluate.checklist_cases={config.evaluate.checklist_cases}: at least "
+                          "1: e.g. --config.evaluate.checklist_cases=200")
+    known = read_templates()
+    unknown = [lang for lang in config.evaluate.checklist_languages if lang not in known]
+    if unknown:
+        raise ConfigError(f"evaluate.checklist_languages: MultiCheckList has no "
+                          f"{', '.join(unknown)} (it has {','.join(sorted(known))})")
 
 
 def _phase(**changes) -> ml_collections.ConfigDict:
@@ -271,6 +293,11 @@ def experiment_defaults() -> ml_collections.ConfigDict:
     c.evaluate.retrieval_layer = 0  # encoder layer embedded for retrieval (0: 14 of 24 or alike)
     c.evaluate.noise_rates = ()  # character-noise rates to score again at (0.0 = clean inputs)
     c.evaluate.noise_seed = 0  # seed of the character noise
+    # MultiCheckList (XTREME-R's 6 behavioural QA tests in 50 languages) on a span-QA target's
+    # head after its evaluation: eval/checklist.json, .csv, .png (`jaxstilts checklist` too)
+    c.evaluate.checklist = False
+    c.evaluate.checklist_cases = 200  # cases per test and language (XTREME-R: 200)
+    c.evaluate.checklist_languages = ()  # () = every language with complete templates
 
     c.user_tasks = ()  # user-defined tasks as dicts (`jaxstilts.tasks.task_from_config`)
 

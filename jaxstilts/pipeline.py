@@ -307,6 +307,21 @@ def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
     if (done := _done(folder)) is not None:
         return done
     folder.mkdir(parents=True, exist_ok=True)
+    model = phase_model(config, mesh, encoder_from, head_record)
+    labels = tuple(head_record["labels"]) if head_record and head_record.get("labels") else None
+    record = evaluate_target(config, target, model, mesh, tokenizer, folder, labels, progress)
+    if config.evaluate.checklist:
+        if get_task(target).kind == Kind.SPAN_EXTRACTION:
+            record["checklist"] = checklist_target(config, target, model, mesh, tokenizer, folder)
+        else:
+            log.warning("evaluate.checklist: %s is not span QA; no MultiCheckList for it", target)
+    _mark_done(folder, record)
+    return record
+
+
+def phase_model(config, mesh, encoder_from, head_record: dict | None) -> tuple:
+    """(graphdef, params on `mesh`): the encoder (and the target heads) of the phase in
+    `encoder_from`, else as `build_model` makes them."""
     heads = {k: tuple(v) for k, v in head_record["heads"].items()} if head_record else {}
     graphdef, state = nnx.split(build_model(config, heads, config.seed, encoder_from), nnx.Param)
     params = place_params(state, mesh)
@@ -314,11 +329,76 @@ def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
         params["encoder"] = restore_encoder(encoder_from, params["encoder"])
         if head_record:
             params["heads"] = restore_params(encoder_from, params["heads"], "heads")
-    labels = tuple(head_record["labels"]) if head_record and head_record.get("labels") else None
-    record = evaluate_target(config, target, (graphdef, params), mesh, tokenizer, folder, labels,
-                             progress)
-    _mark_done(folder, record)
-    return record
+    return graphdef, params
+
+
+def checklist_target(config, target: str, model, mesh, tokenizer, folder) -> dict:
+    """MultiCheckList on the target's span head: checklist.json, .csv and .png in `folder`;
+    returns what run.json keeps (failure rates and case counts)."""
+    from jaxstilts.evaluate.checklist import PNG_FILE, run_checklist
+    from jaxstilts.report.checklist import plot_failure_heatmap
+
+    e = config.evaluate
+    summary = run_checklist(model, tokenizer, target, folder=folder,
+                            cases_per_test=e.checklist_cases, seed=config.seed,
+                            languages=tuple(e.checklist_languages) or None,
+                            batch_size=e.batch_size, mesh=mesh, head=target,
+                            max_length=config.data.max_length or None)
+    plot_failure_heatmap(summary["failure_rate"], epath.Path(folder) / PNG_FILE,
+                         f"MultiCheckList: {target} head, failure rate (%)")
+    return {"failure_rate": summary["failure_rate"], "cases": summary["cases"]}
+
+
+def checklist_workdir(workdir: str | Path, overrides: list[str] = ()) -> dict:
+    """MultiCheckList on a finished span-QA run's target head, with the run's own config
+    (`workdir/config.json`) and `overrides` (`evaluate.checklist_*`); files in `workdir/eval`."""
+    workdir = abs_path(workdir)
+    run_file, config_file = workdir / "run.json", workdir / "config.json"
+    for file in (run_file, config_file):
+        if not file.exists():
+            raise FileNotFoundError(f"{file}: not a finished run (no {file.name})")
+    config = config_from_json(json.loads(config_file.read_text()))
+    for item in overrides:
+        if not item.removeprefix("--").removeprefix("config.").startswith("evaluate."):
+            raise ConfigError(f"override {item!r}: `jaxstilts checklist` takes evaluate.* keys "
+                              "only (the run's checkpoints were made with the rest)")
+        apply_override(config, item, "command line")
+    config.evaluate.checklist = True
+    previous = json.loads(run_file.read_text())
+    target = previous["target"]
+    if get_task(target).kind != Kind.SPAN_EXTRACTION:
+        raise ConfigError(f"{workdir}: target {target} is not span QA; MultiCheckList tests a "
+                          "span-QA head (a run of xquad, mlqa or tydiqa)")
+    validate_config(config)
+    mesh = make_mesh(config.mesh.data, config.mesh.fsdp, config.mesh.tensor)
+    tokenizer = tokenizer_of(config)
+    head_record = json.loads((workdir / "target" / "done.json").read_text())
+    model = phase_model(config, mesh, previous.get("encoder_from"), head_record)
+    result = checklist_target(config, target, model, mesh, tokenizer, workdir / "eval")
+    previous["checklist"] = result
+    if jax.process_index() == 0:
+        run_file.write_text(json.dumps(previous, indent=2))
+    record_evaluation(config, workdir)  # config.json: the settings that made checklist.json
+    return result
+
+
+def config_from_json(recorded: dict) -> ml_collections.ConfigDict:
+    """A workdir's `config.json` back into the experiment config (lists back to tuples)."""
+    from jaxstilts.config import experiment_defaults
+
+    def update(node: ml_collections.ConfigDict, values: dict) -> None:
+        for key, value in values.items():
+            if key not in node:
+                node[key] = value
+            elif isinstance(node[key], ml_collections.ConfigDict) and isinstance(value, dict):
+                update(node[key], value)
+            else:
+                node[key] = tuple(value) if isinstance(node[key], tuple) else value
+
+    config = experiment_defaults()
+    with config.unlocked():
+        update(config, recorded)
+    return config
 
 
 # ---------------------------------------------------------------- experiments
@@ -438,6 +518,8 @@ def _run_record(config, intermediate: list[str], target: str, evaluation: dict) 
               "score": score, "average": average, "results": evaluation["results"]}
     if "noise" in evaluation:
         record["noise"] = evaluation["noise"]
+    if "checklist" in evaluation:
+        record["checklist"] = evaluation["checklist"]
     return record
 
 

@@ -96,6 +96,8 @@ class Run:
     settings: tuple[tuple[str, str], ...] = ()  # (axis key, value as text), in axis order
     seed: int | None = None  # None: no seed axis
     noise: dict[float, float] = field(default_factory=dict)  # noise rate -> language mean
+    # MultiCheckList: test -> language -> failure rate (%), when the run evaluated it
+    checklist: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -174,6 +176,7 @@ def run_from_record(record: Mapping[str, Any]) -> Run:
         settings=settings,
         seed=record.get("seed"),
         noise=noise,
+        checklist=(record.get("checklist") or {}).get("failure_rate") or {},
     )
 
 
@@ -304,8 +307,12 @@ def _mean_run(runs: list[Run]) -> Run:
     first = done[0]
     langs = [lang for lang in first.languages if all(lang in r.languages for r in done)]
     rates = [x for x in first.noise if all(x in r.noise for r in done)]
+    checklist = {t: {lang: mean(r.checklist[t][lang] for r in done) for lang in by_lang
+                     if all(lang in r.checklist.get(t, {}) for r in done)}
+                 for t, by_lang in first.checklist.items()}
     return Run(name=first.name, row=first.row, target=first.target, status="done",
                score=mean(r.score for r in done),
                languages={lang: mean(r.languages[lang] for r in done) for lang in langs},
                settings=first.settings, seed=None,
-               noise={x: mean(r.noise[x] for r in done) for x in rates})
+               noise={x: mean(r.noise[x] for r in done) for x in rates},
+               checklist={t: v for t, v in checklist.items() if v})

@@ -12,6 +12,7 @@ from etils import epath
 
 from jaxstilts.evaluate.results import resource_group
 from jaxstilts.report.analyses import relatedness_table, resource_table, short_name, type_order
+from jaxstilts.report.checklist import write_checklist_report
 from jaxstilts.report.plots import plot_heatmap, plot_language_heatmap
 from jaxstilts.report.runs import BASELINE, TARGET_TYPES, Sweep, load_runs, sweeps_by_setting
 from jaxstilts.report.seeds import PAPER, headline
@@ -89,6 +90,8 @@ def _write_tables(sweep: Sweep, out: Path, prefix: str, paths: dict[str, Path]) 
         name = f"heatmap_{target}_languages.png"
         if plot_language_heatmap(sweep, target, out / name):
             paths[prefix + name] = out / name
+    for name, path in write_checklist_report(sweep, out).items():
+        paths[prefix + name] = path
 
 
 _INTRO = {
@@ -213,7 +216,11 @@ def _index(sweeps: Mapping[str, Sweep], runs: list, sweep_dir: Path,
         ):
             lines.append(f"- [{title}]({prefix}{stem}.md) ([csv]({prefix}{stem}.csv))")
         per_target = ", ".join(f"[{t}]({prefix}languages_{t}.csv)" for t in sweep.targets)
-        lines += [f"- [Per-language scores]({prefix}languages.md) (csv: {per_target})", ""]
+        lines += [f"- [Per-language scores]({prefix}languages.md) (csv: {per_target})"]
+        if prefix + "checklist.md" in paths:
+            lines.append(f"- [MultiCheckList failure rates]({prefix}checklist.md) "
+                         f"([csv]({prefix}checklist.csv))")
+        lines.append("")
         note = _notes(sweep).get("deltas", "")
         if note:
             lines += ["### Notes", note.strip(), ""]
