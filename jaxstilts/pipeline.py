@@ -56,7 +56,13 @@ from jaxstilts.tasks import (
     target_training,
     task_from_config,
 )
-from jaxstilts.train.checkpoint import abs_path, restore_encoder, restore_params
+from jaxstilts.train.checkpoint import (
+    NoRestorableCheckpoint,
+    abs_path,
+    handoff_checkpoint,
+    restore_encoder,
+    restore_params,
+)
 from jaxstilts.train.loop import LoopConfig, TaskFeed, train
 from jaxstilts.train.optim import OptimConfig
 from jaxstilts.train.state import place_params
@@ -219,6 +225,21 @@ def _mark_done(folder: epath.Path, record: dict) -> None:
         (folder / "done.json").write_text(json.dumps(record, indent=2))
 
 
+def _handoff_problem(folder: epath.Path, record: dict) -> str | None:
+    """Why the checkpoint a finished training phase hands on is not the one its record names
+    (its best validated step, else its last step), or None when it is: a phase is done only
+    when what the next phase reads is there."""
+    want = record.get("best_step")
+    want = record.get("steps") if want is None else want
+    try:
+        root, step = handoff_checkpoint(folder)
+    except (NoRestorableCheckpoint, FileNotFoundError) as e:
+        return str(e)
+    if want is not None and step != want:
+        return f"it would hand on {root}/{step}, but its record names step {want}"
+    return None
+
+
 def _phase_data(config, phase: str) -> ml_collections.ConfigDict:
     """The `data` section a phase reads its training data with: `<phase>.max_length` (when set)
     in place of `data.max_length`, so that one phase's length can vary alone."""
@@ -254,8 +275,15 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     folder = abs_path(folder)
     label = f"{phase} stage {stage}" if stage else f"{phase} phase"
     if (done := _done(folder)) is not None:
-        notice.info("%s is finished (%s, step %s); skipping it", label, folder, done.get("steps"))
-        return done
+        problem = _handoff_problem(folder, done)
+        if problem is None:
+            notice.info("%s is finished (%s, step %s); skipping it", label, folder,
+                        done.get("steps"))
+            return done
+        notice.warning("%s in %s is marked finished, but %s; finishing it again", label, folder,
+                       problem)
+        if jax.process_index() == 0:
+            (folder / "done.json").unlink()
     folder.mkdir(parents=True, exist_ok=True)
     p, seed = config[phase], config.seed
     data = _phase_data(config, phase)
@@ -295,6 +323,9 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
               "sizes": sizes, "max_length": lengths, "steps": result.final_step,
               "best_score": result.best_score, "best_step": result.best_step,
               "stopped_early": result.stopped_early, "history": result.history}
+    if (problem := _handoff_problem(folder, record)) is not None:
+        raise NoRestorableCheckpoint(f"{label} in {folder} trained to step {result.final_step} "
+                                     f"but cannot be marked finished: {problem}")
     _mark_done(folder, record)  # a preempted phase raised `Preempted` before this
     return record
 
@@ -306,7 +337,7 @@ def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
     folder = abs_path(folder)
     if (done := _done(folder)) is not None:
         return done
-    folder.mkdir(parents=True, exist_ok=True)
+    _empty(folder)  # every file in it comes from this evaluation, never from an earlier one
     heads = {k: tuple(v) for k, v in head_record["heads"].items()} if head_record else {}
     graphdef, state = nnx.split(build_model(config, heads, config.seed, encoder_from), nnx.Param)
     params = place_params(state, mesh)
@@ -319,6 +350,19 @@ def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
                              progress)
     _mark_done(folder, record)
     return record
+
+
+def _empty(folder: epath.Path) -> None:
+    """`folder` made and emptied (results, predictions and noise scores of an evaluation that
+    was interrupted, or that other settings made) before an evaluation writes into it."""
+    if jax.process_index() == 0:
+        if folder.exists():
+            folder.rmtree()
+        folder.mkdir(parents=True, exist_ok=True)
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+
+        multihost_utils.sync_global_devices(f"jaxstilts: {folder} emptied")
 
 
 # ---------------------------------------------------------------- experiments
@@ -392,6 +436,11 @@ def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str | Path) -> 
     workdir = abs_path(workdir)
     run_file = workdir / "run.json"
     if not run_file.exists():
+        runs = sorted(f.parent.name for f in (workdir / "runs").glob("*/run.json"))
+        if runs:
+            raise FileNotFoundError(
+                f"{workdir} is a sweep, not one run: evaluate one of its {len(runs)} finished "
+                f"runs, e.g. --workdir {workdir / 'runs' / runs[0]} (runs: {', '.join(runs)})")
         raise FileNotFoundError(f"{run_file}: not a finished run (no run.json)")
     previous = json.loads(run_file.read_text())
     target = previous["target"]

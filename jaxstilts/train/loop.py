@@ -180,10 +180,11 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
         resumed_from = int(jax.device_get(state.step))
         notice.info("resuming from step %d (%s/checkpoints/%d)", resumed_from, ckpt.workdir,
                     resumed_from)
+        ckpt.restore_best(state, data_state, meta)
     if meta.get("start_param_norm") is None:  # fixed once per phase, kept across resumes
         meta["start_param_norm"] = float(jax.device_get(_param_norm(state.params)))
 
-    writer = _summary_writer(workdir)
+    writer = _summary_writer(workdir, resumed_from)
     bar = _progress(loop, resumed_from or 0)
     pending: list[tuple[int, str, dict]] = []
     last_good = resumed_from
@@ -203,9 +204,10 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
             step = pending[-1][0] + 1
             if on_log:
                 on_log(step, summary)
-            if writer:
+            if writer:  # on disk at once: a killed run keeps its curve up to the kill
                 for k, v in summary.items():
                     writer.add_scalar(k, v, step)
+                writer.flush()
             if bar:
                 bar.set_postfix(loss=f"{summary['train/loss']:.4f}")
         pending.clear()
@@ -244,6 +246,7 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
         meta["history"].append({"step": step, **result})
         if writer and result["score"] is not None:
             writer.add_scalar("validation/score", result["score"], step)
+            writer.flush()
         save(best=improved)
         return bool(loop.patience and meta["bad_validations"] >= loop.patience)
 
@@ -280,15 +283,17 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
             flush()
             finished = not (stopped_early or stop.received)
             has_validation = any(f.validates() for f in feeds.values())
-            if finished and has_validation and loop.validate_every and step % loop.validate_every:
+            validated = bool(meta["history"]) and meta["history"][-1]["step"] == step
+            if (finished and has_validation and loop.validate_every and step % loop.validate_every
+                    and not validated):  # (validated: resumed after the final validation)
                 validate_and_save()  # the final state competes for "best" too
             if finished and step not in ckpt.latest.all_steps():
                 save()
             ckpt.wait()
     finally:  # async saves finish and Orbax's threads stop, whatever happened
         ckpt.close()
-    if writer:
-        writer.close()
+        if writer:
+            writer.close()
     if bar:
         bar.close()
     if stop.received:  # saved above (a signal after the last step finds the final save)
@@ -299,13 +304,17 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
                        resumed_from, meta["history"], state.params)
 
 
-def _summary_writer(workdir):
+def _summary_writer(workdir, resumed_from: int | None):
+    """TensorBoard events of process 0. A resumed run logs again every step after its
+    checkpoint's, and `purge_step` hides what the killed run had logged after that step, so the
+    curves of a preempted run have neither holes nor doubled points."""
     if jax.process_index() != 0:
         return None
     from tensorboardX import SummaryWriter
 
     try:
-        return SummaryWriter(str(epath.Path(workdir) / "tensorboard"))
+        return SummaryWriter(str(epath.Path(workdir) / "tensorboard"),
+                             purge_step=None if resumed_from is None else resumed_from + 1)
     except Exception as e:  # e.g. gs:// without a filesystem plugin: train on, without events
         log.warning("no TensorBoard events for %s (%s: %s)", workdir, type(e).__name__, e)
         return None
