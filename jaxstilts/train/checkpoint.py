@@ -18,9 +18,11 @@ import jax
 import orbax.checkpoint as ocp
 from etils import epath
 
+from jaxstilts.logs import drop_expected_library_notices
 from jaxstilts.train.state import TrainState
 
 log = logging.getLogger(__name__)
+drop_expected_library_notices()  # Orbax's notices on the read-only managers we open on purpose
 
 
 UNFINISHED = ".orbax-checkpoint-tmp"  # Orbax's name for a save that has not been committed

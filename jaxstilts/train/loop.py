@@ -29,6 +29,7 @@ from jaxstilts.model.attention import check_right_padded
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import batch_sharding
 from jaxstilts.train.checkpoint import Checkpointer, restore_encoder, restore_params
+from jaxstilts.train.events import ScalarLog
 from jaxstilts.train.optim import OptimConfig, make_optimizer
 from jaxstilts.train.preemption import Preempted, StopRequests
 from jaxstilts.train.state import abstract_like, create_train_state
@@ -204,10 +205,8 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
             step = pending[-1][0] + 1
             if on_log:
                 on_log(step, summary)
-            if writer:  # on disk at once: a killed run keeps its curve up to the kill
-                for k, v in summary.items():
-                    writer.add_scalar(k, v, step)
-                writer.flush()
+            if writer:
+                writer.add(summary, step)
             if bar:
                 bar.set_postfix(loss=f"{summary['train/loss']:.4f}")
         pending.clear()
@@ -245,8 +244,7 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
             meta["bad_validations"] += 1
         meta["history"].append({"step": step, **result})
         if writer and result["score"] is not None:
-            writer.add_scalar("validation/score", result["score"], step)
-            writer.flush()
+            writer.add({"validation/score": result["score"]}, step)
         save(best=improved)
         return bool(loop.patience and meta["bad_validations"] >= loop.patience)
 
@@ -304,17 +302,14 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
                        resumed_from, meta["history"], state.params)
 
 
-def _summary_writer(workdir, resumed_from: int | None):
-    """TensorBoard events of process 0. A resumed run logs again every step after its
-    checkpoint's, and `purge_step` hides what the killed run had logged after that step, so the
-    curves of a preempted run have neither holes nor doubled points."""
+def _summary_writer(workdir, resumed_from: int | None) -> ScalarLog | None:
+    """TensorBoard scalars of process 0 (see `events.py`: no holes after a kill and resume)."""
     if jax.process_index() != 0:
         return None
-    from tensorboardX import SummaryWriter
-
     try:
-        return SummaryWriter(str(epath.Path(workdir) / "tensorboard"),
-                             purge_step=None if resumed_from is None else resumed_from + 1)
+        folder = epath.Path(workdir) / "tensorboard"
+        folder.mkdir(parents=True, exist_ok=True)
+        return ScalarLog(folder, resumed_from)
     except Exception as e:  # e.g. gs:// without a filesystem plugin: train on, without events
         log.warning("no TensorBoard events for %s (%s: %s)", workdir, type(e).__name__, e)
         return None

@@ -241,17 +241,59 @@ def test_a_preempted_run_is_reported_once_by_the_train_loop_not_again_by_the_cli
     assert "jaxstilts run:" not in capsys.readouterr().err
 
 
+def _orbax_step(folder, step: int) -> None:
+    """A committed Orbax checkpoint at `step` under `folder` (a stand-in state)."""
+    import numpy as np
+    import orbax.checkpoint as ocp
+
+    manager = ocp.CheckpointManager(folder)
+    manager.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave({"x": np.zeros(2)})))
+    manager.wait_until_finished()
+    manager.close()
+
+
 def test_a_finished_phase_is_said_to_be_skipped(tmp_path, caplog):
     import logging
 
     from jaxstilts.config import load_config
     from jaxstilts.pipeline import run_phase
 
+    _orbax_step(tmp_path / "checkpoints", 8)  # what it hands on: its last step (no validation)
     (tmp_path / "done.json").write_text('{"steps": 8}')
     with caplog.at_level(logging.INFO, "jaxstilts.train.notice"):
         assert run_phase(load_config("tiny"), "target", ["demo_xnli"], tmp_path, None,
                          None) == {"steps": 8}
     assert f"target phase is finished ({tmp_path}, step 8); skipping it" in caplog.text
+
+
+def test_a_phase_whose_best_checkpoint_was_never_committed_is_not_finished(tmp_path, caplog,
+                                                                            monkeypatch):
+    """What a kill during the best save left under an older version: done.json names best step
+    4, best/ holds only Orbax's uncommitted 4.orbax-checkpoint-tmp. The phase is not skipped
+    (it trains on, to write the best again), and the handoff refuses rather than falling back
+    to the latest checkpoint (another step, other results)."""
+    from jaxstilts import pipeline
+    from jaxstilts.config import load_config
+    from jaxstilts.train.checkpoint import NoRestorableCheckpoint, restore_encoder
+
+    _orbax_step(tmp_path / "checkpoints", 8)
+    (tmp_path / "best" / "4.orbax-checkpoint-tmp").mkdir(parents=True)
+    (tmp_path / "done.json").write_text('{"steps": 8, "best_step": 4}')
+    with pytest.raises(NoRestorableCheckpoint, match=r"best: the checkpoint this phase hands on "
+                       r"was never finished \(4.orbax-checkpoint-tmp"):
+        restore_encoder(tmp_path, {})
+
+    class Trains(Exception):
+        pass
+
+    def trains(*args, **kwargs):
+        raise Trains
+
+    monkeypatch.setattr(pipeline, "features_of", trains)
+    with pytest.raises(Trains):
+        pipeline.run_phase(load_config("tiny"), "target", ["demo_xnli"], tmp_path, None, None)
+    assert "is marked finished, but" in caplog.text and "finishing it again" in caplog.text
+    assert not (tmp_path / "done.json").exists()
 
 
 def test_results_json_names_the_task_as_run_json_does(tmp_path):
