@@ -124,10 +124,10 @@ def _print_run(record: dict, quiet: bool = False) -> None:
 
 
 def cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
+    config = _config(args, overrides)
     from jaxstilts.pipeline import run_experiment
     from jaxstilts.workdir import hold
 
-    config = _config(args, overrides)
     workdir = args.workdir or f"runs/{config.name}"
     with hold(workdir, "run"):
         _print_run(run_experiment(config, workdir, progress=not args.quiet,
@@ -137,11 +137,11 @@ def cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace, overrides: list[str]) -> int:
+    config = _config(args, overrides)
     from jaxstilts.pipeline import run_sweep
     from jaxstilts.report import write_report
     from jaxstilts.workdir import hold
 
-    config = _config(args, overrides)
     workdir = args.workdir or f"runs/{config.name}"
     with hold(workdir, "sweep"):
         for record in run_sweep(config, workdir, progress=not args.quiet,
@@ -181,10 +181,10 @@ def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, overrides: list[str]) -> int:
+    config = _config(args, overrides)
     from jaxstilts.pipeline import evaluate_workdir
     from jaxstilts.workdir import hold
 
-    config = _config(args, overrides)
     with hold(args.workdir, "eval"):
         _print_run(evaluate_workdir(config, args.workdir), args.quiet)
     return 0

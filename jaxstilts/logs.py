@@ -15,6 +15,10 @@ NOTICE = "jaxstilts.train.notice"  # where a run resumes from, what it skips, wh
 # its timing hint on every save.
 EXPECTED = ("Given directory is read only", "read_only=True, setting save_interval_steps=0",
             "Waiting for previous save to complete")
+# Orbax's logs (with tracebacks) of a failed background save: the command reports that failure
+# itself, in one line (`checkpoint.CheckpointNotWritten`); shown with -v.
+REPORTED = ("_SignalingThread.run() raised an exception", "in background save thread",
+            "Save Finalize thread")
 
 
 class _Stderr(logging.StreamHandler):
@@ -41,6 +45,8 @@ class Shown(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         notice = record.name == NOTICE and not self.quiet
         if record.levelno < logging.WARNING and not (self.verbose or notice):
+            return False
+        if not self.verbose and any(r in record.getMessage() for r in REPORTED):
             return False
         key = (record.name, record.getMessage())
         if key in self.seen:

@@ -9,8 +9,10 @@ and a best checkpoint lost that way is written again on resume (`Checkpointer.re
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,27 @@ drop_expected_library_notices()  # Orbax's notices on the read-only managers we 
 
 
 UNFINISHED = ".orbax-checkpoint-tmp"  # Orbax's name for a save that has not been committed
+
+
+class CheckpointNotWritten(OSError):
+    """Orbax could not write a checkpoint (a full disk, a workdir made read-only)."""
+
+
+@contextlib.contextmanager
+def _writing(folder: epath.Path):
+    """Orbax's failures to write (raised from its background threads, as ValueError and the
+    like, with TensorStore's text) as one `CheckpointNotWritten` line saying what to do."""
+    try:
+        yield
+    except Exception as e:
+        text = str(e)
+        code = re.search(r"os_error_code='(\d+)'", text)
+        reason = (os.strerror(int(code.group(1))) if code else
+                  (text.splitlines()[0] if text else type(e).__name__)[:300])
+        raise CheckpointNotWritten(
+            f"{folder}: a checkpoint could not be written ({reason}); free disk space (or make "
+            "the workdir writable) and run the same command again: it resumes from the last "
+            "checkpoint written") from e
 
 
 class NoRestorableCheckpoint(RuntimeError):
@@ -59,11 +82,15 @@ class Checkpointer:
         """Save at the state's step; with `best`, also replace the best checkpoint."""
         step = int(jax.device_get(state.step))
         args = _save_args(state, data_state, meta)
-        if step not in self.latest.all_steps():
-            self.latest.save(step, args=args, force=True)
+        with _writing(self.workdir / "checkpoints"):
+            self.latest.wait_until_finished()  # a failed asynchronous save stops the run here
+            if step not in self.latest.all_steps():
+                self.latest.save(step, args=args, force=True)
+            if best:
+                self.latest.wait_until_finished()
         if best:
-            self.latest.wait_until_finished()
-            self._save_best(step, args)
+            with _writing(self.workdir / "best"):
+                self._save_best(step, args)
 
     def _save_best(self, step: int, args) -> None:
         for old in self.best.all_steps():
@@ -142,12 +169,16 @@ class Checkpointer:
         return self.latest.reached_preemption(step)
 
     def wait(self) -> None:
-        self.latest.wait_until_finished()
-        self.best.wait_until_finished()
+        with _writing(self.workdir / "checkpoints"):
+            self.latest.wait_until_finished()
+            self.best.wait_until_finished()
 
     def close(self) -> None:
-        self.latest.close()
-        self.best.close()
+        with _writing(self.workdir / "checkpoints"):
+            try:
+                self.latest.close()
+            finally:
+                self.best.close()
 
 
 def _save_args(state: TrainState, data_state: dict, meta: dict) -> ocp.args.Composite:

@@ -314,3 +314,148 @@ def test_verbose_raises_the_error_with_its_traceback():
 
     with pytest.raises(ConfigError, match="model.dtype='fp16'"):
         main(["-v", "run", "tiny", "--config.model.dtype=fp16"])
+
+
+# Faults and mistakes answered in one line (issue 26).
+
+def test_a_rejected_key_or_type_answers_before_jax_is_imported():
+    """A typo waits for no JAX import (seconds): keys and types are checked first."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom jaxstilts.cli import main\n"
+            "assert main(['run', 'tiny', '--config.target.steps=lots']) == 2\n"
+            "assert main(['demo', '--config.train.lr=1']) == 2\n"
+            "print(sorted(m for m in ('jax', 'datasets', 'transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    assert "target.steps takes an int" in out.stderr and "train is not a section" in out.stderr
+
+
+@pytest.mark.parametrize("error", ["diverged", "disk", "interrupt"])
+def test_a_fault_during_a_run_is_one_line_and_the_lock_is_released(error, tmp_path, monkeypatch,
+                                                                   capsys):
+    from jaxstilts import pipeline
+    from jaxstilts.train.checkpoint import CheckpointNotWritten
+    from jaxstilts.train.loop import TrainingDiverged
+    from jaxstilts.workdir import LOCK_NAME
+
+    raised = {"diverged": TrainingDiverged("loss became nan at step 5 on task 'demo_xnli'; the "
+                                           "last good checkpoint is step 4"),
+              "disk": CheckpointNotWritten(f"{tmp_path}/W/target/checkpoints: a checkpoint could "
+                                           "not be written (No space left on device)"),
+              "interrupt": KeyboardInterrupt()}[error]
+
+    def fails(config, workdir, **kwargs):
+        (tmp_path / "W" / "target" / "checkpoints" / "4").mkdir(parents=True)
+        (tmp_path / "W" / "target" / "checkpoints" / "4" / "state").write_text("work")
+        raise raised
+
+    monkeypatch.setattr(pipeline, "run_experiment", fails)
+    code = main(["run", "tiny", "--workdir", str(tmp_path / "W")])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    if error == "interrupt":
+        assert code == 130 and err.startswith("jaxstilts run: interrupted (Ctrl-C)")
+    else:
+        assert code == 2 and err == f"jaxstilts run: {raised}\n"
+    assert not (tmp_path / "W" / LOCK_NAME).exists()
+    assert (tmp_path / "W" / "target" / "checkpoints" / "4" / "state").exists()  # work is kept
+
+
+def test_score_on_a_folder_without_predictions_fails_saying_where_they_are(mock_dir, tmp_path,
+                                                                          capsys):
+    labels = str(mock_dir / "labels")
+    (tmp_path / "empty").mkdir()
+    run = tmp_path / "run"
+    (run / "eval" / "predictions").mkdir(parents=True)
+    for folder, hint in ((tmp_path / "empty", "expected TASK/test-LANG.tsv|json files"),
+                         (run, f"its predictions are in {run / 'eval/predictions'}"),
+                         (mock_dir / "predictions" / "xnli",
+                          f"pass its parent, --predictions {mock_dir / 'predictions'}")):
+        assert main(["score", "--predictions", str(folder), "--labels", labels]) == 2
+        out = capsys.readouterr()
+        assert out.out == "" and out.err.count("\n") == 1, out.err
+        assert out.err.startswith(f"jaxstilts score: --predictions {folder}: no prediction file "
+                                  "of any xtreme task here") and hint in out.err, out.err
+
+
+def test_a_partial_submission_scores_and_says_why_there_is_no_overall_score(mock_dir, tmp_path,
+                                                                            capsys):
+    import shutil
+
+    shutil.copytree(mock_dir / "predictions" / "xnli", tmp_path / "xnli")
+    assert main(["score", "--predictions", str(tmp_path), "--labels",
+                 str(mock_dir / "labels")]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["tasks"]["xnli"]["complete"]
+    assert out.err.startswith("jaxstilts score: no overall score: ") and "without predictions" in (
+        out.err)
+
+
+def test_inspect_on_a_folder_without_phases_fails(tmp_path, capsys):
+    assert main(["inspect", str(tmp_path)]) == 2
+    assert "no phase folder here" in capsys.readouterr().err
+
+
+def test_version_verbose_after_the_command_and_the_space_instead_of_equals(capsys):
+    from jaxstilts import __version__
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out == f"jaxstilts {__version__}\n"
+    from jaxstilts.config import ConfigError
+
+    with pytest.raises(ConfigError, match="model.dtype='fp16'"):  # -v after the command: raised
+        main(["run", "tiny", "-v", "--config.model.dtype=fp16"])
+    with pytest.raises(SystemExit):
+        main(["run", "tiny", "--config.target.steps", "20"])
+    assert ("--config.target.steps takes its value after '=': --config.target.steps=20"
+            in capsys.readouterr().err)
+
+
+def test_bench_against_pytorch_without_torch_fails_before_any_work(monkeypatch, capsys):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "torch" else find_spec(name, *a))
+    assert main(["bench", "--reference", "pytorch"]) == 2
+    assert "--reference pytorch needs PyTorch" in capsys.readouterr().err
+
+
+def test_a_paper_config_without_its_target_names_the_form(capsys):
+    assert main(["run", "paper/stilts.py:mnli"]) == 2
+    assert capsys.readouterr().err == (
+        "jaxstilts run: paper/stilts.py:mnli: the argument is INTERMEDIATE,TARGET, e.g. "
+        "paper/stilts.py:mnli,xnli (paper/stilts.py:baseline,xnli without an intermediate "
+        "task)\n")
+
+
+def test_demo_takes_the_flag_its_refusal_suggests():
+    from jaxstilts.cli import build_parser
+
+    args = build_parser().parse_args(["demo", "--allow-config-change"])
+    assert args.allow_config_change
+
+
+def test_a_run_checks_its_languages_against_its_own_target_not_the_sweeps():
+    from jaxstilts.config import ConfigError, check_values, load_config
+
+    config = load_config("tiny", ["--config.target.task=udpos",
+                                  "--config.evaluate.languages=en,de,fa,vi"])
+    check_values(config, sweep=False)  # sweep.targets (demo_xnli: no fa, vi) is not read
+    with pytest.raises(ConfigError, match="demo_xnli test has no fa, vi"):
+        check_values(config, sweep=True)
+
+
+def test_eval_on_a_sweep_names_its_runs(tmp_path, capsys):
+    for name in ("baseline__demo_xnli", "demo_nli__demo_xnli"):
+        (tmp_path / "runs" / name).mkdir(parents=True)
+        (tmp_path / "runs" / name / "run.json").write_text("{}")
+    assert main(["eval", "tiny", "--workdir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{tmp_path} is a sweep, not one run" in err
+    assert f"--workdir {tmp_path / 'runs' / 'baseline__demo_xnli'}" in err
