@@ -101,6 +101,11 @@ def _check_model(config) -> None:
 
     for key in ("pretrained", "tokenizer"):
         name = config.model[key]
+        folder = Path(name).expanduser()
+        if name and ((folder / "checkpoints").is_dir() or (folder / "best").is_dir()):
+            raise ConfigError(f"model.{key}={name!r} is a phase folder (Orbax checkpoints), not a "
+                              f"Hugging Face folder: `jaxstilts convert {name} HF_FOLDER` "
+                              f"makes one, then --config.model.{key}=HF_FOLDER")
         if name:
             try:
                 if key == "tokenizer" and not Path(name).expanduser().exists() and (

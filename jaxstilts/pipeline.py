@@ -21,6 +21,7 @@ import math
 import platform
 import re
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -258,10 +259,13 @@ def _phase_steps(p, sizes: dict[str, int], epochs: float | None = None) -> int:
     return max(1, math.ceil(epochs * sum(sizes.values()) / p.batch_size))
 
 
-def _loop_config(p, total: int, seed: int, progress: bool) -> LoopConfig:
+def _loop_config(p, total: int, seed: int, progress: bool, folder: epath.Path) -> LoopConfig:
+    """The loop's settings; its progress bar is labelled by the phase's folder and its parent
+    (`demo_nli__demo_xnli__seed=1/target`, `intermediate/demo_nli__seed=1`): run, seed, phase."""
     return LoopConfig(total_steps=total, log_every=p.log_every,
                       checkpoint_every=p.checkpoint_every, validate_every=p.validate_every,
-                      patience=p.patience, seed=seed, progress=progress)
+                      patience=p.patience, seed=seed, progress=progress,
+                      label=f"{folder.parent.name}/{folder.name}")
 
 
 def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
@@ -313,7 +317,7 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     head_list = {k: list(v) for k, v in heads.items()}
     previous = _done(abs_path(init_encoder_from)) if init_encoder_from is not None else None
     result = train(model, feeds, sampler, OptimConfig(**p.optim.to_dict()),
-                   _loop_config(p, total, seed, progress), folder, mesh,
+                   _loop_config(p, total, seed, progress, folder), folder, mesh,
                    init_encoder_from=init_encoder_from,
                    init_heads=(previous or {}).get("phase") == "target"
                    and previous.get("heads") == head_list)
@@ -700,7 +704,8 @@ def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
             raise ConfigError(f"sweep run {run.name}: {e}") from None
     sweep_dir = abs_path(sweep_dir)
     records = []
-    for run, run_config in runs:
+    started, ran = time.monotonic(), 0
+    for i, (run, run_config) in enumerate(runs, 1):
         run_dir = sweep_dir / "runs" / run.name
         if (run_dir / "run.json").exists():
             open_run(run_config, run_dir, allow_config_change)  # may reopen phases
@@ -708,10 +713,20 @@ def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
             records.append(json.loads((run_dir / "run.json").read_text()))
             notice.info("%s is finished; skipping it", run_dir.name)
             continue
+        left = ""
+        if ran:  # runs of one sweep take alike (shared phases make later ones shorter)
+            per_run = (time.monotonic() - started) / ran
+            left = f"; about {_minutes(per_run * (len(runs) - i + 1))} left for this and the rest"
+        notice.info("run %d of %d: %s%s", i, len(runs), run.name, left)
         inter = run.intermediate_name
         inter_dir = sweep_dir / "intermediate" / inter if inter else None
         records.append(run_experiment(run_config, run_dir, intermediate_dir=inter_dir,
                                       prepare_dir=sweep_dir / "prepare" / run.prepare_name,
                                       progress=progress, allow_config_change=allow_config_change,
                                       coordinates=run.coordinates()))
+        ran += 1
     return records
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"

@@ -69,9 +69,15 @@ def check_data(config: ml_collections.ConfigDict, sweep: bool = False) -> None:
         return
     shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20
                                        else "")
+    configs = [c for _, c in sweep_configs(config)] if sweep else [config]
+    packaged = sorted({name for c in configs if c.data.data_dir for name, _, _ in reads(c)
+                       if get_task(name).default_data_dir})
+    embedded = (f". {', '.join(packaged)} come with jaxstilts (their files are in "
+                f"{get_task(packaged[0]).default_data_dir}): leave data.data_dir unset to read "
+                "them" if packaged else "")
     raise FileNotFoundError(
         f"{len(missing)} data file(s) missing under data.data_dir="
         f"{config.data.data_dir or '(the task default)'}: {shown}. Expected layout: "
-        + "; ".join(layout)
+        + "; ".join(layout) + embedded
         + ". Put the files there, or point at them with --config.data.source=local "
         "--config.data.data_dir=/path/to/data (README: Data folders)")

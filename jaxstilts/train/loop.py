@@ -77,6 +77,7 @@ class LoopConfig:
     async_checkpoints: bool = True
     seed: int = 0  # dropout keys
     progress: bool = False  # a tqdm bar with ETA
+    label: str = "train"  # the bar's: which run and phase
     max_param_growth: float = 10.0  # sane: |params| <= this x |params| at the start
 
     def __post_init__(self):
@@ -320,4 +321,4 @@ def _progress(loop: LoopConfig, start: int):
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=loop.total_steps, initial=start, unit="step", desc="train")
+    return tqdm(total=loop.total_steps, initial=start, unit="step", desc=loop.label)

@@ -129,10 +129,20 @@ def test_eval_rescores_a_finished_run_in_other_languages(sweep):
     config = get_config()
     config.target.task = "pawsx"
     config.evaluate.languages = ("en", "ja", "ko")
-    record = evaluate_workdir(config, workdir / "runs" / "mnli__pawsx")
+    run = workdir / "runs" / "mnli__pawsx"
+    record = evaluate_workdir(config, run)
     assert set(record["results"]["pawsx"]) == {"en", "ja", "ko"}
-    saved = json.loads((workdir / "runs" / "mnli__pawsx" / "run.json").read_text())
+    saved = json.loads((run / "run.json").read_text())
     assert saved["results"] == record["results"]
+    # The workdir agrees with itself: eval/ holds this evaluation only (de and zh, which the
+    # sweep's evaluation scored, are gone from every file), as run.json and config.json say.
+    results = json.loads((run / "eval" / "results.json").read_text())
+    assert results == record["results"]
+    assert "| de (h)" not in (run / "eval" / "results.md").read_text()
+    assert sorted(p.name for p in (run / "eval" / "predictions" / "pawsx").iterdir()) == [
+        "test-en.tsv", "test-ja.tsv", "test-ko.tsv"]
+    recorded = json.loads((run / "config.json").read_text())
+    assert recorded["evaluate"]["languages"] == ["en", "ja", "ko"]
 
 
 @pytest.mark.parametrize("override, message", [
