@@ -60,6 +60,14 @@ def test_missing_local_data_lists_every_file_with_the_layout_and_the_flags(
     assert not (tmp_path / "W").exists()
 
 
+def test_packaged_demo_tasks_under_another_data_dir_are_said_to_need_none(tmp_path, capsys):
+    assert main(["run", "tiny", "--workdir", str(tmp_path / "W"),
+                 f"--config.data.data_dir={tmp_path}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("demo_nli, demo_xnli come with jaxstilts (their files are "
+                                      "in ") in err and "leave data.data_dir unset" in err, err
+
+
 def test_a_run_checks_its_own_files_and_a_sweep_those_of_its_runs(local_model, tmp_path, capsys):
     empty = tmp_path / "data"
     empty.mkdir()

@@ -51,6 +51,10 @@ def test_the_resumed_sweep_completes_without_redoing_finished_runs(sweep):
     for name, mtime in finished.items():
         assert (workdir / "runs" / name / "run.json").stat().st_mtime_ns == mtime, name
         assert f"{name} is finished; skipping" in out
+    # Each run it starts is named with its place and, after the first, the time left.
+    started = [line for line in out.splitlines() if f" of {len(RUNS)}: " in line]
+    assert len(started) == len(RUNS) - len(finished), out[-3000:]
+    assert all("left for this and the rest" in line for line in started[1:]), started
     # Each intermediate phase was trained once and shared by both targets.
     for inter in ("mnli", "sst2"):
         done = json.loads((workdir / "intermediate" / inter / "done.json").read_text())
