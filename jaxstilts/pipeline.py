@@ -603,11 +603,15 @@ def sweep_axes(config: ml_collections.ConfigDict) -> list[list[tuple[str, str, A
     """The parsed `sweep.axes`: per axis, (key, value as written, value) of each value. Keys and
     values are checked like command-line overrides; a bad one is a one-line `ConfigError`."""
     axes, seen = [], set()
-    for entry in config.sweep.axes:
+    for i, entry in enumerate(config.sweep.axes):
         if not isinstance(entry, str) or "=" not in entry:
-            raise ConfigError(f"sweep.axes: {entry!r} is not KEY=VALUE{AXIS_VALUES}VALUE... (on "
-                              "the command line, axes whose values hold commas go in a tuple: "
-                              "--config.sweep.axes='(\"KEY=(1,2)|(3,)\",)')")
+            previous = config.sweep.axes[i - 1] if i else None
+            joined = (f"; the values of one axis are separated by '{AXIS_VALUES}' "
+                      f"({previous}{AXIS_VALUES}{entry}), a comma separates axes"
+                      if isinstance(previous, str) and "=" in previous else "")
+            raise ConfigError(f"sweep.axes: {entry!r} is not KEY=VALUE{AXIS_VALUES}VALUE...{joined}"
+                              " (on the command line, axes whose values hold commas go in a "
+                              "tuple: --config.sweep.axes='(\"KEY=(1,2)|(3,)\",)')")
         key, raw = (part.strip() for part in entry.split("=", 1))
         reserved = next((k for k in NOT_AXES if key == k or key.startswith(k + ".")), None)
         if reserved:

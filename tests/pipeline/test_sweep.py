@@ -156,6 +156,8 @@ def test_eval_rescores_a_finished_run_in_other_languages(sweep):
     ("--config.sweep.axes=target.task=xnli|pawsx", "target.task cannot be an axis"),
     ("--config.sweep.axes=data.max_length=64|64", "repeats the value '64'"),
     ("--config.sweep.axes=data.max_length=64|", "has an empty value"),
+    ("--config.sweep.axes=data.max_length=64,128", "'128' is not KEY=VALUE|VALUE...; the values "
+     "of one axis are separated by '|' (data.max_length=64|128), a comma separates axes"),
     ("--config.sweep.seeds=0,zero", "sweep.seeds: expected whole numbers"),
     ("--config.sweep.per_task=demo_xnli", "is not 'TASK: KEY=VALUE'"),
     ("--config.sweep.per_task=nope: target.epochs=3", "names no task 'nope'"),
