@@ -226,6 +226,34 @@ def test_library_notices_are_dropped_and_a_repeated_warning_is_shown_once(capsys
     assert capsys.readouterr().err == ""
 
 
+def test_orbax_notices_are_dropped_for_python_users_too(caplog):
+    """A notebook calls the pipeline without the command line's logging set-up: the notices
+    Orbax gives on every read-only manager and every save are dropped at the absl logger."""
+    import logging
+
+    import jaxstilts.train.checkpoint  # noqa: F401  (installs the filter)
+
+    absl = logging.getLogger("absl")
+    with caplog.at_level(logging.WARNING):
+        absl.warning("Given directory is read only=/runs/W/target/best")
+        absl.warning("Waiting for previous save to complete, took 0.1 seconds.")
+        absl.warning("something else")
+    assert [r.getMessage() for r in caplog.records] == ["something else"]
+
+
+def test_transformers_advice_that_pytorch_is_missing_is_not_shown(monkeypatch):
+    from transformers.utils import logging as hf_logging
+
+    from jaxstilts.logs import setup_logging
+
+    monkeypatch.delenv("TRANSFORMERS_NO_ADVISORY_WARNINGS", raising=False)
+    setup_logging()
+    logger, shown = hf_logging.get_logger("transformers"), []
+    monkeypatch.setattr(logger, "warning", lambda *args, **kwargs: shown.append(args))
+    logger.warning_advice("PyTorch was not found. Models won't be available")  # at its import
+    assert shown == []
+
+
 def test_quiet_turns_off_the_featurize_bars(capsys):
     import datasets
 
