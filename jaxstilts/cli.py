@@ -480,6 +480,21 @@ def _is_user_error(e: BaseException) -> bool:
     return isinstance(e, (OSError, *classes))
 
 
+def _drop_closed_loop_reports(previous):
+    """A checkpoint write that fails (a full disk) makes Orbax close its event loop while
+    TensorStore still completes the other writes; each completion then reports "Event loop is
+    closed" as an unraisable exception, dozens of tracebacks before the command's own one
+    line (`CheckpointNotWritten`). The hook returned drops those reports and passes the rest
+    to `previous` (-v keeps them all)."""
+
+    def hook(unraisable) -> None:
+        value = unraisable.exc_value
+        if not (isinstance(value, RuntimeError) and str(value) == "Event loop is closed"):
+            previous(unraisable)
+
+    return hook
+
+
 def _override_hints(overrides: list[str], unknown: list[str]) -> str | None:
     """What to type instead of `--config.KEY VALUE` (a space for the `=`)."""
     for item in overrides:
@@ -501,6 +516,9 @@ def main(argv: list[str] | None = None) -> int:
     from jaxstilts.logs import setup_logging
 
     setup_logging(verbose=args.verbose, quiet=getattr(args, "quiet", False))
+    unraisable = sys.unraisablehook
+    if not args.verbose:
+        sys.unraisablehook = _drop_closed_loop_reports(unraisable)
     try:
         if getattr(args, "takes_overrides", False):
             return args.func(args, overrides)
@@ -522,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
         text = " ".join(str(e.args[0] if isinstance(e, KeyError) and e.args else e).split())
         print(f"jaxstilts {args.command}: {text}", file=sys.stderr)
         return 2
+    finally:
+        sys.unraisablehook = unraisable
 
 
 if __name__ == "__main__":
