@@ -200,8 +200,10 @@ def hold(workdir: str | Path, command: str) -> Iterator[None]:
         remove = lock.created and _is_stub(lock.workdir)
         if remove:
             for entry in lock.workdir.iterdir():
-                if entry.name != LOCK_NAME:
-                    entry.rmtree() if entry.is_dir() else entry.unlink()
+                if entry.is_dir():
+                    entry.rmtree()
+                elif entry.name != LOCK_NAME:
+                    entry.unlink()
         raise
     finally:
         lock.release()
