@@ -67,17 +67,21 @@ def cmd_forward(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace, overrides: list[str]):
-    """The validated config; multi-host set up from it before any device is touched. Values,
-    task names and the model are checked here, before a workdir is made."""
+    """The validated config; multi-host set up from it before any device is touched. Keys and
+    types are checked before JAX is imported (a rejected command answers in a second); values,
+    task names and the model then, before a workdir is made."""
+    from jaxstilts.config import ConfigError, check_values, load_config
+
+    config = load_config(args.config, overrides)
     import jax
 
-    from jaxstilts.config import ConfigError, check_values, load_config
+    from jaxstilts.compile_cache import enable_compilation_cache
     from jaxstilts.pipeline import setup_distributed, validate_config
     from jaxstilts.preflight import check_data
 
-    config = load_config(args.config, overrides)
+    enable_compilation_cache()
     setup_distributed(config)
-    check_values(config, jax.device_count())
+    check_values(config, jax.device_count(), sweep=args.command == "sweep")
     try:
         validate_config(config)
     except (KeyError, ValueError) as e:
@@ -97,6 +101,11 @@ def _check_model(config) -> None:
 
     for key in ("pretrained", "tokenizer"):
         name = config.model[key]
+        folder = Path(name).expanduser()
+        if name and ((folder / "checkpoints").is_dir() or (folder / "best").is_dir()):
+            raise ConfigError(f"model.{key}={name!r} is a phase folder (Orbax checkpoints), not a "
+                              f"Hugging Face folder: `jaxstilts convert {name} HF_FOLDER` "
+                              f"makes one, then --config.model.{key}=HF_FOLDER")
         if name:
             try:
                 if key == "tokenizer" and not Path(name).expanduser().exists() and (
@@ -120,10 +129,10 @@ def _print_run(record: dict, quiet: bool = False) -> None:
 
 
 def cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
+    config = _config(args, overrides)
     from jaxstilts.pipeline import run_experiment
     from jaxstilts.workdir import hold
 
-    config = _config(args, overrides)
     workdir = args.workdir or f"runs/{config.name}"
     with hold(workdir, "run"):
         _print_run(run_experiment(config, workdir, progress=not args.quiet,
@@ -133,11 +142,11 @@ def cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace, overrides: list[str]) -> int:
+    config = _config(args, overrides)
     from jaxstilts.pipeline import run_sweep
     from jaxstilts.report import write_report
     from jaxstilts.workdir import hold
 
-    config = _config(args, overrides)
     workdir = args.workdir or f"runs/{config.name}"
     with hold(workdir, "sweep"):
         for record in run_sweep(config, workdir, progress=not args.quiet,
@@ -152,14 +161,18 @@ def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
     """The whole method on the embedded data: baseline and STILTs, zero-shot on 7 languages;
     with several seeds (`sweep.seeds`), every figure is mean ± std over them."""
     from jaxstilts.config import load_config
+
+    config = load_config("demo", overrides)  # before the heavy imports: a typo answers at once
+    from jaxstilts.compile_cache import enable_compilation_cache
     from jaxstilts.pipeline import run_sweep
     from jaxstilts.report import write_report
     from jaxstilts.report.demo import demo_table, demo_verdict
     from jaxstilts.workdir import hold
 
-    config = load_config("demo", overrides)
+    enable_compilation_cache()
     with hold(args.workdir, "demo"):
-        records = run_sweep(config, args.workdir, progress=not args.quiet)
+        records = run_sweep(config, args.workdir, progress=not args.quiet,
+                            allow_config_change=args.allow_config_change)
     for line in demo_table(records) + demo_verdict(records):
         print(line)
     paths = write_report(args.workdir)
@@ -173,10 +186,10 @@ def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, overrides: list[str]) -> int:
+    config = _config(args, overrides)
     from jaxstilts.pipeline import evaluate_workdir
     from jaxstilts.workdir import hold
 
-    config = _config(args, overrides)
     with hold(args.workdir, "eval"):
         _print_run(evaluate_workdir(config, args.workdir), args.quiet)
     return 0
@@ -202,9 +215,28 @@ def cmd_checklist(args: argparse.Namespace, overrides: list[str]) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    """The official scores as JSON; a folder holding no prediction file of any task of the
+    benchmark is an error that says where such files are, never a `"score": null` success."""
+    from pathlib import Path
+
+    from jaxstilts.config import ConfigError
     from jaxstilts.evaluate.xtreme import score_folder
 
-    print(json.dumps(score_folder(args.predictions, args.labels, args.benchmark), indent=2))
+    scores = score_folder(args.predictions, args.labels, args.benchmark)
+    if not scores["tasks"]:
+        folder = Path(args.predictions)
+        hint = "expected TASK/test-LANG.tsv|json files, e.g. xnli/test-de.tsv"
+        if (folder / "eval" / "predictions").is_dir():
+            hint = f"this is a run's workdir: its predictions are in {folder / 'eval/predictions'}"
+        elif any(folder.glob("test-*")):
+            hint = (f"this is one task's folder: pass its parent, --predictions {folder.parent}")
+        raise ConfigError(f"--predictions {folder}: no prediction file of any {args.benchmark} "
+                          f"task here ({hint})")
+    print(json.dumps(scores, indent=2))
+    if scores["missing_tasks"] or scores["incomplete_tasks"]:
+        print(f"jaxstilts score: no overall score: {len(scores['missing_tasks'])} task(s) "
+              f"without predictions, {len(scores['incomplete_tasks'])} with languages missing",
+              file=sys.stderr)
     return 0
 
 
@@ -232,9 +264,14 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
+    from jaxstilts.config import ConfigError
     from jaxstilts.convert import inspect_workdir
 
-    print(json.dumps(inspect_workdir(args.workdir), indent=2))
+    info = inspect_workdir(args.workdir)
+    if not info["phases"]:
+        raise ConfigError(f"{args.workdir}: no phase folder here (no done.json, checkpoints/ or "
+                          "best/ in it or below); inspect takes a run's or a sweep's workdir")
+    print(json.dumps(info, indent=2))
     return 0
 
 
@@ -260,6 +297,14 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Training step speed (and the PyTorch reference); JSON on stdout, optionally saved."""
+    import importlib.util
+
+    from jaxstilts.config import ConfigError
+
+    if args.reference and importlib.util.find_spec("torch") is None:
+        raise ConfigError("--reference pytorch needs PyTorch, which is not installed here: "
+                          "pip install 'jaxstilts[test]' (the CPU build of torch), or leave out "
+                          "--reference")
     from jaxstilts import bench
 
     config = bench.BenchConfig(preset=args.preset, batch=args.batch, seq=args.seq,
@@ -275,6 +320,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+VERBOSE_HELP = "log at INFO level; on an error, show the traceback"
 CONFIG_HELP = ("a packaged config (tiny, demo, paper/stilts, paper/grid, ...) or the path of "
                "your own .py file with get_config(); FILE.py:ARG passes ARG to get_config "
                "(paper/stilts.py:mnli,xnli). Override any key after it with --config.KEY=VALUE, "
@@ -282,13 +328,23 @@ CONFIG_HELP = ("a packaged config (tiny, demo, paper/stilts, paper/grid, ...) or
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from jaxstilts import __version__
+
     parser = argparse.ArgumentParser(prog="jaxstilts", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="log at INFO level; on an error, show the traceback")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    parser.add_argument("--version", action="version", version=f"jaxstilts {__version__}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # -v after the command too (errors recommend it); SUPPRESS keeps a -v given before it
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help=VERBOSE_HELP)
 
-    p = sub.add_parser("demo", help="start here: STILTs on the embedded data with a tiny model "
+    def add_command(name: str, **kwargs) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[verbose], **kwargs)
+
+    p = add_command("demo", help="start here: STILTs on the embedded data with a tiny model "
                        "(CPU, minutes)", usage="jaxstilts demo [--workdir DIR] [--quiet] "
                        "[--config.KEY=VALUE ...]",
                        description="Baseline and STILTs (intermediate demo_nli) on the "
@@ -298,6 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", default="runs/demo",
                    help="where runs, checkpoints and the report go (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="print only the results")
+    p.add_argument("--allow-config-change", action="store_true",
+                   help="continue a demo workdir made with other settings when the change only "
+                   "adds work (more target steps, evaluation keys); logged in "
+                   "config_changes.json")
     p.set_defaults(func=cmd_demo, takes_overrides=True)
 
     for name, func, text in (("run", cmd_run, "all phases of one experiment: [intermediate] -> "
@@ -307,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
                              ("eval", cmd_eval, "evaluate a finished run's workdir again (other "
                               "languages, split, noise) from its checkpoints")):
         flags = "--workdir DIR" if name == "eval" else "[--workdir DIR] [--allow-config-change]"
-        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
+        p = add_command(name, help=text, description=text[0].upper() + text[1:] + ".",
                            usage=f"jaxstilts {name} CONFIG {flags} [--quiet] "
                            "[--config.KEY=VALUE ...]")
         p.add_argument("config", help=CONFIG_HELP)
@@ -324,12 +384,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--quiet", action="store_true", help="print only the results")
         p.set_defaults(func=func, takes_overrides=True)
 
-    p = sub.add_parser("forward", help="forward pass of the embedded tiny model (smoke check)")
+    p = add_command("forward", help="forward pass of the embedded tiny model (smoke check)",
+                       description="One forward pass over a sentence in each of 7 languages "
+                       "(the embedded tiny model with random weights, or --model): prints the "
+                       "model's shape, the tokens and each sentence's cosine to English.")
     p.add_argument("--model", help="a Hugging Face folder or hub id instead of the tiny model")
     p.add_argument("--seed", type=int, default=0, help="seed of the random tiny model")
     p.set_defaults(func=cmd_forward)
 
-    p = sub.add_parser("score", help="score a predictions folder against labels (JSON)",
+    p = add_command("score", help="score a predictions folder against labels (JSON)",
                        description="Score XTREME-format predictions as the official "
                        "evaluate.py does; JSON on stdout.")
     p.add_argument("--predictions", required=True, help="folder of <task>/test-<lang>.tsv|json "
@@ -339,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which benchmark's tasks and averages (default: %(default)s)")
     p.set_defaults(func=cmd_score)
 
-    p = sub.add_parser("checklist", help="MultiCheckList (XTREME-R's behavioural QA tests, 50 "
+    p = add_command("checklist", help="MultiCheckList (XTREME-R's behavioural QA tests, 50 "
                        "languages) on a finished span-QA run's head",
                        usage="jaxstilts checklist WORKDIR [--config.evaluate.checklist_cases=N] "
                        "[--config.evaluate.checklist_languages=en,de]")
@@ -347,12 +410,20 @@ def build_parser() -> argparse.ArgumentParser:
                    "(xquad, mlqa, tydiqa); writes eval/checklist.json, .csv, .png")
     p.set_defaults(func=cmd_checklist, takes_overrides=True)
 
-    p = sub.add_parser("report", help="tables, heatmaps and analyses of a sweep")
+    p = add_command("report", help="tables, heatmaps and analyses of a sweep",
+                       description="Tables, heatmaps and analyses (relatedness, resource "
+                       "split, seeds) of a sweep's finished runs, written into a report folder; "
+                       "prints the files written.")
     p.add_argument("sweep_dir", help="the workdir of a `jaxstilts sweep` (holds runs/)")
     p.add_argument("--out", default=None, help="report folder (default: SWEEP_DIR/report)")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("convert", help="HF folder <-> Orbax checkpoint (direction from SOURCE)")
+    p = add_command("convert", help="HF folder <-> Orbax checkpoint (direction from SOURCE)",
+                       description="A phase folder of a workdir (RUN/target) -> a Hugging Face "
+                       "folder that transformers, `jaxstilts forward --model` and "
+                       "model.pretrained load; or a Hugging Face folder -> a phase folder "
+                       "(the encoder as Orbax step 0, for Python's restore_encoder). The "
+                       "direction follows from SOURCE; DEST must be new or empty.")
     p.add_argument("source", help="a Hugging Face folder (config.json + weights) or a phase "
                    "folder of a workdir (e.g. RUN/target, holding checkpoints/)")
     p.add_argument("dest", help="a new or empty folder")
@@ -363,12 +434,17 @@ def build_parser() -> argparse.ArgumentParser:
                    "to copy in (default: the one the run's config.json names)")
     p.set_defaults(func=cmd_convert)
 
-    p = sub.add_parser("inspect", help="phases, steps, metrics and parameter digests (JSON)")
+    p = add_command("inspect", help="phases, steps, metrics and parameter digests (JSON)",
+                       description="Every phase folder under a workdir: finished or not, "
+                       "steps, validation scores and a digest of each checkpoint's parameters "
+                       "(JSON); a folder with no phase is an error.")
     p.add_argument("workdir", help="a run's workdir or one phase folder")
     p.set_defaults(func=cmd_inspect)
 
-    p = sub.add_parser("data", help="local data files per task and language: found, missing, "
-                       "where to get them")
+    p = add_command("data", help="local data files per task and language: found, missing, "
+                       "where to get them", description="Which local data files each task "
+                       "(or --task) has under DATA_DIR, per language: found, missing, and "
+                       "where to get them; exit code 1 if any is missing.")
     p.add_argument("data_dir", metavar="DATA_DIR",
                    help="the folder a run's --config.data.data_dir would point at")
     p.add_argument("--task", action="append",
@@ -378,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="every task's files per split and language (the default with --task)")
     p.set_defaults(func=cmd_data)
 
-    p = sub.add_parser("bench", help="benchmark the training step (JSON output)")
+    p = add_command("bench", help="benchmark the training step (JSON output)")
     p.add_argument("--preset", default="tiny",
                    help="model size: tiny | base | large | cpu-target (XLM-R vocab, 4x256)")
     p.add_argument("--batch", type=int, default=16, help="rows per step (default: %(default)s)")
@@ -414,43 +490,88 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Errors that are the user's to fix (input, data, workdir, environment): one line, exit 2. By
+# module and class name, so that answering them imports nothing (a module that is not loaded
+# raised none of its errors). OSError covers files, permissions and a full disk.
+USER_ERRORS = {
+    "jaxstilts.config": ("ConfigError",),
+    "jaxstilts.workdir": ("ConfigChanged", "WorkdirBusy"),
+    "jaxstilts.train.checkpoint": ("NoRestorableCheckpoint",),
+    "jaxstilts.train.loop": ("TrainingDiverged",),
+    "jaxstilts.tasks.problems": ("DataError",),
+    "jaxstilts.tasks.hub": ("SourceUnavailable",),
+    "jaxstilts.evaluate.metrics.errors": ("ScoringError",),
+}
+
+
+def _is_user_error(e: BaseException) -> bool:
+    classes = tuple(getattr(sys.modules[module], name) for module, names in USER_ERRORS.items()
+                    if module in sys.modules for name in names)
+    return isinstance(e, (OSError, *classes))
+
+
+def _drop_closed_loop_reports(previous):
+    """A checkpoint write that fails (a full disk) makes Orbax close its event loop while
+    TensorStore still completes the other writes; each completion then reports "Event loop is
+    closed" as an unraisable exception, dozens of tracebacks before the command's own one
+    line (`CheckpointNotWritten`). The hook returned drops those reports and passes the rest
+    to `previous` (-v keeps them all)."""
+
+    def hook(unraisable) -> None:
+        value = unraisable.exc_value
+        if not (isinstance(value, RuntimeError) and str(value) == "Event loop is closed"):
+            previous(unraisable)
+
+    return hook
+
+
+def _override_hints(overrides: list[str], unknown: list[str]) -> str | None:
+    """What to type instead of `--config.KEY VALUE` (a space for the `=`)."""
+    for item in overrides:
+        if "=" not in item:
+            after = unknown[0] if unknown else "VALUE"
+            return f"{item} takes its value after '=': {item}={after}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     overrides = [r for r in rest if r.startswith("--config.")]
     unknown = [r for r in rest if not r.startswith("--config.")]
+    if hint := _override_hints(overrides, unknown):
+        parser.error(hint)
     if unknown or (overrides and not getattr(args, "takes_overrides", False)):
         parser.error(f"unrecognized arguments: {' '.join(unknown or overrides)}")
     from jaxstilts.logs import setup_logging
 
     setup_logging(verbose=args.verbose, quiet=getattr(args, "quiet", False))
-    if getattr(args, "takes_overrides", False):  # demo, run, sweep, eval: many runs, one program
-        from jaxstilts.compile_cache import enable_compilation_cache
-
-        enable_compilation_cache()
-    from jaxstilts.config import ConfigError
-    from jaxstilts.evaluate.metrics.errors import ScoringError
-    from jaxstilts.tasks.hub import SourceUnavailable
-    from jaxstilts.tasks.problems import DataError
-    from jaxstilts.train.checkpoint import NoRestorableCheckpoint
-    from jaxstilts.train.preemption import EXIT_CODE, Preempted
-    from jaxstilts.workdir import ConfigChanged, WorkdirBusy
-
+    unraisable = sys.unraisablehook
+    if not args.verbose:
+        sys.unraisablehook = _drop_closed_loop_reports(unraisable)
     try:
         if getattr(args, "takes_overrides", False):
             return args.func(args, overrides)
         return args.func(args)
-    except Preempted:  # saved and said (the train loop's notice); a re-run resumes
+    except KeyboardInterrupt:  # training itself saves on Ctrl-C (Preempted, below)
         if args.verbose:
             raise
-        return EXIT_CODE
-    except (ConfigError, ConfigChanged, OSError, WorkdirBusy, NoRestorableCheckpoint, DataError,
-            ScoringError, SourceUnavailable) as e:
-        if args.verbose:
+        print(f"jaxstilts {args.command}: interrupted (Ctrl-C); finished phases are kept: run "
+              "the same command again to go on", file=sys.stderr)
+        return 130
+    except Exception as e:
+        preemption = sys.modules.get("jaxstilts.train.preemption")
+        if preemption is not None and isinstance(e, preemption.Preempted):
+            if args.verbose:  # saved and said (the train loop's notice); a re-run resumes
+                raise
+            return preemption.EXIT_CODE
+        if args.verbose or not _is_user_error(e):
             raise
         text = " ".join(str(e.args[0] if isinstance(e, KeyError) and e.args else e).split())
         print(f"jaxstilts {args.command}: {text}", file=sys.stderr)
         return 2
+    finally:
+        sys.unraisablehook = unraisable
 
 
 if __name__ == "__main__":

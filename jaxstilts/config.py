@@ -131,10 +131,12 @@ def _choices() -> dict[str, tuple]:
             "target.sampling": ("proportional", "temperature", "uniform")}
 
 
-def check_values(config: ml_collections.ConfigDict, device_count: int | None = None) -> None:
+def check_values(config: ml_collections.ConfigDict, device_count: int | None = None,
+                 sweep: bool = True) -> None:
     """Values, not just types, checked before a workdir is made: choices (dtypes, presets),
     task names, evaluation languages and splits, mesh sizes against `device_count`. Each error
-    names the key and the override that fixes it."""
+    names the key and the override that fixes it. `sweep`: the command reads the sweep section
+    too (the evaluation languages must then suit its targets as well)."""
     from jaxstilts.tasks import get_task, task_from_config
 
     for key, allowed in _choices().items():
@@ -159,7 +161,7 @@ def check_values(config: ml_collections.ConfigDict, device_count: int | None = N
         for name in entry.split("+"):
             task("sweep.intermediate", name)
     targets = [("target.task", config.target.task)] if config.target.task else []
-    targets += [("sweep.targets", t) for t in config.sweep.targets]
+    targets += [("sweep.targets", t) for t in config.sweep.targets] if sweep else []
     for key, name in targets:
         t = task(key, name)
         split = config.evaluate.split

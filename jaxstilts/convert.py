@@ -124,7 +124,9 @@ def convert(source: str | Path, dest: str | Path, head: str | None = None,
         mngr.wait_until_finished()
         mngr.close()
         _check_written(dst, "Hugging Face -> Orbax", ["model_config.json", "checkpoints/0"])
-        return f"{src} (Hugging Face) -> {dst} (Orbax, encoder only, step 0)"
+        return (f"{src} (Hugging Face) -> {dst} (an Orbax phase folder: the encoder as step 0, "
+                "for Python's restore_encoder and `jaxstilts inspect`; model.pretrained takes "
+                "the Hugging Face folder itself)")
     if _is_phase(src):
         config_file = src / "model_config.json"
         if not config_file.exists():

@@ -7,6 +7,7 @@ checkpoint manager we open on purpose, and a warning logged in a loop comes back
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 NOTICE = "jaxstilts.train.notice"  # where a run resumes from, what it skips, why it stopped
@@ -14,6 +15,10 @@ NOTICE = "jaxstilts.train.notice"  # where a run resumes from, what it skips, wh
 # its timing hint on every save.
 EXPECTED = ("Given directory is read only", "read_only=True, setting save_interval_steps=0",
             "Waiting for previous save to complete")
+# Orbax's logs (with tracebacks) of a failed background save: the command reports that failure
+# itself, in one line (`checkpoint.CheckpointNotWritten`); shown with -v.
+REPORTED = ("_SignalingThread.run() raised an exception", "in background save thread",
+            "Save Finalize thread")
 
 
 class _Stderr(logging.StreamHandler):
@@ -41,19 +46,34 @@ class Shown(logging.Filter):
         notice = record.name == NOTICE and not self.quiet
         if record.levelno < logging.WARNING and not (self.verbose or notice):
             return False
-        text = record.getMessage()
-        if record.name == "absl" and any(e in text for e in EXPECTED):
+        if not self.verbose and any(r in record.getMessage() for r in REPORTED):
             return False
-        key = (record.name, text)
+        key = (record.name, record.getMessage())
         if key in self.seen:
             return False
         self.seen.add(key)
         return True
 
 
+class _Expected(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(e in record.getMessage() for e in EXPECTED)
+
+
+def drop_expected_library_notices() -> None:
+    """Orbax's expected notices dropped on the absl logger itself, whatever prints it (the
+    command line's handler, absl's own, a notebook's)."""
+    absl = logging.getLogger("absl")
+    if not any(isinstance(f, _Expected) for f in absl.filters):
+        absl.addFilter(_Expected())
+
+
 def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     """One stderr handler with `Shown`'s rule (replacing an earlier one of ours); `quiet` also
-    turns off the `datasets` progress bars."""
+    turns off the `datasets` progress bars. transformers' advice that PyTorch is missing (it
+    is not needed: models are ours) is not shown."""
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    drop_expected_library_notices()
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _Stderr)]:
         root.removeHandler(old)
@@ -65,6 +85,7 @@ def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
         root.setLevel(logging.INFO)
     logging.getLogger(NOTICE).setLevel(logging.INFO)
     if quiet:
-        import datasets
-
-        datasets.disable_progress_bars()
+        if "datasets" in sys.modules:
+            sys.modules["datasets"].disable_progress_bars()
+        else:  # read when `datasets` is imported (importing it here costs seconds)
+            os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] = "1"

@@ -21,6 +21,7 @@ import math
 import platform
 import re
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,13 @@ from jaxstilts.tasks import (
     target_training,
     task_from_config,
 )
-from jaxstilts.train.checkpoint import abs_path, restore_encoder, restore_params
+from jaxstilts.train.checkpoint import (
+    NoRestorableCheckpoint,
+    abs_path,
+    handoff_checkpoint,
+    restore_encoder,
+    restore_params,
+)
 from jaxstilts.train.loop import LoopConfig, TaskFeed, train
 from jaxstilts.train.optim import OptimConfig
 from jaxstilts.train.state import place_params
@@ -219,6 +226,21 @@ def _mark_done(folder: epath.Path, record: dict) -> None:
         (folder / "done.json").write_text(json.dumps(record, indent=2))
 
 
+def _handoff_problem(folder: epath.Path, record: dict) -> str | None:
+    """Why the checkpoint a finished training phase hands on is not the one its record names
+    (its best validated step, else its last step), or None when it is: a phase is done only
+    when what the next phase reads is there."""
+    want = record.get("best_step")
+    want = record.get("steps") if want is None else want
+    try:
+        root, step = handoff_checkpoint(folder)
+    except (NoRestorableCheckpoint, FileNotFoundError) as e:
+        return str(e)
+    if want is not None and step != want:
+        return f"it would hand on {root}/{step}, but its record names step {want}"
+    return None
+
+
 def _phase_data(config, phase: str) -> ml_collections.ConfigDict:
     """The `data` section a phase reads its training data with: `<phase>.max_length` (when set)
     in place of `data.max_length`, so that one phase's length can vary alone."""
@@ -237,10 +259,13 @@ def _phase_steps(p, sizes: dict[str, int], epochs: float | None = None) -> int:
     return max(1, math.ceil(epochs * sum(sizes.values()) / p.batch_size))
 
 
-def _loop_config(p, total: int, seed: int, progress: bool) -> LoopConfig:
+def _loop_config(p, total: int, seed: int, progress: bool, folder: epath.Path) -> LoopConfig:
+    """The loop's settings; its progress bar is labelled by the phase's folder and its parent
+    (`demo_nli__demo_xnli__seed=1/target`, `intermediate/demo_nli__seed=1`): run, seed, phase."""
     return LoopConfig(total_steps=total, log_every=p.log_every,
                       checkpoint_every=p.checkpoint_every, validate_every=p.validate_every,
-                      patience=p.patience, seed=seed, progress=progress)
+                      patience=p.patience, seed=seed, progress=progress,
+                      label=f"{folder.parent.name}/{folder.name}")
 
 
 def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
@@ -254,8 +279,15 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     folder = abs_path(folder)
     label = f"{phase} stage {stage}" if stage else f"{phase} phase"
     if (done := _done(folder)) is not None:
-        notice.info("%s is finished (%s, step %s); skipping it", label, folder, done.get("steps"))
-        return done
+        problem = _handoff_problem(folder, done)
+        if problem is None:
+            notice.info("%s is finished (%s, step %s); skipping it", label, folder,
+                        done.get("steps"))
+            return done
+        notice.warning("%s in %s is marked finished, but %s; finishing it again", label, folder,
+                       problem)
+        if jax.process_index() == 0:
+            (folder / "done.json").unlink()
     folder.mkdir(parents=True, exist_ok=True)
     p, seed = config[phase], config.seed
     data = _phase_data(config, phase)
@@ -285,7 +317,7 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     head_list = {k: list(v) for k, v in heads.items()}
     previous = _done(abs_path(init_encoder_from)) if init_encoder_from is not None else None
     result = train(model, feeds, sampler, OptimConfig(**p.optim.to_dict()),
-                   _loop_config(p, total, seed, progress), folder, mesh,
+                   _loop_config(p, total, seed, progress, folder), folder, mesh,
                    init_encoder_from=init_encoder_from,
                    init_heads=(previous or {}).get("phase") == "target"
                    and previous.get("heads") == head_list)
@@ -295,6 +327,9 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
               "sizes": sizes, "max_length": lengths, "steps": result.final_step,
               "best_score": result.best_score, "best_step": result.best_step,
               "stopped_early": result.stopped_early, "history": result.history}
+    if (problem := _handoff_problem(folder, record)) is not None:
+        raise NoRestorableCheckpoint(f"{label} in {folder} trained to step {result.final_step} "
+                                     f"but cannot be marked finished: {problem}")
     _mark_done(folder, record)  # a preempted phase raised `Preempted` before this
     return record
 
@@ -306,7 +341,7 @@ def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
     folder = abs_path(folder)
     if (done := _done(folder)) is not None:
         return done
-    folder.mkdir(parents=True, exist_ok=True)
+    _empty(folder)  # every file in it comes from this evaluation, never from an earlier one
     model = phase_model(config, mesh, encoder_from, head_record)
     labels = tuple(head_record["labels"]) if head_record and head_record.get("labels") else None
     record = evaluate_target(config, target, model, mesh, tokenizer, folder, labels, progress)
@@ -401,6 +436,19 @@ def config_from_json(recorded: dict) -> ml_collections.ConfigDict:
     return config
 
 
+def _empty(folder: epath.Path) -> None:
+    """`folder` made and emptied (results, predictions and noise scores of an evaluation that
+    was interrupted, or that other settings made) before an evaluation writes into it."""
+    if jax.process_index() == 0:
+        if folder.exists():
+            folder.rmtree()
+        folder.mkdir(parents=True, exist_ok=True)
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+
+        multihost_utils.sync_global_devices(f"jaxstilts: {folder} emptied")
+
+
 # ---------------------------------------------------------------- experiments
 
 
@@ -472,6 +520,11 @@ def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str | Path) -> 
     workdir = abs_path(workdir)
     run_file = workdir / "run.json"
     if not run_file.exists():
+        runs = sorted(f.parent.name for f in (workdir / "runs").glob("*/run.json"))
+        if runs:
+            raise FileNotFoundError(
+                f"{workdir} is a sweep, not one run: evaluate one of its {len(runs)} finished "
+                f"runs, e.g. --workdir {workdir / 'runs' / runs[0]} (runs: {', '.join(runs)})")
         raise FileNotFoundError(f"{run_file}: not a finished run (no run.json)")
     previous = json.loads(run_file.read_text())
     target = previous["target"]
@@ -632,11 +685,15 @@ def sweep_axes(config: ml_collections.ConfigDict) -> list[list[tuple[str, str, A
     """The parsed `sweep.axes`: per axis, (key, value as written, value) of each value. Keys and
     values are checked like command-line overrides; a bad one is a one-line `ConfigError`."""
     axes, seen = [], set()
-    for entry in config.sweep.axes:
+    for i, entry in enumerate(config.sweep.axes):
         if not isinstance(entry, str) or "=" not in entry:
-            raise ConfigError(f"sweep.axes: {entry!r} is not KEY=VALUE{AXIS_VALUES}VALUE... (on "
-                              "the command line, axes whose values hold commas go in a tuple: "
-                              "--config.sweep.axes='(\"KEY=(1,2)|(3,)\",)')")
+            previous = config.sweep.axes[i - 1] if i else None
+            joined = (f"; the values of one axis are separated by '{AXIS_VALUES}' "
+                      f"({previous}{AXIS_VALUES}{entry}), a comma separates axes"
+                      if isinstance(previous, str) and "=" in previous else "")
+            raise ConfigError(f"sweep.axes: {entry!r} is not KEY=VALUE{AXIS_VALUES}VALUE...{joined}"
+                              " (on the command line, axes whose values hold commas go in a "
+                              "tuple: --config.sweep.axes='(\"KEY=(1,2)|(3,)\",)')")
         key, raw = (part.strip() for part in entry.split("=", 1))
         reserved = next((k for k in NOT_AXES if key == k or key.startswith(k + ".")), None)
         if reserved:
@@ -733,7 +790,8 @@ def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
             raise ConfigError(f"sweep run {run.name}: {e}") from None
     sweep_dir = abs_path(sweep_dir)
     records = []
-    for run, run_config in runs:
+    started, ran = time.monotonic(), 0
+    for i, (run, run_config) in enumerate(runs, 1):
         run_dir = sweep_dir / "runs" / run.name
         if (run_dir / "run.json").exists():
             open_run(run_config, run_dir, allow_config_change)  # may reopen phases
@@ -741,10 +799,20 @@ def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
             records.append(json.loads((run_dir / "run.json").read_text()))
             notice.info("%s is finished; skipping it", run_dir.name)
             continue
+        left = ""
+        if ran:  # runs of one sweep take alike (shared phases make later ones shorter)
+            per_run = (time.monotonic() - started) / ran
+            left = f"; about {_minutes(per_run * (len(runs) - i + 1))} left for this and the rest"
+        notice.info("run %d of %d: %s%s", i, len(runs), run.name, left)
         inter = run.intermediate_name
         inter_dir = sweep_dir / "intermediate" / inter if inter else None
         records.append(run_experiment(run_config, run_dir, intermediate_dir=inter_dir,
                                       prepare_dir=sweep_dir / "prepare" / run.prepare_name,
                                       progress=progress, allow_config_change=allow_config_change,
                                       coordinates=run.coordinates()))
+        ran += 1
     return records
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"

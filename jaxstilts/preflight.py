@@ -76,6 +76,17 @@ def _missing(entries: list[tuple[Entry, str]]) -> tuple[list[str], list[str]]:
     return missing, layout
 
 
+def _packaged_hint(config: ml_collections.ConfigDict, sweep: bool) -> str:
+    """What to say when a data_dir hides tasks whose files ship with jaxstilts."""
+    configs = [c for _, c in sweep_configs(config)] if sweep else [config]
+    packaged = sorted({name for c in configs if c.data.data_dir for name, _, _ in reads(c)
+                       if get_task(name).default_data_dir})
+    if not packaged:
+        return ""
+    return (f". {', '.join(packaged)} come with jaxstilts (their files are in "
+            f"{get_task(packaged[0]).default_data_dir}): leave data.data_dir unset to read them")
+
+
 def check_data(config: ml_collections.ConfigDict, sweep: bool = False) -> None:
     """FileNotFoundError listing every missing file, the layout, and the flags to type; then a
     DataError for an empty file or a language asked for that its shared file has no rows of
@@ -88,7 +99,7 @@ def check_data(config: ml_collections.ConfigDict, sweep: bool = False) -> None:
         raise FileNotFoundError(
             f"{len(missing)} data file(s) missing under data.data_dir="
             f"{config.data.data_dir or '(the task default)'}: {shown}. Expected layout: "
-            + "; ".join(layout)
+            + "; ".join(layout) + _packaged_hint(config, sweep)
             + ". Put the files there, or point at them with --config.data.source=local "
             "--config.data.data_dir=/path/to/data (README: Data folders)")
     for entry, _ in entries:

@@ -68,6 +68,7 @@ class WorkdirLock:
                      "started": datetime.datetime.now().isoformat(timespec="seconds")}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.created = False  # whether `acquire` made the workdir (decided by its own mkdir)
 
     def _create(self) -> bool:
         """Write the lock file if there is none; False if there is one."""
@@ -98,8 +99,21 @@ class WorkdirLock:
             info = {}
         return (info if isinstance(info, dict) else {}), age
 
+    def _make_workdir(self) -> bool:
+        """Make the workdir; True if this call made it (atomic for local folders: of two
+        commands started together on a new workdir, one makes it, the other finds it)."""
+        if "://" in str(self.workdir):  # cloud storage: best effort
+            created = not self.workdir.exists()
+            self.workdir.mkdir(parents=True, exist_ok=True)
+            return created
+        try:
+            self.workdir.mkdir(parents=True, exist_ok=False)
+        except FileExistsError:
+            return False
+        return True
+
     def acquire(self) -> None:
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.created = self._make_workdir()
         for _ in range(3):  # a stale lock removed by a racing process: try again
             if self._create():
                 break
@@ -129,13 +143,20 @@ class WorkdirLock:
                     os.utime(self.path)
 
     def release(self) -> None:
+        """Remove the lock if it is still ours. A lock that cannot be removed (a workdir made
+        read-only) is said, never raised over the error that ended the command: it goes stale
+        as soon as this process exits."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        current = self._current()
-        if current is not None and current[0].get("pid") == self.info["pid"] and (
-                current[0].get("host") == self.info["host"]):
-            self.path.unlink()
+        try:
+            current = self._current()
+            if current is not None and current[0].get("pid") == self.info["pid"] and (
+                    current[0].get("host") == self.info["host"]):
+                self.path.unlink()
+        except OSError as e:
+            log.warning("could not remove the lock %s (%s); it is stale once this process has "
+                        "exited and the next command takes it over", self.path, e)
 
     def __enter__(self) -> WorkdirLock:
         self.acquire()
@@ -162,23 +183,33 @@ def _is_stub(path) -> bool:
 @contextlib.contextmanager
 def hold(workdir: str | Path, command: str) -> Iterator[None]:
     """The workdir lock on process 0 of a run (other processes write through it). A workdir
-    this command created is removed again when the command fails before writing any work."""
+    this command created (decided under the lock, by the lock's own mkdir) is removed again
+    when the command fails before writing any work: its files while the lock is held, the
+    folder itself after, and only if nobody has written there since."""
     import jax
 
-    from jaxstilts.train.checkpoint import abs_path
-
-    path = abs_path(workdir)
-    new = not path.exists()
+    if jax.process_index() != 0:
+        yield
+        return
+    lock = WorkdirLock(workdir, command)
+    lock.acquire()  # a command that loses the lock never removes anything
+    remove = False
     try:
-        if jax.process_index() != 0:
-            yield
-            return
-        with WorkdirLock(workdir, command):
-            yield
+        yield
     except BaseException:
-        if new and jax.process_index() == 0 and path.exists() and _is_stub(path):
-            path.rmtree()
+        remove = lock.created and _is_stub(lock.workdir)
+        if remove:
+            for entry in lock.workdir.iterdir():
+                if entry.is_dir():
+                    entry.rmtree()
+                elif entry.name != LOCK_NAME:
+                    entry.unlink()
         raise
+    finally:
+        lock.release()
+        if remove:
+            with contextlib.suppress(OSError):  # another command's lock is there now
+                lock.workdir.rmdir()
 
 
 # ---------------------------------------------------------------- the recorded config

@@ -336,4 +336,7 @@ def save_pretrained(model: XLMRModel, folder: str | Path,
         config["tie_word_embeddings"] = True
     (folder / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
     save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(folder / "model.safetensors", 0o666 & ~umask)  # safetensors writes it 0600
     return folder

@@ -2,13 +2,17 @@
 
 Two managers under a workdir: `checkpoints/` keeps the last N steps (saved asynchronously),
 `best/` keeps the best validated one. A restore walks back from the newest step and reports any
-checkpoint that fails to restore; the encoder-only restore is what the phase handoff uses.
+checkpoint that fails to restore; the encoder-only restore is what the phase handoff uses. A save
+cut short (a kill) leaves `<step>.orbax-checkpoint-tmp`: never read, removed by the next writer,
+and a best checkpoint lost that way is written again on resume (`Checkpointer.restore_best`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +20,40 @@ import jax
 import orbax.checkpoint as ocp
 from etils import epath
 
+from jaxstilts.logs import drop_expected_library_notices
 from jaxstilts.train.state import TrainState
 
 log = logging.getLogger(__name__)
+drop_expected_library_notices()  # Orbax's notices on the read-only managers we open on purpose
+
+
+UNFINISHED = ".orbax-checkpoint-tmp"  # Orbax's name for a save that has not been committed
+
+
+class CheckpointNotWritten(OSError):
+    """Orbax could not write a checkpoint (a full disk, a workdir made read-only)."""
+
+
+@contextlib.contextmanager
+def _writing(folder: epath.Path):
+    """Orbax's failures to write (raised from its background threads, as ValueError and the
+    like, with TensorStore's text) as one `CheckpointNotWritten` line saying what to do."""
+    try:
+        yield
+    except Exception as e:
+        text = str(e)
+        code = re.search(r"os_error_code='(\d+)'", text)
+        reason = (os.strerror(int(code.group(1))) if code else
+                  (text.splitlines()[0] if text else type(e).__name__)[:300])
+        raise CheckpointNotWritten(
+            f"{folder}: a checkpoint could not be written ({reason}); free disk space (or make "
+            "the workdir writable) and run the same command again: it resumes from the last "
+            "checkpoint written") from e
 
 
 class NoRestorableCheckpoint(RuntimeError):
-    """A workdir has checkpoints, but none fits the model and optimizer being trained."""
+    """A workdir has checkpoints, but none fits the model and optimizer being trained (or the
+    one a finished phase hands on is missing)."""
 
 
 def _as_tree(state: TrainState) -> dict:
@@ -40,27 +71,51 @@ class Checkpointer:
         self.workdir = abs_path(workdir)
         self.latest = ocp.CheckpointManager(
             self.workdir / "checkpoints",
-            options=ocp.CheckpointManagerOptions(max_to_keep=keep,
+            options=ocp.CheckpointManagerOptions(max_to_keep=keep, cleanup_tmp_directories=True,
                                                  enable_async_checkpointing=async_save))
         self.best = ocp.CheckpointManager(
             self.workdir / "best",
-            options=ocp.CheckpointManagerOptions(max_to_keep=1, enable_async_checkpointing=False))
+            options=ocp.CheckpointManagerOptions(max_to_keep=1, cleanup_tmp_directories=True,
+                                                 enable_async_checkpointing=False))
 
     def save(self, state: TrainState, data_state: dict, meta: dict, best: bool = False) -> None:
         """Save at the state's step; with `best`, also replace the best checkpoint."""
         step = int(jax.device_get(state.step))
-        args = ocp.args.Composite(state=ocp.args.StandardSave(_as_tree(state)),
-                                  data=ocp.args.JsonSave(data_state),
-                                  meta=ocp.args.JsonSave(meta))
-        if step not in self.latest.all_steps():
-            self.latest.save(step, args=args, force=True)
+        args = _save_args(state, data_state, meta)
+        with _writing(self.workdir / "checkpoints"):
+            self.latest.wait_until_finished()  # a failed asynchronous save stops the run here
+            if step not in self.latest.all_steps():
+                self.latest.save(step, args=args, force=True)
+            if best:
+                self.latest.wait_until_finished()
         if best:
-            self.latest.wait_until_finished()
-            for old in self.best.all_steps():
-                if old != step:
-                    self.best.delete(old)
-            if step not in self.best.all_steps():
-                self.best.save(step, args=args, force=True)
+            with _writing(self.workdir / "best"):
+                self._save_best(step, args)
+
+    def _save_best(self, step: int, args) -> None:
+        for old in self.best.all_steps():
+            if old != step:
+                self.best.delete(old)
+        if step not in self.best.all_steps():
+            self.best.save(step, args=args, force=True)
+
+    def restore_best(self, state: TrainState, data_state: dict, meta: dict) -> None:
+        """After a resume: make the best checkpoint that `meta` names exist. A kill while it was
+        being written leaves none (the older best already deleted), and the checkpoint the run
+        resumed from is then that very step (the best is saved right after it), so it is
+        written again from the restored state; the handoff never falls back to another step."""
+        best = meta.get("best_step")
+        if best is None or best in self.best.all_steps():
+            return
+        step = int(jax.device_get(state.step))
+        if best != step:
+            raise NoRestorableCheckpoint(
+                f"{self.workdir}/best: the best checkpoint (step {best}) is missing and the run "
+                f"resumed from step {step}, so it cannot be written again; use a new workdir "
+                "(or delete this phase's folder) to train the phase again")
+        log.warning("%s/best: the best checkpoint (step %d) was not finished; writing it again "
+                    "from checkpoints/%d", self.workdir, best, step)
+        self._save_best(step, _save_args(state, data_state, meta))
 
     def restore_latest(self, target: TrainState) -> tuple[TrainState, dict, dict] | None:
         """The newest checkpoint that restores, or None when there is none.
@@ -114,12 +169,21 @@ class Checkpointer:
         return self.latest.reached_preemption(step)
 
     def wait(self) -> None:
-        self.latest.wait_until_finished()
-        self.best.wait_until_finished()
+        with _writing(self.workdir / "checkpoints"):
+            self.latest.wait_until_finished()
+            self.best.wait_until_finished()
 
     def close(self) -> None:
-        self.latest.close()
-        self.best.close()
+        with _writing(self.workdir / "checkpoints"):
+            try:
+                self.latest.close()
+            finally:
+                self.best.close()
+
+
+def _save_args(state: TrainState, data_state: dict, meta: dict) -> ocp.args.Composite:
+    return ocp.args.Composite(state=ocp.args.StandardSave(_as_tree(state)),
+                              data=ocp.args.JsonSave(data_state), meta=ocp.args.JsonSave(meta))
 
 
 def read_only_manager(root: str | Path) -> ocp.CheckpointManager:
@@ -134,18 +198,8 @@ def restore_params(phase_dir: str | Path, target: Any, key: str = "encoder") -> 
     `target` is a pytree of arrays or ShapeDtypeStructs with the shardings wanted here (any
     mesh); nothing else in the checkpoint (other parameters, optimizer state) is read.
     """
-    for which in ("best", "checkpoints"):
-        root = abs_path(phase_dir) / which
-        if not root.exists():
-            continue
-        mngr = read_only_manager(root)
-        step = mngr.latest_step()
-        if step is not None:
-            break
-        mngr.close()
-    else:
-        raise FileNotFoundError(f"{phase_dir}: no checkpoint (best/ or checkpoints/) to take "
-                                f"the {key} from; did the phase run?")
+    root, step = handoff_checkpoint(phase_dir)
+    mngr = read_only_manager(root)
     abstract = jax.tree.map(
         lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding), target)
     restore_args = jax.tree.map(lambda x: ocp.ArrayRestoreArgs(sharding=x.sharding), abstract)
@@ -155,6 +209,30 @@ def restore_params(phase_dir: str | Path, target: Any, key: str = "encoder") -> 
     mngr.close()
     log.info("%s taken from %s/%d", key, root, step)
     return out.state["params"][key]
+
+
+def handoff_checkpoint(phase_dir: str | Path) -> tuple[epath.Path, int]:
+    """(folder, step) of the checkpoint a finished phase hands on: its best validated one, or
+    its latest when it never validated. A best save that was cut short (only
+    `<step>.orbax-checkpoint-tmp` in best/) is an error, never a silent fall-back to the latest
+    checkpoint (another step: other results)."""
+    for which in ("best", "checkpoints"):
+        root = abs_path(phase_dir) / which
+        if not root.exists():
+            continue
+        mngr = read_only_manager(root)
+        step = mngr.latest_step()
+        mngr.close()
+        if step is not None:
+            return root, step
+        unfinished = sorted(p.name for p in root.iterdir() if UNFINISHED in p.name)
+        if unfinished:
+            raise NoRestorableCheckpoint(
+                f"{root}: the checkpoint this phase hands on was never finished ({unfinished[0]}:"
+                " the phase was stopped while saving it); re-run the same command to finish the "
+                "phase")
+    raise FileNotFoundError(f"{phase_dir}: no checkpoint (best/ or checkpoints/) to take the "
+                            "parameters from; did the phase run?")
 
 
 def restore_encoder(phase_dir: str | Path, target_encoder: Any) -> Any:

@@ -29,6 +29,7 @@ from jaxstilts.model.attention import check_right_padded
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import batch_sharding
 from jaxstilts.train.checkpoint import Checkpointer, restore_encoder, restore_params
+from jaxstilts.train.events import ScalarLog
 from jaxstilts.train.optim import OptimConfig, make_optimizer
 from jaxstilts.train.preemption import Preempted, StopRequests
 from jaxstilts.train.state import abstract_like, create_train_state
@@ -76,6 +77,7 @@ class LoopConfig:
     async_checkpoints: bool = True
     seed: int = 0  # dropout keys
     progress: bool = False  # a tqdm bar with ETA
+    label: str = "train"  # the bar's: which run and phase
     max_param_growth: float = 10.0  # sane: |params| <= this x |params| at the start
 
     def __post_init__(self):
@@ -180,10 +182,11 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
         resumed_from = int(jax.device_get(state.step))
         notice.info("resuming from step %d (%s/checkpoints/%d)", resumed_from, ckpt.workdir,
                     resumed_from)
+        ckpt.restore_best(state, data_state, meta)
     if meta.get("start_param_norm") is None:  # fixed once per phase, kept across resumes
         meta["start_param_norm"] = float(jax.device_get(_param_norm(state.params)))
 
-    writer = _summary_writer(workdir)
+    writer = _summary_writer(workdir, resumed_from)
     bar = _progress(loop, resumed_from or 0)
     pending: list[tuple[int, str, dict]] = []
     last_good = resumed_from
@@ -204,8 +207,7 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
             if on_log:
                 on_log(step, summary)
             if writer:
-                for k, v in summary.items():
-                    writer.add_scalar(k, v, step)
+                writer.add(summary, step)
             if bar:
                 bar.set_postfix(loss=f"{summary['train/loss']:.4f}")
         pending.clear()
@@ -243,7 +245,7 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
             meta["bad_validations"] += 1
         meta["history"].append({"step": step, **result})
         if writer and result["score"] is not None:
-            writer.add_scalar("validation/score", result["score"], step)
+            writer.add({"validation/score": result["score"]}, step)
         save(best=improved)
         return bool(loop.patience and meta["bad_validations"] >= loop.patience)
 
@@ -280,15 +282,17 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
             flush()
             finished = not (stopped_early or stop.received)
             has_validation = any(f.validates() for f in feeds.values())
-            if finished and has_validation and loop.validate_every and step % loop.validate_every:
+            validated = bool(meta["history"]) and meta["history"][-1]["step"] == step
+            if (finished and has_validation and loop.validate_every and step % loop.validate_every
+                    and not validated):  # (validated: resumed after the final validation)
                 validate_and_save()  # the final state competes for "best" too
             if finished and step not in ckpt.latest.all_steps():
                 save()
             ckpt.wait()
     finally:  # async saves finish and Orbax's threads stop, whatever happened
         ckpt.close()
-    if writer:
-        writer.close()
+        if writer:
+            writer.close()
     if bar:
         bar.close()
     if stop.received:  # saved above (a signal after the last step finds the final save)
@@ -299,13 +303,14 @@ def train(model: MultiTaskModel, feeds: dict[str, TaskFeed], sampler: TaskSample
                        resumed_from, meta["history"], state.params)
 
 
-def _summary_writer(workdir):
+def _summary_writer(workdir, resumed_from: int | None) -> ScalarLog | None:
+    """TensorBoard scalars of process 0 (see `events.py`: no holes after a kill and resume)."""
     if jax.process_index() != 0:
         return None
-    from tensorboardX import SummaryWriter
-
     try:
-        return SummaryWriter(str(epath.Path(workdir) / "tensorboard"))
+        folder = epath.Path(workdir) / "tensorboard"
+        folder.mkdir(parents=True, exist_ok=True)
+        return ScalarLog(folder, resumed_from)
     except Exception as e:  # e.g. gs:// without a filesystem plugin: train on, without events
         log.warning("no TensorBoard events for %s (%s: %s)", workdir, type(e).__name__, e)
         return None
@@ -316,4 +321,4 @@ def _progress(loop: LoopConfig, start: int):
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=loop.total_steps, initial=start, unit="step", desc="train")
+    return tqdm(total=loop.total_steps, initial=start, unit="step", desc=loop.label)

@@ -51,6 +51,10 @@ def test_the_resumed_sweep_completes_without_redoing_finished_runs(sweep):
     for name, mtime in finished.items():
         assert (workdir / "runs" / name / "run.json").stat().st_mtime_ns == mtime, name
         assert f"{name} is finished; skipping" in out
+    # Each run it starts is named with its place and, after the first, the time left.
+    started = [line for line in out.splitlines() if f" of {len(RUNS)}: " in line]
+    assert len(started) == len(RUNS) - len(finished), out[-3000:]
+    assert all("left for this and the rest" in line for line in started[1:]), started
     # Each intermediate phase was trained once and shared by both targets.
     for inter in ("mnli", "sst2"):
         done = json.loads((workdir / "intermediate" / inter / "done.json").read_text())
@@ -129,10 +133,20 @@ def test_eval_rescores_a_finished_run_in_other_languages(sweep):
     config = get_config()
     config.target.task = "pawsx"
     config.evaluate.languages = ("en", "ja", "ko")
-    record = evaluate_workdir(config, workdir / "runs" / "mnli__pawsx")
+    run = workdir / "runs" / "mnli__pawsx"
+    record = evaluate_workdir(config, run)
     assert set(record["results"]["pawsx"]) == {"en", "ja", "ko"}
-    saved = json.loads((workdir / "runs" / "mnli__pawsx" / "run.json").read_text())
+    saved = json.loads((run / "run.json").read_text())
     assert saved["results"] == record["results"]
+    # The workdir agrees with itself: eval/ holds this evaluation only (de and zh, which the
+    # sweep's evaluation scored, are gone from every file), as run.json and config.json say.
+    results = json.loads((run / "eval" / "results.json").read_text())
+    assert results == record["results"]
+    assert "| de (h)" not in (run / "eval" / "results.md").read_text()
+    assert sorted(p.name for p in (run / "eval" / "predictions" / "pawsx").iterdir()) == [
+        "test-en.tsv", "test-ja.tsv", "test-ko.tsv"]
+    recorded = json.loads((run / "config.json").read_text())
+    assert recorded["evaluate"]["languages"] == ["en", "ja", "ko"]
 
 
 @pytest.mark.parametrize("override, message", [
@@ -142,6 +156,8 @@ def test_eval_rescores_a_finished_run_in_other_languages(sweep):
     ("--config.sweep.axes=target.task=xnli|pawsx", "target.task cannot be an axis"),
     ("--config.sweep.axes=data.max_length=64|64", "repeats the value '64'"),
     ("--config.sweep.axes=data.max_length=64|", "has an empty value"),
+    ("--config.sweep.axes=data.max_length=64,128", "'128' is not KEY=VALUE|VALUE...; the values "
+     "of one axis are separated by '|' (data.max_length=64|128), a comma separates axes"),
     ("--config.sweep.seeds=0,zero", "sweep.seeds: expected whole numbers"),
     ("--config.sweep.per_task=demo_xnli", "is not 'TASK: KEY=VALUE'"),
     ("--config.sweep.per_task=nope: target.epochs=3", "names no task 'nope'"),

@@ -95,3 +95,24 @@ def test_converting_a_missing_path_says_it_does_not_exist(tmp_path, capsys):
     assert main(["convert", str(tmp_path / "nope"), str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err == (f"jaxstilts convert: {tmp_path / 'nope'}: no such file "
                                        "or folder\n")
+
+
+def test_an_exported_model_is_readable_by_others_as_the_umask_allows(hf_folder):
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("config.json", "model.safetensors"):
+        assert (hf_folder / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
+
+
+def test_a_phase_folder_as_the_pretrained_model_says_to_convert_it(hf_folder, tmp_path, capsys):
+    phase = tmp_path / "phase"
+    assert "model.pretrained takes the Hugging Face folder itself" in convert(hf_folder, phase)
+    assert main(["run", "tiny", "--workdir", str(tmp_path / "W"),
+                 f"--config.model.pretrained={phase}"]) == 2
+    assert capsys.readouterr().err == (
+        f"jaxstilts run: model.pretrained={str(phase)!r} is a phase folder (Orbax checkpoints), "
+        f"not a Hugging Face folder: `jaxstilts convert {phase} HF_FOLDER` makes one, then "
+        "--config.model.pretrained=HF_FOLDER\n")
+    assert not (tmp_path / "W").exists()

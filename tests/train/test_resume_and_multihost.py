@@ -35,12 +35,18 @@ STEPS = 14
 
 
 @pytest.fixture(scope="module")
-def straight(tmp_path_factory):
-    """Parameters of an uninterrupted run (2 devices, one process), to compare resumed runs to."""
+def straight_dir(tmp_path_factory):
+    """An uninterrupted run (2 devices, one process): its workdir (`work`) and `straight.npz`."""
     folder = tmp_path_factory.mktemp("straight")
     finish(launch(folder / "work", folder / "straight.npz", "--steps", STEPS, "--mesh", "2,1,1",
                   "--devices", 2))
-    return load(folder / "straight.npz")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def straight(straight_dir):
+    """Final parameters and handed-on encoder of the uninterrupted run, to compare others to."""
+    return load(straight_dir / "straight.npz")
 
 
 def saved_steps(workdir) -> list[int]:
@@ -83,6 +89,56 @@ def test_a_killed_run_resumes_to_bitwise_equal_parameters(tmp_path, straight):
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
     print(f"kill + resume took {elapsed:.1f}s")
+    # TensorBoard: the killed run's points are on disk, the resumed run logs again from its
+    # checkpoint and hides the killed run's later points: every step once, no holes.
+    assert len(list((tmp_path / "killed" / "tensorboard").iterdir())) == 2
+    assert tensorboard_steps(tmp_path / "killed", "train/loss") == list(range(1, steps + 1))
+    assert tensorboard_steps(tmp_path / "killed", "validation/score") == [4, 8, 12, 14]
+
+
+def tensorboard_steps(workdir, tag: str) -> list[int]:
+    """The steps TensorBoard shows for `tag`: the event files in order, a session restart at
+    step S (tensorboardX's `purge_step`) hiding earlier points at steps >= S."""
+    import struct
+
+    from tensorboardX.proto.event_pb2 import Event, SessionLog
+
+    steps: list[int] = []
+    for file in sorted((workdir / "tensorboard").iterdir()):
+        data, at = file.read_bytes(), 0
+        while at < len(data):  # TFRecord: length, its crc, the record, its crc
+            (length,) = struct.unpack("<Q", data[at:at + 8])
+            event = Event.FromString(data[at + 12:at + 12 + length])
+            at += 16 + length
+            if event.session_log.status == SessionLog.START:
+                steps = [s for s in steps if s < event.step]
+            steps += [event.step for v in event.summary.value if v.tag == tag]
+    return steps
+
+
+def test_a_kill_while_the_best_checkpoint_is_committed_hands_on_the_same_best(
+        tmp_path, straight_dir, straight):
+    """SIGKILL after best/12 is written but before Orbax commits it (the older best already
+    deleted): the re-run writes best/12 again, and the next phase reads what it would have."""
+    assert sorted(p.name for p in (straight_dir / "work" / "best").iterdir()) == ["12"]
+    assert 12 < max(saved_steps(straight_dir / "work"))  # the best is not the last step
+    proc = launch(tmp_path / "work", tmp_path / "unused.npz", "--steps", STEPS, "--mesh",
+                  "2,1,1", "--devices", 2, "--hang-at-best", 12)
+    for line in proc.stdout:
+        if line.startswith("committing best 12"):
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert [p.name for p in (tmp_path / "work" / "best").iterdir()] == [
+        "12.orbax-checkpoint-tmp"]
+    out = finish(launch(tmp_path / "work", tmp_path / "resumed.npz", "--steps", STEPS, "--mesh",
+                        "2,1,1", "--devices", 2))
+    assert "resumed_from=12" in out, out[-2000:]
+    assert sorted(p.name for p in (tmp_path / "work" / "best").iterdir()) == ["12"]
+    resumed = load(tmp_path / "resumed.npz")
+    assert straight.keys() == resumed.keys() and any(k.startswith("['handoff']") for k in resumed)
+    for k in straight:
+        np.testing.assert_array_equal(straight[k], resumed[k], err_msg=k)
 
 
 def test_a_signalled_run_saves_at_the_next_step_says_so_and_resumes_bitwise(tmp_path, straight):

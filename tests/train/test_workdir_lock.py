@@ -57,3 +57,43 @@ def test_a_lock_from_another_host_expires_when_its_heartbeat_stops(tmp_path):
     _write_lock(tmp_path, 1, "other-host", age_s=STALE_AFTER_S + 60)
     with WorkdirLock(tmp_path, "eval"):
         assert json.loads((tmp_path / LOCK_NAME).read_text())["command"] == "eval"
+
+
+def test_a_command_that_loses_a_new_workdir_to_another_leaves_its_lock_alone(tmp_path,
+                                                                             monkeypatch):
+    """Two commands started together on a new workdir: the other one makes the folder and
+    takes the lock between this one's start and its own try. This one fails naming the holder
+    and removes nothing: whether the workdir is new is decided under the lock, not before."""
+    from jaxstilts.workdir import hold
+
+    workdir = tmp_path / "W"
+    holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": "run",
+              "started": "now"}  # alive: this very process
+    acquire = WorkdirLock.acquire
+
+    def the_other_command_wins(self):
+        workdir.mkdir()
+        (workdir / LOCK_NAME).write_text(json.dumps(holder))
+        (workdir / "config.json").write_text("{}")  # what the winner writes first
+        acquire(self)
+
+    monkeypatch.setattr(WorkdirLock, "acquire", the_other_command_wins)
+    with pytest.raises(WorkdirBusy, match=f"in use by pid {os.getpid()}"), hold(workdir, "run"):
+        raise AssertionError("the losing command must not run")
+    assert json.loads((workdir / LOCK_NAME).read_text()) == holder
+    assert (workdir / "config.json").exists()
+
+
+def test_a_lock_that_cannot_be_removed_does_not_hide_the_error_that_ended_the_command(
+        tmp_path, monkeypatch, caplog):
+    from etils.epath.gpath import PosixGPath
+
+    from jaxstilts.workdir import hold
+
+    def read_only(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    with pytest.raises(OSError, match="No space left"), hold(tmp_path, "run"):
+        monkeypatch.setattr(PosixGPath, "unlink", read_only)  # the workdir became read-only
+        raise OSError(28, "No space left on device")
+    assert f"could not remove the lock {tmp_path / LOCK_NAME}" in caplog.text

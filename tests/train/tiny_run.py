@@ -1,7 +1,12 @@
 """A tiny STILTs training run used by the training tests, in-process or as a subprocess.
 
 python -m tests.train.tiny_run WORKDIR OUT.npz [--steps N] [--mesh D,F,T] [--sleep S] [--distributed
-ADDR,NPROC,PID]
+ADDR,NPROC,PID] [--hang-at-best STEP]
+
+OUT.npz holds the final parameters and (one process) `handoff/...`: the encoder the next phase
+would read (`restore_encoder`, the best checkpoint). `--hang-at-best STEP` stops the best save of
+STEP just before Orbax commits it (files written, not yet renamed) and prints
+`committing best STEP`, so that a test can SIGKILL the run there.
 """
 
 from __future__ import annotations
@@ -72,6 +77,22 @@ def build(args):
     return model, feeds, sampler, loop
 
 
+def hang_before_commit(folder: str, step: int) -> None:
+    """Make Orbax's commit (the rename of `<step>.orbax-checkpoint-tmp` to `<step>`) of `step`
+    under a `folder` directory wait forever, after saying so."""
+    from orbax.checkpoint._src.path import async_path
+
+    rename = async_path.rename
+
+    async def held(src, dst):
+        if dst.parent.name == folder and dst.name == str(step):
+            print(f"committing {folder} {step}", flush=True)
+            time.sleep(3600)
+        return await rename(src, dst)
+
+    async_path.rename = held
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("workdir")
@@ -81,6 +102,7 @@ def main(argv=None) -> int:
     p.add_argument("--sleep", type=float, default=0.0)
     p.add_argument("--devices", type=int, default=1)
     p.add_argument("--distributed", default="")
+    p.add_argument("--hang-at-best", type=int, default=None)
     args = p.parse_args(argv)
     args.process_id, args.num_processes = 0, 1
 
@@ -98,6 +120,8 @@ def main(argv=None) -> int:
     from jaxstilts.train.optim import OptimConfig
     from jaxstilts.train.preemption import EXIT_CODE, Preempted
 
+    if args.hang_at_best is not None:
+        hang_before_commit("best", args.hang_at_best)
     model, feeds, sampler, loop = build(args)
     mesh = make_mesh(*[int(x) for x in args.mesh.split(",")])
     try:
@@ -110,6 +134,10 @@ def main(argv=None) -> int:
     from jax.experimental import multihost_utils
 
     params = multihost_utils.process_allgather(result.params, tiled=True)
+    if args.num_processes == 1:
+        from jaxstilts.train.checkpoint import restore_encoder
+
+        params["handoff"] = restore_encoder(args.workdir, result.params["encoder"])
     if args.process_id == 0:
         flat = jax.tree_util.tree_flatten_with_path(params)[0]
         np.savez(args.out, **{jax.tree_util.keystr(k): np.asarray(v) for k, v in flat})

@@ -1,7 +1,7 @@
 """Settings shared by the paper's configs: Phang et al. 2020 with jiant's defaults (README,
 "Experiments and configs")."""
 
-from jaxstilts.config import experiment_defaults
+from jaxstilts.config import ConfigError, experiment_defaults
 
 INTERMEDIATE = ("anli_plus", "mnli", "qqp", "sst2", "squad_v2", "hellaswag", "ccg", "cosmos_qa",
                 "commonsense_qa")
@@ -20,6 +20,16 @@ QA = {"xquad", "mlqa", "tydiqa", "xquad_xtreme_r", "squad_v2"}
 # (per-GPU batch = the in-batch negatives, batches accumulated per update, learning rate,
 # epochs); no warm-up, no weight decay.
 DUAL_ENCODER = {"lareqa": (4, 4, 2e-5, 3.0), "mewslix": (8, 4, 1e-5, 2.0)}
+
+
+def intermediate_and_target(arg: str, config: str) -> tuple[str, str]:
+    """`INTERMEDIATE,TARGET` of `config`'s argument (`paper/stilts.py:mnli,xnli`)."""
+    parts = [p.strip() for p in arg.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise ConfigError(f"{config}:{arg}: the argument is INTERMEDIATE,TARGET, e.g. "
+                          f"{config}:mnli,xnli ({config}:baseline,xnli without an intermediate "
+                          "task)")
+    return parts[0], parts[1]
 
 
 def per_task_settings() -> tuple[str, ...]:

@@ -6,10 +6,10 @@
     jaxstilts run paper/stilts.py:multi,xquad             # all nine intermediate tasks
 """
 
-from jaxstilts.configs.paper.common import MULTI_TASK, paper_config
+from jaxstilts.configs.paper.common import MULTI_TASK, intermediate_and_target, paper_config
 
 
 def get_config(arg: str = "mnli,xnli"):
-    inter, target = arg.split(",")
+    inter, target = intermediate_and_target(arg, "paper/stilts.py")
     inter = {"baseline": "", "multi": MULTI_TASK}.get(inter, inter)
     return paper_config(tuple(t for t in inter.split("+") if t), target)
