@@ -3,6 +3,9 @@
 
 Figures: median step time over timed steps after warm-up, tokens/s, compile time, peak memory,
 and MFU = (6 · non-embedding params · tokens + attention FLOPs) / (step time · device peak).
+`--aot` lowers and compiles the train step from abstract shapes only (no parameter is
+materialised, so XLM-R Large compiles on a laptop), once per layer layout in fresh processes:
+the compile time every run of a grid pays, scanned against unrolled layers.
 `--profile DIR` traces a few steps with `jax.profiler` and sums device time by op into a table
 (profile.json, profile.txt). Every run can be saved as JSON under benchmarks/results/ with the
 machine and library versions.
@@ -54,11 +57,13 @@ class BenchConfig:
     attention_impl: str = "auto"  # auto | xla | cudnn (model/attention.py)
     matmul_precision: str = "auto"
     dropout_rng: str = "threefry"  # threefry | rbg
+    scan_layers: bool = True  # False: the unrolled layer layout (model.scan_layers)
     num_labels: int = 3
 
     def model_config(self) -> XLMRConfig:
         extra = dict(dtype=self.dtype, remat=self.remat, attention_impl=self.attention_impl,
-                     matmul_precision=self.matmul_precision, dropout_rng=self.dropout_rng)
+                     matmul_precision=self.matmul_precision, dropout_rng=self.dropout_rng,
+                     scan_layers=self.scan_layers)
         if not self.attention_dropout:
             extra["attention_probs_dropout_prob"] = 0.0
         if self.preset in PRESETS:
@@ -150,6 +155,73 @@ def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
     if profile_dir is not None:
         out["profile"] = profile_steps(lambda s: step(s, batch), state, hlo,
                                        Path(profile_dir), steps=3)
+    return out
+
+
+def bench_aot(b: BenchConfig) -> dict:
+    """Lower and compile the train step from abstract shapes: `nnx.eval_shape` builds the model,
+    the optimizer state and the batch as ShapeDtypeStructs, so nothing is materialised and the
+    persistent compilation cache is bypassed. Times lowering and compiling separately; the peak
+    host memory (RSS) of the process is what the compiler needed on top of the Python process."""
+    import jax
+    from flax import nnx
+
+    from jaxstilts.model.modeling import MultiTaskModel
+    from jaxstilts.model.partitioning import batch_sharding, make_mesh
+    from jaxstilts.train.optim import OptimConfig, make_optimizer
+    from jaxstilts.train.state import (
+        TrainState,
+        param_shardings,
+        split_model,
+        train_state_shardings,
+    )
+    from jaxstilts.train.step import Steps
+
+    jax.config.update("jax_enable_compilation_cache", False)
+    cfg = b.model_config()
+    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
+    model = nnx.eval_shape(
+        lambda: MultiTaskModel(cfg, {"task": ("classification", b.num_labels)},
+                               rngs=nnx.Rngs(0)))
+    graphdef, params_state = split_model(model)
+    p_shard = param_shardings(params_state, mesh)
+    params = jax.tree.map(lambda v, s: jax.ShapeDtypeStruct(v.shape, v.dtype, sharding=s),
+                          nnx.to_pure_dict(params_state), p_shard)
+    tx = make_optimizer(OptimConfig(frozen_embeddings=b.frozen_embeddings), 10_000)
+    shardings = train_state_shardings(tx, params, p_shard, mesh)
+    abstract = jax.tree.map(lambda v, s: jax.ShapeDtypeStruct(v.shape, v.dtype, sharding=s),
+                            TrainState(jax.ShapeDtypeStruct((), np.int32), params,
+                                       jax.eval_shape(tx.init, params)), shardings)
+    batch = {k: jax.ShapeDtypeStruct(v.shape, v.dtype, sharding=batch_sharding(mesh, v.ndim))
+             for k, v in _random_batch(cfg, b.batch, b.seq, b.num_labels).items()}
+    steps = Steps(graphdef, {"task": "classification"}, tx, shardings, mesh,
+                  frozen_embeddings=b.frozen_embeddings)
+    t0 = time.perf_counter()
+    lowered = steps.lower_train("task", abstract, batch)
+    lower_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    compiled = lowered.compile()
+    compile_s = time.perf_counter() - t0
+    cost = compiled.cost_analysis()
+    cost = cost[0] if isinstance(cost, list) else cost
+    return {"scan_layers": cfg.scan_layers, "lower_s": lower_s, "compile_s": compile_s,
+            "total_s": lower_s + compile_s, "hlo_chars": len(compiled.as_text()),
+            "flops": (cost or {}).get("flops"),
+            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def compare_layouts_aot(b: BenchConfig) -> dict:
+    """`bench_aot` for scanned and unrolled layers, each in a fresh process (no shared caches,
+    its own peak memory); `compile_speedup` = unrolled / scanned lower+compile time."""
+    import concurrent.futures
+    import multiprocessing
+
+    out = {}
+    for name, scan in (("scanned", True), ("unrolled", False)):
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+            out[name] = pool.submit(bench_aot, dataclasses.replace(b, scan_layers=scan)).result()
+    out["compile_speedup"] = out["unrolled"]["total_s"] / out["scanned"]["total_s"]
     return out
 
 
@@ -387,8 +459,9 @@ REFERENCES = {"pytorch": False, "pytorch-compile": True}  # name -> torch.compil
 
 def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: bool = False,
         pipeline: bool = False, profile_dir: str | Path | None = None,
-        save_folder: str | Path | None = None) -> dict:
-    """Our step, then each PyTorch reference (`pytorch`, `pytorch-compile`) in the same run.
+        save_folder: str | Path | None = None, aot: bool = False) -> dict:
+    """Our step, then each PyTorch reference (`pytorch`, `pytorch-compile`) in the same run;
+    with `aot`, only the ahead-of-time compile of both layer layouts (`compare_layouts_aot`).
 
     With `save_folder` the record is written after each part, so a run cut short by a time
     limit keeps what it measured.
@@ -407,6 +480,9 @@ def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: boo
             result["saved_to"] = str(path)
             path.write_text(json.dumps(result, indent=2))
 
+    if aot:
+        part("aot", compare_layouts_aot(b))
+        return result
     part("jax", bench_jax(b, profile_dir))
     if evaluator:
         part("evaluator", bench_evaluator(b))
@@ -426,7 +502,8 @@ def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: boo
 
 
 def record_path(result: dict, folder: str | Path = "benchmarks/results") -> Path:
-    """benchmarks/results/<UTC stamp>-<backend>-<preset>-<dtype>[-no-attention-dropout].json"""
+    """benchmarks/results/<UTC stamp>-<backend>-<preset>-<dtype>[-no-attention-dropout]
+    [-unrolled|-aot].json"""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     env, config = result["environment"], result["config"]
@@ -434,4 +511,8 @@ def record_path(result: dict, folder: str | Path = "benchmarks/results") -> Path
     name = f"{stamp}-{env['jax_backend']}-{config['preset']}-{config['dtype']}"
     if not config["attention_dropout"]:
         name += "-no-attention-dropout"
+    if "aot" in result:
+        name += "-aot"
+    elif not config["scan_layers"]:
+        name += "-unrolled"
     return folder / f"{name}.json"
