@@ -200,6 +200,33 @@ def unstack_layers(stacked: Layer) -> list[Layer]:
     return out
 
 
+LAYOUTS = ("scanned", "unrolled")
+
+
+def layer_layout(encoder_params) -> str:
+    """`scanned` or `unrolled`: the layer layout of an encoder's parameter tree (a pure dict,
+    or a checkpoint's tree metadata), told by the keys under `layers` (0, 1, … when unrolled)."""
+    layers = encoder_params["layers"]
+    return "unrolled" if all(str(k).isdigit() for k in layers) else "scanned"
+
+
+def convert_layer_layout(encoder_params: dict, to: str) -> dict:
+    """An encoder's pure-dict parameters in layout `to` (layers stacked or unstacked)."""
+    if to not in LAYOUTS:
+        raise ValueError(f"layer layout {to!r}; expected one of {LAYOUTS}")
+    out = dict(encoder_params)
+    if layer_layout(encoder_params) == to:
+        return out
+    layers = encoder_params["layers"]
+    if to == "scanned":
+        ordered = [layers[k] for k in sorted(layers, key=int)]
+        out["layers"] = jax.tree.map(lambda *xs: jnp.stack(xs), *ordered)
+    else:
+        n = jax.tree.leaves(layers)[0].shape[0]
+        out["layers"] = {i: jax.tree.map(lambda a, i=i: a[i], layers) for i in range(n)}
+    return out
+
+
 class XLMREncoder(nnx.Module):
     """Embeddings then `num_hidden_layers` layers, scanned or unrolled (`config.scan_layers`).
 
