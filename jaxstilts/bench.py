@@ -202,11 +202,8 @@ def bench_aot(b: BenchConfig) -> dict:
     t0 = time.perf_counter()
     compiled = lowered.compile()
     compile_s = time.perf_counter() - t0
-    cost = compiled.cost_analysis()
-    cost = cost[0] if isinstance(cost, list) else cost
     return {"scan_layers": cfg.scan_layers, "lower_s": lower_s, "compile_s": compile_s,
             "total_s": lower_s + compile_s, "hlo_chars": len(compiled.as_text()),
-            "flops": (cost or {}).get("flops"),
             "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
@@ -283,14 +280,18 @@ def summarize_trace(trace_file: Path, hlo_text: str, steps: int) -> dict:
                   and (not device or e["pid"] in device)),
                  key=lambda e: (e["pid"], e["tid"], e["ts"], -e.get("dur", 0.0)))
     per_op: dict[str, float] = collections.Counter()
-    lane, lane_end = None, -1.0
-    for e in ops:  # an op inside another on its lane (a while loop's body on CPU) is its part
+    lane, open_ops = None, []  # the ops still running on this lane: (end, op)
+    for e in ops:  # self time: an op inside another on its lane (the scanned layers' while loop
+        # on CPU holds their ops) counts for itself and is taken off the op around it
         if (e["pid"], e["tid"]) != lane:
-            lane, lane_end = (e["pid"], e["tid"]), -1.0
-        if e["ts"] < lane_end:
-            continue
-        lane_end = e["ts"] + e.get("dur", 0.0)
-        per_op[e["args"]["hlo_op"]] += e.get("dur", 0.0) / 1000.0  # microseconds -> ms
+            lane, open_ops = (e["pid"], e["tid"]), []
+        start, dur = e["ts"], e.get("dur", 0.0)
+        while open_ops and start >= open_ops[-1][0]:
+            open_ops.pop()
+        if open_ops:
+            per_op[open_ops[-1][1]] -= min(dur, open_ops[-1][0] - start) / 1000.0
+        per_op[e["args"]["hlo_op"]] += dur / 1000.0  # microseconds -> ms
+        open_ops.append((start + dur, e["args"]["hlo_op"]))
     total = sum(per_op.values())
     rows = [{"op": op, "ms_per_step": ms / steps, "share": ms / total if total else 0.0,
              "category": categorize(op, op_names.get(op, "")),
@@ -471,7 +472,7 @@ def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: boo
         "layers": cfg.num_hidden_layers, "hidden": cfg.hidden_size,
         "heads": cfg.num_attention_heads, "ffn": cfg.intermediate_size, "vocab": cfg.vocab_size,
         "non_embedding_params": non_embedding_params(cfg)},
-        "environment": environment()}
+        "environment": environment(), "mode": "aot" if aot else "steps"}
     path = record_path(result, save_folder) if save_folder is not None else None
 
     def part(key: str, value) -> None:
@@ -511,7 +512,7 @@ def record_path(result: dict, folder: str | Path = "benchmarks/results") -> Path
     name = f"{stamp}-{env['jax_backend']}-{config['preset']}-{config['dtype']}"
     if not config["attention_dropout"]:
         name += "-no-attention-dropout"
-    if "aot" in result:
+    if result.get("mode") == "aot":
         name += "-aot"
     elif not config["scan_layers"]:
         name += "-unrolled"
