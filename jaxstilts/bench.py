@@ -108,11 +108,12 @@ def _summary(times: list[float], compile_s: float, flops: float, tokens: int,
             "mfu": flops / (step * peak) if peak else None, "timed_steps": len(times)}
 
 
-def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
+def _compiled_step(b: BenchConfig):
+    """(step, state, batch, HLO text, compile seconds) of our train step for `b`, on one device:
+    compiled ahead of time, so the compile time is measured alone and the HLO names profile ops."""
     import jax
     from flax import nnx
 
-    from jaxstilts.model.attention import choose_implementation
     from jaxstilts.model.modeling import MultiTaskModel
     from jaxstilts.model.partitioning import make_mesh
     from jaxstilts.train.loop import put_batch
@@ -121,8 +122,7 @@ def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
     from jaxstilts.train.step import Steps
 
     cfg = b.model_config()
-    device = jax.devices()[0]
-    mesh = make_mesh(1, 1, 1, devices=[device])
+    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
     model = MultiTaskModel(cfg, {"task": ("classification", b.num_labels)}, rngs=nnx.Rngs(0))
     tx = make_optimizer(OptimConfig(frozen_embeddings=b.frozen_embeddings), 10_000)
     graphdef, state, shardings = create_train_state(model, tx, mesh)
@@ -130,20 +130,35 @@ def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
     steps = Steps(graphdef, {"task": "classification"}, tx, shardings, mesh,
                   frozen_embeddings=b.frozen_embeddings)
     batch = put_batch(_random_batch(cfg, b.batch, b.seq, b.num_labels), mesh)
-
-    # Compiled ahead of time: the compile time is measured alone and the HLO names the profile.
     t0 = time.perf_counter()
     step, hlo = steps.compile_train("task", state, batch)
-    compile_s = time.perf_counter() - t0
-    for _ in range(b.warmup + 1):
-        state, metrics = step(state, batch)
+    return step, state, batch, hlo, time.perf_counter() - t0
+
+
+def _timed(step, state, batch):
+    """One step, waited for: (new state, metrics, seconds)."""
+    import jax
+
+    t0 = time.perf_counter()
+    state, metrics = step(state, batch)
     jax.block_until_ready(metrics)
+    return state, metrics, time.perf_counter() - t0
+
+
+def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
+    import jax
+
+    from jaxstilts.model.attention import choose_implementation
+
+    cfg = b.model_config()
+    device = jax.devices()[0]
+    step, state, batch, hlo, compile_s = _compiled_step(b)
+    for _ in range(b.warmup + 1):
+        state, metrics, _ = _timed(step, state, batch)
     times = []
     for _ in range(b.steps):
-        t0 = time.perf_counter()
-        state, metrics = step(state, batch)
-        jax.block_until_ready(metrics)
-        times.append(time.perf_counter() - t0)
+        state, metrics, seconds = _timed(step, state, batch)
+        times.append(seconds)
     stats = device.memory_stats() or {}
     memory = stats.get("peak_bytes_in_use")
     if memory is None:
@@ -156,6 +171,25 @@ def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
         out["profile"] = profile_steps(lambda s: step(s, batch), state, hlo,
                                        Path(profile_dir), steps=3)
     return out
+
+
+def compare_layouts_steps(b: BenchConfig) -> dict:
+    """Step time of scanned against unrolled layers, measured in pairs: both compiled in one
+    process, then their steps alternated, so that a shared machine's load falls on both alike.
+    Reports each layout's median and the median of the per-pair ratios (scanned / unrolled)."""
+    runs = {name: list(_compiled_step(dataclasses.replace(b, scan_layers=scan)))
+            for name, scan in (("scanned", True), ("unrolled", False))}
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for i in range(b.warmup + 1 + b.steps):
+        for name, run in runs.items():
+            step, state, batch = run[:3]
+            run[1], _, seconds = _timed(step, state, batch)
+            if i > b.warmup:
+                times[name].append(seconds)
+    ratios = [s / u for s, u in zip(times["scanned"], times["unrolled"])]
+    return {**{name: {"step_time_s": statistics.median(t), "compile_s": runs[name][4],
+                      "step_times_s": t} for name, t in times.items()},
+            "scanned_over_unrolled": statistics.median(ratios), "pairs": len(ratios)}
 
 
 def bench_aot(b: BenchConfig) -> dict:
@@ -460,9 +494,11 @@ REFERENCES = {"pytorch": False, "pytorch-compile": True}  # name -> torch.compil
 
 def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: bool = False,
         pipeline: bool = False, profile_dir: str | Path | None = None,
-        save_folder: str | Path | None = None, aot: bool = False) -> dict:
+        save_folder: str | Path | None = None, aot: bool = False,
+        layouts: bool = False) -> dict:
     """Our step, then each PyTorch reference (`pytorch`, `pytorch-compile`) in the same run;
-    with `aot`, only the ahead-of-time compile of both layer layouts (`compare_layouts_aot`).
+    with `aot`, only the ahead-of-time compile of both layer layouts (`compare_layouts_aot`);
+    with `layouts`, only their paired step times (`compare_layouts_steps`).
 
     With `save_folder` the record is written after each part, so a run cut short by a time
     limit keeps what it measured.
@@ -472,7 +508,8 @@ def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: boo
         "layers": cfg.num_hidden_layers, "hidden": cfg.hidden_size,
         "heads": cfg.num_attention_heads, "ffn": cfg.intermediate_size, "vocab": cfg.vocab_size,
         "non_embedding_params": non_embedding_params(cfg)},
-        "environment": environment(), "mode": "aot" if aot else "steps"}
+        "environment": environment(),
+        "mode": "aot" if aot else "layouts" if layouts else "steps"}
     path = record_path(result, save_folder) if save_folder is not None else None
 
     def part(key: str, value) -> None:
@@ -483,6 +520,9 @@ def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: boo
 
     if aot:
         part("aot", compare_layouts_aot(b))
+        return result
+    if layouts:
+        part("layouts", compare_layouts_steps(b))
         return result
     part("jax", bench_jax(b, profile_dir))
     if evaluator:
@@ -504,7 +544,7 @@ def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: boo
 
 def record_path(result: dict, folder: str | Path = "benchmarks/results") -> Path:
     """benchmarks/results/<UTC stamp>-<backend>-<preset>-<dtype>[-no-attention-dropout]
-    [-unrolled|-aot].json"""
+    [-unrolled|-aot|-layouts].json"""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     env, config = result["environment"], result["config"]
@@ -512,8 +552,8 @@ def record_path(result: dict, folder: str | Path = "benchmarks/results") -> Path
     name = f"{stamp}-{env['jax_backend']}-{config['preset']}-{config['dtype']}"
     if not config["attention_dropout"]:
         name += "-no-attention-dropout"
-    if result.get("mode") == "aot":
-        name += "-aot"
+    if result.get("mode") in ("aot", "layouts"):
+        name += "-" + result["mode"]
     elif not config["scan_layers"]:
         name += "-unrolled"
     return folder / f"{name}.json"

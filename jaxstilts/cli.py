@@ -252,7 +252,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                dropout_rng=args.dropout_rng, scan_layers=not args.unrolled)
     result = bench.run(config, reference=args.reference, evaluator=args.evaluator,
                        pipeline=args.pipeline, profile_dir=args.profile, save_folder=args.save,
-                       aot=args.aot)
+                       aot=args.aot, layouts=args.compare_layouts)
     print(json.dumps(result, indent=2))
     return 0
 
@@ -376,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--aot", action="store_true",
                    help="only lower and compile the train step from abstract shapes (no "
                         "parameters made), scanned and unrolled layers, each in a fresh process")
+    p.add_argument("--compare-layouts", action="store_true",
+                   help="only step times of scanned and unrolled layers, alternated in pairs")
     p.add_argument("--reference", action="append", choices=["pytorch", "pytorch-compile"],
                    help="also time transformers' PyTorch, eager or torch.compile (repeatable)")
     p.add_argument("--profile", metavar="DIR",
