@@ -251,9 +251,11 @@ class XLMREncoder(nnx.Module):
     def _scan(self, x, lengths, deterministic, rngs, num_layers: int, keep_states: bool):
         """The first `num_layers` stacked layers over `x` in one `nnx.scan`; each layer draws
         its dropout from its own key (split from one draw of `rngs`). cuDNN's in-kernel dropout
-        gets one seed for the scanned body; its Philox counter advances every execution."""
+        gets one seed for the scanned body and relies on its Philox counter advancing between
+        executions for per-layer masks (not yet checked on a GPU)."""
         graphdef, state = nnx.split(self.layers)
-        state = jax.tree.map(lambda a: a[:num_layers], state)
+        if num_layers < self.config.num_hidden_layers:  # stop at layer k (retrieval)
+            state = jax.tree.map(lambda a: a[:num_layers], state)
         training = not deterministic and rngs is not None
         keys = (jax.random.split(rngs.dropout(), num_layers) if training
                 else jnp.zeros((num_layers,), jnp.uint32))
