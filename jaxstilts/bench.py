@@ -3,6 +3,9 @@
 
 Figures: median step time over timed steps after warm-up, tokens/s, compile time, peak memory,
 and MFU = (6 · non-embedding params · tokens + attention FLOPs) / (step time · device peak).
+`--aot` lowers and compiles the train step from abstract shapes only (no parameter is
+materialised, so XLM-R Large compiles on a laptop), once per layer layout in fresh processes:
+the compile time every run of a grid pays, scanned against unrolled layers.
 `--profile DIR` traces a few steps with `jax.profiler` and sums device time by op into a table
 (profile.json, profile.txt). Every run can be saved as JSON under benchmarks/results/ with the
 machine and library versions.
@@ -54,11 +57,13 @@ class BenchConfig:
     attention_impl: str = "auto"  # auto | xla | cudnn (model/attention.py)
     matmul_precision: str = "auto"
     dropout_rng: str = "threefry"  # threefry | rbg
+    scan_layers: bool = True  # False: the unrolled layer layout (model.scan_layers)
     num_labels: int = 3
 
     def model_config(self) -> XLMRConfig:
         extra = dict(dtype=self.dtype, remat=self.remat, attention_impl=self.attention_impl,
-                     matmul_precision=self.matmul_precision, dropout_rng=self.dropout_rng)
+                     matmul_precision=self.matmul_precision, dropout_rng=self.dropout_rng,
+                     scan_layers=self.scan_layers)
         if not self.attention_dropout:
             extra["attention_probs_dropout_prob"] = 0.0
         if self.preset in PRESETS:
@@ -103,11 +108,12 @@ def _summary(times: list[float], compile_s: float, flops: float, tokens: int,
             "mfu": flops / (step * peak) if peak else None, "timed_steps": len(times)}
 
 
-def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
+def _compiled_step(b: BenchConfig):
+    """(step, state, batch, HLO text, compile seconds) of our train step for `b`, on one device:
+    compiled ahead of time, so the compile time is measured alone and the HLO names profile ops."""
     import jax
     from flax import nnx
 
-    from jaxstilts.model.attention import choose_implementation
     from jaxstilts.model.modeling import MultiTaskModel
     from jaxstilts.model.partitioning import make_mesh
     from jaxstilts.train.loop import put_batch
@@ -116,8 +122,7 @@ def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
     from jaxstilts.train.step import Steps
 
     cfg = b.model_config()
-    device = jax.devices()[0]
-    mesh = make_mesh(1, 1, 1, devices=[device])
+    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
     model = MultiTaskModel(cfg, {"task": ("classification", b.num_labels)}, rngs=nnx.Rngs(0))
     tx = make_optimizer(OptimConfig(frozen_embeddings=b.frozen_embeddings), 10_000)
     graphdef, state, shardings = create_train_state(model, tx, mesh)
@@ -125,20 +130,35 @@ def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
     steps = Steps(graphdef, {"task": "classification"}, tx, shardings, mesh,
                   frozen_embeddings=b.frozen_embeddings)
     batch = put_batch(_random_batch(cfg, b.batch, b.seq, b.num_labels), mesh)
-
-    # Compiled ahead of time: the compile time is measured alone and the HLO names the profile.
     t0 = time.perf_counter()
     step, hlo = steps.compile_train("task", state, batch)
-    compile_s = time.perf_counter() - t0
-    for _ in range(b.warmup + 1):
-        state, metrics = step(state, batch)
+    return step, state, batch, hlo, time.perf_counter() - t0
+
+
+def _timed(step, state, batch):
+    """One step, waited for: (new state, metrics, seconds)."""
+    import jax
+
+    t0 = time.perf_counter()
+    state, metrics = step(state, batch)
     jax.block_until_ready(metrics)
+    return state, metrics, time.perf_counter() - t0
+
+
+def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
+    import jax
+
+    from jaxstilts.model.attention import choose_implementation
+
+    cfg = b.model_config()
+    device = jax.devices()[0]
+    step, state, batch, hlo, compile_s = _compiled_step(b)
+    for _ in range(b.warmup + 1):
+        state, metrics, _ = _timed(step, state, batch)
     times = []
     for _ in range(b.steps):
-        t0 = time.perf_counter()
-        state, metrics = step(state, batch)
-        jax.block_until_ready(metrics)
-        times.append(time.perf_counter() - t0)
+        state, metrics, seconds = _timed(step, state, batch)
+        times.append(seconds)
     stats = device.memory_stats() or {}
     memory = stats.get("peak_bytes_in_use")
     if memory is None:
@@ -150,6 +170,89 @@ def bench_jax(b: BenchConfig, profile_dir: str | Path | None = None) -> dict:
     if profile_dir is not None:
         out["profile"] = profile_steps(lambda s: step(s, batch), state, hlo,
                                        Path(profile_dir), steps=3)
+    return out
+
+
+def compare_layouts_steps(b: BenchConfig) -> dict:
+    """Step time of scanned against unrolled layers, measured in pairs: both compiled in one
+    process, then their steps alternated, so that a shared machine's load falls on both alike.
+    Reports each layout's median and the median of the per-pair ratios (scanned / unrolled)."""
+    runs = {name: list(_compiled_step(dataclasses.replace(b, scan_layers=scan)))
+            for name, scan in (("scanned", True), ("unrolled", False))}
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for i in range(b.warmup + 1 + b.steps):
+        for name, run in runs.items():
+            step, state, batch = run[:3]
+            run[1], _, seconds = _timed(step, state, batch)
+            if i > b.warmup:
+                times[name].append(seconds)
+    ratios = [s / u for s, u in zip(times["scanned"], times["unrolled"])]
+    return {**{name: {"step_time_s": statistics.median(t), "compile_s": runs[name][4],
+                      "step_times_s": t} for name, t in times.items()},
+            "scanned_over_unrolled": statistics.median(ratios), "pairs": len(ratios)}
+
+
+def bench_aot(b: BenchConfig) -> dict:
+    """Lower and compile the train step from abstract shapes: `nnx.eval_shape` builds the model,
+    the optimizer state and the batch as ShapeDtypeStructs, so nothing is materialised and the
+    persistent compilation cache is bypassed. Times lowering and compiling separately; the peak
+    host memory (RSS) of the process is what the compiler needed on top of the Python process."""
+    import jax
+    from flax import nnx
+
+    from jaxstilts.model.modeling import MultiTaskModel
+    from jaxstilts.model.partitioning import batch_sharding, make_mesh
+    from jaxstilts.train.optim import OptimConfig, make_optimizer
+    from jaxstilts.train.state import (
+        TrainState,
+        param_shardings,
+        split_model,
+        train_state_shardings,
+    )
+    from jaxstilts.train.step import Steps
+
+    jax.config.update("jax_enable_compilation_cache", False)
+    cfg = b.model_config()
+    mesh = make_mesh(1, 1, 1, devices=jax.devices()[:1])
+    model = nnx.eval_shape(
+        lambda: MultiTaskModel(cfg, {"task": ("classification", b.num_labels)},
+                               rngs=nnx.Rngs(0)))
+    graphdef, params_state = split_model(model)
+    p_shard = param_shardings(params_state, mesh)
+    params = jax.tree.map(lambda v, s: jax.ShapeDtypeStruct(v.shape, v.dtype, sharding=s),
+                          nnx.to_pure_dict(params_state), p_shard)
+    tx = make_optimizer(OptimConfig(frozen_embeddings=b.frozen_embeddings), 10_000)
+    shardings = train_state_shardings(tx, params, p_shard, mesh)
+    abstract = jax.tree.map(lambda v, s: jax.ShapeDtypeStruct(v.shape, v.dtype, sharding=s),
+                            TrainState(jax.ShapeDtypeStruct((), np.int32), params,
+                                       jax.eval_shape(tx.init, params)), shardings)
+    batch = {k: jax.ShapeDtypeStruct(v.shape, v.dtype, sharding=batch_sharding(mesh, v.ndim))
+             for k, v in _random_batch(cfg, b.batch, b.seq, b.num_labels).items()}
+    steps = Steps(graphdef, {"task": "classification"}, tx, shardings, mesh,
+                  frozen_embeddings=b.frozen_embeddings)
+    t0 = time.perf_counter()
+    lowered = steps.lower_train("task", abstract, batch)
+    lower_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    compiled = lowered.compile()
+    compile_s = time.perf_counter() - t0
+    return {"scan_layers": cfg.scan_layers, "lower_s": lower_s, "compile_s": compile_s,
+            "total_s": lower_s + compile_s, "hlo_chars": len(compiled.as_text()),
+            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def compare_layouts_aot(b: BenchConfig) -> dict:
+    """`bench_aot` for scanned and unrolled layers, each in a fresh process (no shared caches,
+    its own peak memory); `compile_speedup` = unrolled / scanned lower+compile time."""
+    import concurrent.futures
+    import multiprocessing
+
+    out = {}
+    for name, scan in (("scanned", True), ("unrolled", False)):
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+            out[name] = pool.submit(bench_aot, dataclasses.replace(b, scan_layers=scan)).result()
+    out["compile_speedup"] = out["unrolled"]["total_s"] / out["scanned"]["total_s"]
     return out
 
 
@@ -211,14 +314,18 @@ def summarize_trace(trace_file: Path, hlo_text: str, steps: int) -> dict:
                   and (not device or e["pid"] in device)),
                  key=lambda e: (e["pid"], e["tid"], e["ts"], -e.get("dur", 0.0)))
     per_op: dict[str, float] = collections.Counter()
-    lane, lane_end = None, -1.0
-    for e in ops:  # an op inside another on its lane (a while loop's body on CPU) is its part
+    lane, open_ops = None, []  # the ops still running on this lane: (end, op)
+    for e in ops:  # self time: an op inside another on its lane (the scanned layers' while loop
+        # on CPU holds their ops) counts for itself and is taken off the op around it
         if (e["pid"], e["tid"]) != lane:
-            lane, lane_end = (e["pid"], e["tid"]), -1.0
-        if e["ts"] < lane_end:
-            continue
-        lane_end = e["ts"] + e.get("dur", 0.0)
-        per_op[e["args"]["hlo_op"]] += e.get("dur", 0.0) / 1000.0  # microseconds -> ms
+            lane, open_ops = (e["pid"], e["tid"]), []
+        start, dur = e["ts"], e.get("dur", 0.0)
+        while open_ops and start >= open_ops[-1][0]:
+            open_ops.pop()
+        if open_ops:
+            per_op[open_ops[-1][1]] -= min(dur, open_ops[-1][0] - start) / 1000.0
+        per_op[e["args"]["hlo_op"]] += dur / 1000.0  # microseconds -> ms
+        open_ops.append((start + dur, e["args"]["hlo_op"]))
     total = sum(per_op.values())
     rows = [{"op": op, "ms_per_step": ms / steps, "share": ms / total if total else 0.0,
              "category": categorize(op, op_names.get(op, "")),
@@ -387,8 +494,11 @@ REFERENCES = {"pytorch": False, "pytorch-compile": True}  # name -> torch.compil
 
 def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: bool = False,
         pipeline: bool = False, profile_dir: str | Path | None = None,
-        save_folder: str | Path | None = None) -> dict:
-    """Our step, then each PyTorch reference (`pytorch`, `pytorch-compile`) in the same run.
+        save_folder: str | Path | None = None, aot: bool = False,
+        layouts: bool = False) -> dict:
+    """Our step, then each PyTorch reference (`pytorch`, `pytorch-compile`) in the same run;
+    with `aot`, only the ahead-of-time compile of both layer layouts (`compare_layouts_aot`);
+    with `layouts`, only their paired step times (`compare_layouts_steps`).
 
     With `save_folder` the record is written after each part, so a run cut short by a time
     limit keeps what it measured.
@@ -398,7 +508,8 @@ def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: boo
         "layers": cfg.num_hidden_layers, "hidden": cfg.hidden_size,
         "heads": cfg.num_attention_heads, "ffn": cfg.intermediate_size, "vocab": cfg.vocab_size,
         "non_embedding_params": non_embedding_params(cfg)},
-        "environment": environment()}
+        "environment": environment(),
+        "mode": "aot" if aot else "layouts" if layouts else "steps"}
     path = record_path(result, save_folder) if save_folder is not None else None
 
     def part(key: str, value) -> None:
@@ -407,6 +518,12 @@ def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: boo
             result["saved_to"] = str(path)
             path.write_text(json.dumps(result, indent=2))
 
+    if aot:
+        part("aot", compare_layouts_aot(b))
+        return result
+    if layouts:
+        part("layouts", compare_layouts_steps(b))
+        return result
     part("jax", bench_jax(b, profile_dir))
     if evaluator:
         part("evaluator", bench_evaluator(b))
@@ -426,7 +543,8 @@ def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: boo
 
 
 def record_path(result: dict, folder: str | Path = "benchmarks/results") -> Path:
-    """benchmarks/results/<UTC stamp>-<backend>-<preset>-<dtype>[-no-attention-dropout].json"""
+    """benchmarks/results/<UTC stamp>-<backend>-<preset>-<dtype>[-no-attention-dropout]
+    [-unrolled|-aot|-layouts].json"""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     env, config = result["environment"], result["config"]
@@ -434,4 +552,8 @@ def record_path(result: dict, folder: str | Path = "benchmarks/results") -> Path
     name = f"{stamp}-{env['jax_backend']}-{config['preset']}-{config['dtype']}"
     if not config["attention_dropout"]:
         name += "-no-attention-dropout"
+    if result.get("mode") in ("aot", "layouts"):
+        name += "-" + result["mode"]
+    elif not config["scan_layers"]:
+        name += "-unrolled"
     return folder / f"{name}.json"

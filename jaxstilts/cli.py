@@ -313,9 +313,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                attention_dropout=not args.no_attention_dropout,
                                attention_impl=args.attention_impl,
                                matmul_precision=args.matmul_precision,
-                               dropout_rng=args.dropout_rng)
+                               dropout_rng=args.dropout_rng, scan_layers=not args.unrolled)
     result = bench.run(config, reference=args.reference, evaluator=args.evaluator,
-                       pipeline=args.pipeline, profile_dir=args.profile, save_folder=args.save)
+                       pipeline=args.pipeline, profile_dir=args.profile, save_folder=args.save,
+                       aot=args.aot, layouts=args.compare_layouts)
     print(json.dumps(result, indent=2))
     return 0
 
@@ -476,6 +477,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="float32 matmul precision (as model.matmul_precision)")
     p.add_argument("--dropout-rng", default="threefry", choices=["threefry", "rbg"],
                    help="random-bit generator of dropout masks")
+    p.add_argument("--unrolled", action="store_true",
+                   help="time the unrolled layer layout (default: scanned, model.scan_layers)")
+    p.add_argument("--aot", action="store_true",
+                   help="only lower and compile the train step from abstract shapes (no "
+                        "parameters made), scanned and unrolled layers, each in a fresh process")
+    p.add_argument("--compare-layouts", action="store_true",
+                   help="only step times of scanned and unrolled layers, alternated in pairs")
     p.add_argument("--reference", action="append", choices=["pytorch", "pytorch-compile"],
                    help="also time transformers' PyTorch, eager or torch.compile (repeatable)")
     p.add_argument("--profile", metavar="DIR",

@@ -258,6 +258,9 @@ def experiment_defaults() -> ml_collections.ConfigDict:
     # float32 matmuls: auto = highest for float32 compute (GPU float32 matches PyTorch), the
     # backend default for bfloat16; or highest | high | default explicitly.
     c.model.matmul_precision = "auto"
+    # One encoder layer compiled and scanned over stacked parameters (compiles ~Nx faster for
+    # N layers); False unrolls them. Checkpoints hold one layout (a mismatch stops a resume).
+    c.model.scan_layers = True
 
     c.data = ml_collections.ConfigDict()
     c.data.source = "local"  # where task data comes from: local (official files) | hub | tfds

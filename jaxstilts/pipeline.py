@@ -131,7 +131,8 @@ def tokenizer_of(config: ml_collections.ConfigDict):
 
 def model_config(config: ml_collections.ConfigDict) -> XLMRConfig:
     m = config.model
-    extra = dict(dtype=m.dtype, remat=m.remat, matmul_precision=m.matmul_precision)
+    extra = dict(dtype=m.dtype, remat=m.remat, matmul_precision=m.matmul_precision,
+                 scan_layers=m.scan_layers)
     if m.pretrained:
         return XLMRConfig.from_hf(resolve_folder(m.pretrained), **extra)
     return XLMRConfig.preset(m.preset, **extra)
@@ -146,7 +147,8 @@ def build_model(config: ml_collections.ConfigDict, heads: dict[str, tuple[str, i
     model = MultiTaskModel(model_config(config), heads, rngs=nnx.Rngs(seed))
     if config.model.pretrained and encoder_from is None:
         pretrained = load_pretrained(config.model.pretrained, dtype=config.model.dtype,
-                                     remat=config.model.remat)
+                                     remat=config.model.remat,
+                                     scan_layers=config.model.scan_layers)
         nnx.update(model.encoder, nnx.state(pretrained.encoder, nnx.Param))
     return model
 

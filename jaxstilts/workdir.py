@@ -263,6 +263,7 @@ def _as_read(flat: dict, config) -> dict:
     from jaxstilts.tasks import target_training
 
     flat = dict(flat)
+    flat.setdefault("model.scan_layers", False)  # recorded before the key: unrolled checkpoints
     if flat.get("user_tasks") and isinstance(flat["user_tasks"], list):
         read = {*config.intermediate.tasks, config.target.task, *target_training(config)}
         flat["user_tasks"] = [t for t in flat["user_tasks"]

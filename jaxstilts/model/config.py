@@ -13,7 +13,8 @@ ATTENTION_IMPLS = ("auto", "xla", "cudnn")
 MATMUL_PRECISIONS = ("auto", "default", "high", "highest")
 DROPOUT_RNGS = ("threefry", "rbg")
 # Fields that say how we compute, not what the model is: not in Hugging Face's config.json.
-COMPUTE_FIELDS = ("dtype", "remat", "attention_impl", "matmul_precision", "dropout_rng")
+COMPUTE_FIELDS = ("dtype", "remat", "attention_impl", "matmul_precision", "dropout_rng",
+                  "scan_layers")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +38,8 @@ class XLMRConfig:
     # auto: highest for float32 compute (float32 on every backend), the backend default for bf16
     matmul_precision: str = "auto"
     dropout_rng: str = "threefry"  # rbg: XLA's RngBitGenerator for dropout masks (xlmr.dropout)
+    # One layer compiled and scanned over stacked parameters (xlmr.XLMREncoder), or unrolled.
+    scan_layers: bool = True
 
     def __post_init__(self) -> None:
         if self.hidden_size % self.num_attention_heads:
@@ -53,6 +56,9 @@ class XLMRConfig:
         ):
             if value not in allowed:
                 raise ValueError(f"XLMRConfig: {name}={value!r}; expected one of {allowed}")
+        if not isinstance(self.scan_layers, bool):
+            raise ValueError(f"XLMRConfig: scan_layers={self.scan_layers!r}; "
+                             "expected True or False")
 
     @property
     def head_dim(self) -> int:

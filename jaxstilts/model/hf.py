@@ -95,6 +95,15 @@ def hf_name(path: tuple, head_kind: str | None) -> str:
     raise KeyError(f"no Hugging Face name for parameter {'.'.join(path)}")
 
 
+def per_layer(path: tuple, shape: tuple[int, ...]) -> list[tuple[tuple, int | None]]:
+    """A scanned parameter (`encoder.layers.query.kernel`, leading axis = layer) as the unrolled
+    paths Hugging Face names, each with its layer index; any other parameter as itself."""
+    path = tuple(path)
+    if path[:2] == ("encoder", "layers") and not str(path[2]).isdigit():
+        return [((*path[:2], i, *path[2:]), i) for i in range(shape[0])]
+    return [(path, None)]
+
+
 def _n_in(path: tuple) -> int:
     """How many leading axes of a kernel are inputs (the attention output kernel has two)."""
     return 2 if "attention_out" in path else 1
@@ -275,29 +284,36 @@ def load_pretrained(path_or_hub_id: str | Path, head: str | None = None, *,
     report = LoadReport(str(folder))
     state = nnx.state(model, nnx.Param)
     used = set()
-    for path, var in nnx.to_flat_state(state):
-        name = hf_name(path, head)
-        if name == "lm_head.bias" and name not in weights and "lm_head.decoder.bias" in weights:
-            name = "lm_head.decoder.bias"
-        dotted = ".".join(str(p) for p in path)
-        if name not in weights:
-            if path[0] == "encoder":
-                raise ValueError(f"{folder}: checkpoint lacks encoder tensor {name} "
-                                 f"(our {dotted}); is this an XLM-R checkpoint?")
-            report.initialized.append(dotted)
-            continue
-        shape = tuple(var[...].shape)
-        expected = expected_hf_shape(path, shape)
-        got = tuple(weights[name].shape)
-        if got != expected:
-            if path[0] == "encoder":
-                raise ValueError(f"{folder}: tensor {name} has shape {got}, expected {expected} "
-                                 f"from config.json (our parameter {dotted})")
-            report.initialized.append(dotted)  # e.g. a classifier with another label count
-            continue
-        var[...] = from_hf_layout(path, weights[name].astype(np.float32), shape)
-        report.loaded.append(dotted)
-        used.add(name)
+    for scanned_path, var in nnx.to_flat_state(state):
+        full_shape = tuple(var[...].shape)
+        slices = per_layer(scanned_path, full_shape)
+        shape = full_shape[1:] if slices[0][1] is not None else full_shape
+        values = []
+        for path, _ in slices:
+            name = hf_name(path, head)
+            if (name == "lm_head.bias" and name not in weights
+                    and "lm_head.decoder.bias" in weights):
+                name = "lm_head.decoder.bias"
+            dotted = ".".join(str(p) for p in path)
+            if name not in weights:
+                if path[0] == "encoder":
+                    raise ValueError(f"{folder}: checkpoint lacks encoder tensor {name} "
+                                     f"(our {dotted}); is this an XLM-R checkpoint?")
+                report.initialized.append(dotted)
+                break
+            expected = expected_hf_shape(path, shape)
+            got = tuple(weights[name].shape)
+            if got != expected:
+                if path[0] == "encoder":
+                    raise ValueError(f"{folder}: tensor {name} has shape {got}, expected "
+                                     f"{expected} from config.json (our parameter {dotted})")
+                report.initialized.append(dotted)  # e.g. a classifier with another label count
+                break
+            values.append(from_hf_layout(path, weights[name].astype(np.float32), shape))
+            report.loaded.append(dotted)
+            used.add(name)
+        else:
+            var[...] = values[0] if slices[0][1] is None else np.stack(values)
     nnx.update(model, state)
     report.unused = sorted(set(weights) - used - {"lm_head.decoder.weight"})
     if report.initialized:
@@ -320,11 +336,14 @@ def save_pretrained(model: XLMRModel, folder: str | Path,
     folder.mkdir(parents=True, exist_ok=True)
     kind = model.head_kind
     tensors = {}
-    for path, var in nnx.to_flat_state(nnx.state(model, nnx.Param)):
-        name = hf_name(path, kind)
-        if kind in (None, "retrieval", "dual_encoder"):
-            name = name.removeprefix("roberta.")
-        tensors[name] = np.ascontiguousarray(to_hf_layout(path, np.asarray(var[...], np.float32)))
+    for scanned_path, var in nnx.to_flat_state(nnx.state(model, nnx.Param)):
+        value = np.asarray(var[...], np.float32)
+        for path, layer in per_layer(scanned_path, value.shape):
+            name = hf_name(path, kind)
+            if kind in (None, "retrieval", "dual_encoder"):
+                name = name.removeprefix("roberta.")
+            one = value if layer is None else value[layer]
+            tensors[name] = np.ascontiguousarray(to_hf_layout(path, one))
     config = model.config.to_hf_dict()
     config["architectures"] = [HF_ARCHITECTURES[kind]]
     config["torch_dtype"] = "float32"

@@ -1,6 +1,7 @@
 """Logical axis names -> device mesh: one rule table, as MaxText does it.
 
-Every parameter carries `logical_axes` metadata (`vocab`, `embed`, `heads`, `kv`, `mlp`);
+Every parameter carries `logical_axes` metadata (`vocab`, `embed`, `heads`, `kv`, `mlp`, and
+`layers` for the scanned encoder's stacked parameters);
 activations use `batch` and `length`. The rules map each logical name onto mesh axes
 (`data`, `fsdp`, `tensor`). A dimension that a mesh axis does not divide stays replicated, so
 odd test sizes and XLM-R's 250,002-row vocabulary work on any mesh.
@@ -26,6 +27,7 @@ RULES: tuple[tuple[str, str | tuple[str, ...] | None], ...] = (
     ("heads", "tensor"),
     ("kv", None),
     ("mlp", "tensor"),
+    ("layers", None),  # the stacked layers of the scanned encoder: every device holds them all
 )
 
 
@@ -72,7 +74,7 @@ def state_shardings(state: nnx.State, mesh: Mesh, rules=RULES):
     """NamedSharding for every array in an NNX state, from its `logical_axes` metadata."""
 
     def one(var):
-        value = var[...] if isinstance(var, nnx.Variable) else var
+        value = var.get_value() if isinstance(var, nnx.Variable) else var  # or abstract
         axes = var.get_metadata().get("logical_axes") if isinstance(var, nnx.Variable) else None
         shape = np.shape(value)
         axes = axes if axes is not None else (None,) * len(shape)

@@ -178,11 +178,68 @@ class EncoderOutput(NamedTuple):
     hidden_states: tuple[jax.Array, ...] | None  # embeddings then every layer, when asked for
 
 
+def stack_layers(layers: list[Layer]) -> Layer:
+    """One `Layer` whose parameters are the given layers' stacked on a leading `layers` axis."""
+    graphdef, _ = nnx.split(layers[0])
+    stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *[nnx.state(lyr) for lyr in layers])
+    for _, var in nnx.to_flat_state(stacked):
+        var.set_metadata(logical_axes=("layers", *var.get_metadata()["logical_axes"]))
+    return nnx.merge(graphdef, stacked)
+
+
+def unstack_layers(stacked: Layer) -> list[Layer]:
+    """The inverse of `stack_layers`: one `Layer` per slice of the leading axis."""
+    graphdef, state = nnx.split(stacked)
+    n = next(iter(nnx.to_flat_state(state)))[1][...].shape[0]
+    out = []
+    for i in range(n):
+        one = jax.tree.map(lambda a, i=i: a[i], state)
+        for _, var in nnx.to_flat_state(one):
+            var.set_metadata(logical_axes=var.get_metadata()["logical_axes"][1:])
+        out.append(nnx.merge(graphdef, one))
+    return out
+
+
+LAYOUTS = ("scanned", "unrolled")
+
+
+def layer_layout(encoder_params) -> str:
+    """`scanned` or `unrolled`: the layer layout of an encoder's parameter tree (a pure dict,
+    or a checkpoint's tree metadata), told by the keys under `layers` (0, 1, … when unrolled)."""
+    layers = encoder_params["layers"]
+    return "unrolled" if all(str(k).isdigit() for k in layers) else "scanned"
+
+
+def convert_layer_layout(encoder_params: dict, to: str) -> dict:
+    """An encoder's pure-dict parameters in layout `to` (layers stacked or unstacked)."""
+    if to not in LAYOUTS:
+        raise ValueError(f"layer layout {to!r}; expected one of {LAYOUTS}")
+    out = dict(encoder_params)
+    if layer_layout(encoder_params) == to:
+        return out
+    layers = encoder_params["layers"]
+    if to == "scanned":
+        ordered = [layers[k] for k in sorted(layers, key=int)]
+        out["layers"] = jax.tree.map(lambda *xs: jnp.stack(xs), *ordered)
+    else:
+        n = jax.tree.leaves(layers)[0].shape[0]
+        out["layers"] = {i: jax.tree.map(lambda a, i=i: a[i], layers) for i in range(n)}
+    return out
+
+
 class XLMREncoder(nnx.Module):
+    """Embeddings then `num_hidden_layers` layers, scanned or unrolled (`config.scan_layers`).
+
+    Scanned, `layers` is one `Layer` whose parameters carry a leading `layers` axis and the
+    forward pass is one `nnx.scan`: XLA compiles the layer once instead of 24 times. Unrolled,
+    `layers` is a list of `Layer`s. Hugging Face names are per layer either way (`hf.py`).
+    """
+
     def __init__(self, config: XLMRConfig, rngs: nnx.Rngs):
         self.config = config
         self.embeddings = Embeddings(config, rngs)
-        self.layers = nnx.List([Layer(config, rngs) for _ in range(config.num_hidden_layers)])
+        layers = [Layer(config, rngs) for _ in range(config.num_hidden_layers)]
+        self.layers = stack_layers(layers) if config.scan_layers else nnx.List(layers)
 
     def _run_layer(self, layer: Layer, x, lengths, deterministic, rngs, index: int):
         if self.config.remat == "none":
@@ -190,6 +247,27 @@ class XLMREncoder(nnx.Module):
         policy = REMAT_POLICY[self.config.remat]
         call = nnx.remat(lambda lyr, x, n, r: lyr(x, n, deterministic, r, index), policy=policy)
         return call(layer, x, lengths, rngs)
+
+    def _scan(self, x, lengths, deterministic, rngs, num_layers: int, keep_states: bool):
+        """The first `num_layers` stacked layers over `x` in one `nnx.scan`; each layer draws
+        its dropout from its own key (split from one draw of `rngs`). cuDNN's in-kernel dropout
+        gets one seed for the scanned body and relies on its Philox counter advancing between
+        executions for per-layer masks (not yet checked on a GPU)."""
+        graphdef, state = nnx.split(self.layers)
+        if num_layers < self.config.num_hidden_layers:  # stop at layer k (retrieval)
+            state = jax.tree.map(lambda a: a[:num_layers], state)
+        training = not deterministic and rngs is not None
+        keys = (jax.random.split(rngs.dropout(), num_layers) if training
+                else jnp.zeros((num_layers,), jnp.uint32))
+
+        def body(x, layer_state, key):
+            layer = nnx.merge(graphdef, layer_state)
+            layer_rngs = nnx.Rngs(dropout=key) if training else rngs
+            y = self._run_layer(layer, x, lengths, deterministic, layer_rngs, 0)
+            return y, (y if keep_states else None)
+
+        scan = nnx.scan(body, in_axes=(nnx.Carry, 0, 0), out_axes=(nnx.Carry, 0))
+        return scan(x, state, keys)
 
     def __call__(self, input_ids: jax.Array, attention_mask: jax.Array, *,
                  deterministic: bool = True, rngs: nnx.Rngs | None = None,
@@ -206,8 +284,15 @@ class XLMREncoder(nnx.Module):
             pass
         lengths = key_lengths(attention_mask)
         x = self.embeddings(input_ids, deterministic, rngs)
+        n = self.config.num_hidden_layers if num_layers is None else num_layers
+        if n == 0:
+            return EncoderOutput(x, (x,) if output_hidden_states else None)
+        if self.config.scan_layers:
+            last, stacked = self._scan(x, lengths, deterministic, rngs, n, output_hidden_states)
+            states = (x, *stacked) if output_hidden_states else None
+            return EncoderOutput(last, states)
         states = [x]
-        for index, layer in enumerate(list(self.layers)[:num_layers]):
+        for index, layer in enumerate(list(self.layers)[:n]):
             x = self._run_layer(layer, x, lengths, deterministic, rngs, index)
             states.append(x)
         return EncoderOutput(x, tuple(states) if output_hidden_states else None)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jax
+import numpy as np
 import orbax.checkpoint as ocp
 from etils import epath
 
@@ -235,6 +236,31 @@ def handoff_checkpoint(phase_dir: str | Path) -> tuple[epath.Path, int]:
                             "parameters from; did the phase run?")
 
 
+def saved_encoder_tree(phase_dir: str | Path) -> dict | None:
+    """The tree metadata (shapes, dtypes) of the encoder in the checkpoint a phase hands on,
+    read without restoring: it says the checkpoint's layer layout."""
+    root, step = handoff_checkpoint(phase_dir)
+    tree = ocp.PyTreeCheckpointer().metadata(root / str(step) / "state").item_metadata
+    return dict(getattr(tree, "tree", tree))["params"].get("encoder")
+
+
 def restore_encoder(phase_dir: str | Path, target_encoder: Any) -> Any:
-    """The phase handoff: the encoder of a finished phase, the rest left behind."""
-    return restore_params(phase_dir, target_encoder, "encoder")
+    """The phase handoff: the encoder of a finished phase, the rest left behind. An encoder
+    saved in the other layer layout (scanned or unrolled) is read in its own and its layers
+    stacked or unstacked onto the target's shardings."""
+    from jaxstilts.model.xlmr import convert_layer_layout, layer_layout
+
+    saved = saved_encoder_tree(phase_dir)
+    wanted = layer_layout(target_encoder)
+    if saved is None or layer_layout(saved) == wanted:
+        return restore_params(phase_dir, target_encoder, "encoder")
+    log.info("%s: encoder saved with %s layers, converted to %s", phase_dir,
+             layer_layout(saved), wanted)
+    here = jax.sharding.SingleDeviceSharding(jax.local_devices()[0])
+    as_saved = jax.tree.map(lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=here),
+                            saved)
+    converted = convert_layer_layout(restore_params(phase_dir, as_saved, "encoder"), wanted)
+    return jax.tree.map(
+        lambda v, t: jax.make_array_from_callback(t.shape, t.sharding,
+                                                  lambda i: np.asarray(v)[i]),
+        converted, target_encoder)

@@ -111,9 +111,15 @@ class Steps:
                       ) -> tuple[Callable[[TrainState, dict], tuple[TrainState, dict]], str]:
         """The train step compiled ahead of time, as `step(state, batch)`, and its HLO text:
         benchmarks time the compile alone and name profile ops from the HLO."""
-        compiled = self._compile_train(task, batch).lower(state, batch, self._seed).compile()
+        compiled = self.lower_train(task, state, batch).compile()
         seed = self._seed
         return (lambda state, batch: compiled(state, batch, seed)), compiled.as_text()
+
+    def lower_train(self, task: str, state: TrainState, batch: dict) -> jax.stages.Lowered:
+        """The train step lowered for `state` and `batch`, which may be abstract
+        (ShapeDtypeStructs with shardings): `jaxstilts bench --aot` compiles it without
+        materialising a parameter."""
+        return self._compile_train(task, batch).lower(state, batch, self._seed)
 
     def evaluate(self, task: str, params: dict, batch: dict) -> dict:
         if task not in self._eval:

@@ -126,7 +126,7 @@ def test_weight_decay_spares_biases_and_layernorm():
 
     state = nnx.to_pure_dict(nnx.state(model(), nnx.Param))
     decayed = jax.tree_util.tree_map_with_path(lambda p, _: is_decayed(p), state)
-    layer = decayed["encoder"]["layers"][0]
+    layer = decayed["encoder"]["layers"]  # scanned: one stacked layer
     assert layer["query"]["kernel"] and layer["mlp_in"]["kernel"]
     assert not layer["query"]["bias"] and not layer["mlp_norm"]["scale"]
     assert not layer["attention_norm"]["bias"] and decayed["encoder"]["embeddings"]["word"]
@@ -164,7 +164,7 @@ def test_encoder_handoff_onto_another_mesh_with_a_fresh_head(tmp_path):
     m8 = model(target_heads, seed=5)
     _, s8, _ = create_train_state(m8, make_optimizer(OptimConfig(), 1), back)
     enc8 = restore_encoder(tmp_path / "target", s8.params["encoder"])
-    assert enc8["layers"][0]["mlp_in"]["kernel"].sharding.mesh.devices.size == 8
+    assert enc8["layers"]["mlp_in"]["kernel"].sharding.mesh.devices.size == 8
     assert max_diff(host(enc8), host(second.params["encoder"])) == 0
 
 
@@ -306,8 +306,8 @@ def test_frozen_embeddings_stay_put_while_the_rest_trains():
     word = ("encoder", "embeddings", "word")
     np.testing.assert_array_equal(after["encoder"]["embeddings"]["word"],
                                   before["encoder"]["embeddings"]["word"], err_msg=str(word))
-    assert np.abs(after["encoder"]["layers"][0]["mlp_in"]["kernel"]
-                  - before["encoder"]["layers"][0]["mlp_in"]["kernel"]).max() > 0
+    assert np.abs(after["encoder"]["layers"]["mlp_in"]["kernel"]
+                  - before["encoder"]["layers"]["mlp_in"]["kernel"]).max() > 0
 
 
 def test_a_task_scorer_decides_the_best_checkpoint_and_early_stopping(tmp_path):

@@ -1,0 +1,19 @@
+"""`model.scan_layers` and workdirs recorded before it: their checkpoints hold unrolled layers."""
+
+import json
+
+from jaxstilts.config import load_config
+from jaxstilts.pipeline import model_config
+from jaxstilts.workdir import config_differences
+
+
+def test_a_workdir_recorded_before_the_key_resumes_only_unrolled(tmp_path):
+    config = load_config("tiny", [])
+    assert config.model.scan_layers is True and model_config(config).scan_layers is True
+    recorded = json.loads(config.to_json_best_effort())
+    del recorded["model"]["scan_layers"]
+    (tmp_path / "config.json").write_text(json.dumps(recorded))
+    assert config_differences(config, tmp_path) == {"model.scan_layers": (False, True)}
+    unrolled = load_config("tiny", ["--config.model.scan_layers=False"])
+    assert config_differences(unrolled, tmp_path) == {}
+    assert model_config(unrolled).scan_layers is False
