@@ -58,10 +58,12 @@ def plot_language_heatmap(sweep: Sweep, target: str, path: Path) -> bool:
     deltas = [r for r in rows if r[1] == "delta"]
     if not deltas:
         return False
-    values = [[c if isinstance(c, float) else None for c in r[2:]] for r in deltas]
-    cols = [c if c != "avg" else "Avg" for c in header[2:]]
+    keep = [i for i, c in enumerate(header) if i >= 2 and c != "avg"]  # languages, `others`
+    values = [[r[i] if isinstance(r[i], float) else None for i in keep] for r in deltas]
+    cols = [header[i] for i in keep]
     return _draw([str(r[0]) for r in deltas], cols, values, True, path, "Language",
-                 f"{label(target)}: zero-shot gain over the baseline per language")
+                 f"{label(target)}: zero-shot gain over the baseline per language\n"
+                 "(others: mean over the languages other than English)")
 
 
 def _draw(rows: list[str], cols: list[str], values: list[list[float | None]], is_delta: bool,

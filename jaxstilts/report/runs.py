@@ -82,6 +82,10 @@ def _ordered(names: Iterable[str], known: Sequence[str]) -> list[str]:
 # ---------------------------------------------------------------- runs
 
 
+# The one definition of the zero-shot figure, as the demo and the report say it.
+OTHERS = "others = the mean score over the target's languages other than English"
+
+
 @dataclass(frozen=True)
 class Run:
     """One `run.json`: its row (baseline / task / a+b), target, status and scores; in a sweep
@@ -103,7 +107,8 @@ class Run:
 
     @property
     def others_mean(self) -> float | None:
-        """The mean score over the non-English languages: zero-shot transfer."""
+        """The mean score over the non-English languages: zero-shot transfer (`OTHERS`). The
+        demo's gains and the report's "others" columns are all differences of this figure."""
         others = [s for lang, s in self.languages.items() if lang != "en"]
         return mean(others) if others else None
 

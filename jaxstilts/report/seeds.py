@@ -73,22 +73,41 @@ def _score(run: Run) -> float | None:
     return run.score
 
 
+def _others(run: Run) -> float | None:
+    return run.others_mean
+
+
+def others_gain(sweep: Sweep, row: str, target: str) -> tuple[float | None, float | None,
+                                                               float | None, int]:
+    """The zero-shot gain of `row` over the baseline (`runs.OTHERS`, paired over seeds): mean,
+    std, paired-test p and the number of pairs. The demo and the report both print this."""
+    pairs = sweep.paired(row, target, _others)
+    return (*paired_gain(pairs), len(pairs))
+
+
 def seed_table(sweeps: dict[str, Sweep]) -> Table:
     """Per (setting, target, row): seeds finished, mean ± std of the score, and the gain over
-    the baseline: mean ± std over seeds, paired-test p, and whether it beats the spread."""
+    the baseline: mean ± std over seeds, paired-test p, and whether it beats the spread; the
+    same for the zero-shot figure `others` (`runs.OTHERS`)."""
     rows: list[list[Cell]] = []
     for setting, sweep, target, row in _cells(sweeps):
         runs = sweep.seed_runs(row, target)
         m, sd = mean_std([r.score for r in runs.values()])
-        gain = gain_sd = p = None
+        om, osd = mean_std([v for r in runs.values() if (v := r.others_mean) is not None])
+        gain = gain_sd = p = ogain = ogain_sd = op = None
         beyond: Cell = None
+        obeyond: Cell = None
         if row != BASELINE:
             pairs = sweep.paired(row, target, _score)
             gain, gain_sd, p = paired_gain(pairs)
             beyond = verdict(p, len(pairs)) if pairs else None
-        rows.append([setting, target, row, len(runs), m, sd, gain, gain_sd, p, beyond])
+            ogain, ogain_sd, op, n = others_gain(sweep, row, target)
+            obeyond = verdict(op, n) if n else None
+        rows.append([setting, target, row, len(runs), m, sd, gain, gain_sd, p, beyond,
+                     om, osd, ogain, ogain_sd, op, obeyond])
     return (["setting", "target", "intermediate", "seeds", "mean", "std", "gain", "gain_std",
-             "p_paired_t", "beyond_spread"], rows)
+             "p_paired_t", "beyond_spread", "others", "others_std", "others_gain",
+             "others_gain_std", "others_p_paired_t", "others_beyond_spread"], rows)
 
 
 def gap_table(sweeps: dict[str, Sweep]) -> Table:

@@ -18,7 +18,7 @@ from statistics import mean
 
 from jaxstilts.report.analyses import group_mean
 from jaxstilts.report.plots import plot_bars, plot_lines
-from jaxstilts.report.runs import BASELINE, Run, Sweep
+from jaxstilts.report.runs import BASELINE, OTHERS, Run, Sweep
 from jaxstilts.report.seeds import (
     ALPHA,
     gap_table,
@@ -32,8 +32,10 @@ from jaxstilts.report.tables import Cell, Table, format_cell, to_csv
 
 _P = "p of a two-sided paired t-test over seeds (run and baseline of the same seed)"
 INTROS = {
-    "gains": "Each cell over its seeds: the score (mean ± std) and the gain over the baseline "
-    f"of the same setting (mean ± std of the per-seed gains). `beyond spread`: {_P} below "
+    "gains": "Each cell over its seeds: the score (mean over all the target's languages, "
+    "English included; mean ± std) and the gain over the baseline of the same setting (mean ± "
+    "std of the per-seed gains); then the same for the zero-shot figure: "
+    f"{OTHERS} (the gain `jaxstilts demo` prints). `beyond spread`: {_P} below "
     f"{ALPHA}; with few seeds the test is weak, so `no` often means 'not shown', not 'no gain'.",
     "transfer_gap": "The cross-lingual transfer gap as XTREME reports it (Hu et al. 2020): the "
     "English score minus the mean score of the other languages, per run, mean ± std over seeds. "
@@ -73,7 +75,10 @@ def write_studies(sweeps: Mapping[str, Sweep], out: Path, paths: dict[str, Path]
         ("setting", "setting"), ("target", "target"), ("intermediate", "intermediate"),
         ("seeds", "seeds"), ("score", ("mean", "std", False)),
         ("gain", ("gain", "gain_std", True)), ("p", "p_paired_t"),
-        ("beyond spread", "beyond_spread")], several))
+        ("beyond spread", "beyond_spread"), ("others", ("others", "others_std", False)),
+        ("gain on others", ("others_gain", "others_gain_std", True)),
+        ("p (others)", "others_p_paired_t"), ("beyond spread (others)", "others_beyond_spread")],
+        several))
     bars("gains", _bar_data(gains, "gain", "gain_std", several),
          "gain over the baseline (points)", "Gain per intermediate task (mean ± std over seeds)")
 
@@ -155,7 +160,7 @@ def _markdown(table: Table, columns: list[tuple[str, str | tuple[str, str, bool]
         for _, spec in columns:
             if isinstance(spec, tuple):
                 cells.append(plus_minus(row[at[spec[0]]], row[at[spec[1]]], spec[2]))
-            elif spec.startswith("p"):
+            elif spec.startswith("p_") or "_p_" in spec:  # a p-value column
                 value = row[at[spec]]
                 cells.append(f"{value:.3f}" if isinstance(value, float) else "–")
             else:
