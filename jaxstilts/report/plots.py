@@ -153,9 +153,19 @@ def plot_bars(groups: list[str], series: dict[str, list[tuple[float | None, floa
     return _save(fig, path)
 
 
+# A line whose every point lies this close to chance (in points) says nothing: the plot says so.
+CHANCE_BAND = 3.0
+
+
 def plot_lines(lines: dict[str, list[tuple[float, float, float | None]]], path: Path,
-               xlabel: str, ylabel: str, title: str) -> bool:
-    """One line per entry: (x, mean, std) points, the std as a band; False when empty."""
+               xlabel: str, ylabel: str, title: str, *, chance: float | None = None,
+               min_span: float = 10.0, zero: bool = False, log_x: bool = False) -> bool:
+    """One line per entry: (x, mean, std) points, the std as a band; False when empty.
+
+    The y-axis spans at least `min_span` points, so that noise of a point or two is not
+    stretched into a trend. With `chance` (a score's guessing level) the axis starts at or below
+    it, draws it, and the title says so when every point is within `CHANCE_BAND` of it; `zero`
+    draws the zero line (for gains)."""
     from matplotlib.figure import Figure
 
     lines = {k: sorted(v) for k, v in lines.items() if v}
@@ -163,13 +173,38 @@ def plot_lines(lines: dict[str, list[tuple[float, float, float | None]]], path: 
         return False
     fig = Figure(figsize=(6.0, 4.0))
     ax = fig.add_subplot()
+    lows, highs = [], []
     for name, points in lines.items():
         xs, ms = [p[0] for p in points], [p[1] for p in points]
+        sds = [p[2] or 0.0 for p in points]
         ax.plot(xs, ms, marker="o", label=name)
         if any(p[2] is not None for p in points):
-            sds = [p[2] or 0.0 for p in points]
             ax.fill_between(xs, [m - s for m, s in zip(ms, sds, strict=True)],
                             [m + s for m, s in zip(ms, sds, strict=True)], alpha=0.15)
+        lows += [m - s for m, s in zip(ms, sds, strict=True)]
+        highs += [m + s for m, s in zip(ms, sds, strict=True)]
+    if chance is not None:
+        ax.axhline(chance, color="0.4", linestyle="--", linewidth=0.9, label="chance")
+        lows.append(chance - 1.0)
+        means = [p[1] for points in lines.values() for p in points]
+        if all(abs(m - chance) <= CHANCE_BAND for m in means):
+            title += f"\n(every run is at chance: within {CHANCE_BAND:g} points of {chance:.1f})"
+    if zero:
+        ax.axhline(0, color="0.3", linewidth=0.8)
+        lows.append(0.0)
+        highs.append(0.0)
+    lo, hi = min(lows), max(highs)
+    if hi - lo < min_span:
+        pad = (min_span - (hi - lo)) / 2
+        lo, hi = lo - pad, hi + pad
+        if chance is not None and lo < chance - 1.0:  # the floor at chance: pad above instead
+            lo, hi = chance - 1.0, chance - 1.0 + max(min_span, hi - lo)
+    ax.set_ylim(lo - 0.5, hi + 0.5)
+    if log_x:
+        ax.set_xscale("log")
+        xs = sorted({p[0] for points in lines.values() for p in points})
+        ax.set_xticks(xs, [f"{x:g}" for x in xs])
+        ax.minorticks_off()
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)

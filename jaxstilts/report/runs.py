@@ -61,6 +61,20 @@ def _registered_kind(name: str) -> str:
         return "other"
 
 
+def chance_level(target: str) -> float | None:
+    """The accuracy (in points) of guessing among a classification target's labels; None for
+    other kinds and metrics (or an unknown task)."""
+    from jaxstilts.tasks.registry import get_task
+
+    try:
+        task = get_task(target)
+    except KeyError:
+        return None
+    if str(task.kind) != "pair_classification" or task.metric != "accuracy" or not task.labels:
+        return None
+    return 100.0 / len(task.labels)
+
+
 def intermediate_type(row: str) -> str:
     """The type of an intermediate row: the paper's group, else the task kind, else "other"."""
     if "+" in row:

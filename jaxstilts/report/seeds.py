@@ -110,6 +110,30 @@ def seed_table(sweeps: dict[str, Sweep]) -> Table:
              "others_gain_std", "others_p_paired_t", "others_beyond_spread"], rows)
 
 
+SIZE_AXIS = "target.train_examples"  # the target-size study's axis
+
+
+def target_size_table(sweeps: dict[str, Sweep]) -> Table:
+    """Per (target, row, target training size): the zero-shot figure `others` (mean ± std over
+    seeds) and the gain over the baseline of the same size on it (paired over seeds, with p),
+    and on English; empty unless the sweep has a `target.train_examples` axis."""
+    rows: list[list[Cell]] = []
+    for _, sweep, target, row in _cells(sweeps):
+        size = next((int(v) for r in sweep.runs for k, v in r.settings if k == SIZE_AXIS), None)
+        if size is None:
+            continue
+        runs = sweep.seed_runs(row, target)
+        m, sd = mean_std([v for r in runs.values() if (v := r.others_mean) is not None])
+        gain = gain_sd = p = en = en_sd = None
+        if row != BASELINE:
+            gain, gain_sd, p, _ = others_gain(sweep, row, target)
+            en, en_sd, _ = paired_gain(sweep.paired(row, target, lambda r: r.languages.get("en")))
+        rows.append([target, row, size, len(runs), m, sd, gain, gain_sd, p, en, en_sd])
+    rows.sort(key=lambda r: (str(r[0]), r[1] != BASELINE, str(r[1]), r[2]))
+    return (["target", "intermediate", "train_examples", "seeds", "others", "others_std",
+             "others_gain", "others_gain_std", "p_paired_t", "en_gain", "en_gain_std"], rows)
+
+
 def gap_table(sweeps: dict[str, Sweep]) -> Table:
     """Per (setting, target, row): the transfer gap (English minus the mean of the other
     languages) mean ± std over seeds, and its change vs the baseline (negative: the

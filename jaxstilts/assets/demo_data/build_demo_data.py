@@ -142,19 +142,34 @@ def xnli_rows(template, adjectives, lang: str, n: int, rng: random.Random, start
     return rows
 
 
+# demo_nli's sentences: who did what to whom, never a comparative (the target's sentences).
+RELATIONS = (
+    "{a} called {b} last night.",
+    "{a} is waiting for {b} at the station.",
+    "{a} gave the {obj} to {b}.",
+    "{a} wrote a letter to {b}.",
+    "{a} helped {b} carry the {obj}.",
+    "{a} beat {b} at chess.",
+    "{a} is teaching {b} to swim.",
+    "{a} borrowed the {obj} from {b}.",
+    "{a} sold the {color} {obj} to {b}.",
+    "In the morning {a} visited {b}.",
+)
+
+
 def nli_rows(n: int, rng: random.Random, start_id: int):
+    """English NLI with the target's decision on other sentences: the same sentence entails,
+    the names swapped contradict, a third person is neutral."""
     rows = []
     for k in range(n):
-        obj, other = rng.sample(OBJECTS, 2)
-        color, wrong = rng.sample(COLORS, 2)
-        size = rng.choice(SIZES)
-        premise = f"There is a {obj} in the room. The {obj} is {color} and {size}."
+        a, b, c = rng.sample(NAMES, 3)
+        frame = rng.choice(RELATIONS)
+        slots = dict(obj=rng.choice(OBJECTS), color=rng.choice(COLORS))
+        premise = frame.format(a=a, b=b, **slots)
         label = LABELS[k % 3]
-        hypothesis = {
-            "entailment": f"The {obj} is {rng.choice([color, size])}.",
-            "contradiction": f"The {obj} is {wrong}.",
-            "neutral": f"The {other} is {color}.",
-        }[label]
+        first, second = {"entailment": (a, b), "contradiction": (b, a),
+                         "neutral": rng.choice([(a, c), (c, b)])}[label]
+        hypothesis = frame.format(a=first, b=second, **slots)
         values = {name: "" for name in MNLI_COLUMNS}
         values.update(
             index=str(k),
@@ -205,10 +220,12 @@ def write_tsv(path: Path, columns: list[str], rows: list[dict]) -> None:
 
 
 def main(tsv: Path) -> None:
-    rng = random.Random(20200517)
+    # One random stream per task, so that changing one task leaves the others' files as they are.
     template, adjectives = comparative_templates(tsv)
-    write_tsv(HERE / "demo_nli/train.tsv", MNLI_COLUMNS, nli_rows(2000, rng, 1000))
-    write_tsv(HERE / "demo_nli/dev_matched.tsv", MNLI_COLUMNS, nli_rows(150, rng, 5000))
+    nli = random.Random(20200519)
+    write_tsv(HERE / "demo_nli/train.tsv", MNLI_COLUMNS, nli_rows(2000, nli, 1000))
+    write_tsv(HERE / "demo_nli/dev_matched.tsv", MNLI_COLUMNS, nli_rows(150, nli, 5000))
+    rng = random.Random(20200517)
     train = xnli_rows(template, adjectives, "en", 2000, rng, 10000)
     dev = xnli_rows(template, adjectives, "en", 150, rng, 20000)
     test = [
@@ -218,6 +235,7 @@ def main(tsv: Path) -> None:
     write_tsv(HERE / "demo_xnli/xnli.train.tsv", XNLI_COLUMNS, train)
     write_tsv(HERE / "demo_xnli/xnli.dev.tsv", XNLI_COLUMNS, dev)
     write_tsv(HERE / "demo_xnli/xnli.test.tsv", XNLI_COLUMNS, test)
+    english = sorted({r["sentence1"] for r in nli_rows(300, random.Random(20200520), 0)})
     for lang in LANGS:
         sentences = sorted(
             {
@@ -228,7 +246,7 @@ def main(tsv: Path) -> None:
             }
         )
         if lang == "en":
-            sentences += sorted({r["sentence1"] for r in nli_rows(300, rng, 0)})
+            sentences += english
         rng.shuffle(sentences)
         (HERE / "mlm").mkdir(exist_ok=True)
         (HERE / f"mlm/{lang}.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
