@@ -5,18 +5,19 @@ TEMPLATES_TSV (default: the copy in jaxstilts/assets/multichecklist) is XTREME-R
 official file formats, with labels that follow one simple pattern in every language, so a tiny
 model learns them in minutes on CPU:
 
-* demo_nli (intermediate, English, GLUE MNLI TSV): "There is a lamp in the room. The lamp is red
-  and small." -> "The lamp is red." entailment / "The lamp is blue." contradiction / "The desk is
-  red." neutral.
+* demo_nli (the related intermediate task, English, GLUE MNLI TSV): the target's decision on
+  other sentences. "Anna called Emma last night." -> the same sentence: entailment / "Emma called
+  Anna last night.": contradiction / "Anna called Maya last night.": neutral; ten frames of who
+  did what to whom, never a comparative.
 * demo_xnli (target, XNLI-1.0 TSV): MultiCheckList's comparative template "A is taller than B."
   in 7 languages -> same sentence: entailment; names swapped: contradiction; a third person:
   neutral. English train 2000 / dev 150, test 150 in each of en + 6 zero-shot languages
-  (de ru zh ar hi th). 2000 training pairs, not a few hundred: with 600 a tiny model memorises
-  the pairs (about 0.56 dev accuracy after 2 CPU minutes) instead of learning the rule (0.75).
+  (de ru zh ar hi th). The demo trains on the first 100 training pairs (`target.train_examples`,
+  scarce target data), the `tiny` config on all 2000, the target-size study on 100 to 2000.
 * mlm/{lang}.txt: the demo sentences, one per line, for continued masked-LM training.
 * demo_sst (an unrelated intermediate task, English, GLUE SST-2 TSV): single sentences about the
   room's objects, "Mary thinks the lamp is lovely." -> positive / "... is awful." -> negative.
-  Its own random stream (seed 20200518), so adding it changed none of the files above.
+Every task has its own random stream, so changing one leaves the others' files as they are.
 """
 
 from __future__ import annotations
