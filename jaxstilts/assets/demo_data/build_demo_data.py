@@ -145,16 +145,16 @@ def xnli_rows(template, adjectives, lang: str, n: int, rng: random.Random, start
 
 # demo_nli's sentences: who did what to whom, never a comparative (the target's sentences).
 RELATIONS = (
-    "{a} called {b} last night.",
-    "{a} is waiting for {b} at the station.",
-    "{a} gave the {obj} to {b}.",
-    "{a} wrote a letter to {b}.",
-    "{a} helped {b} carry the {obj}.",
-    "{a} beat {b} at chess.",
-    "{a} is teaching {b} to swim.",
-    "{a} borrowed the {obj} from {b}.",
-    "{a} sold the {color} {obj} to {b}.",
-    "In the morning {a} visited {b}.",
+    "{a} called {b}.",
+    "{a} helped {b}.",
+    "{a} visited {b}.",
+    "{a} thanked {b}.",
+    "{a} follows {b}.",
+    "{a} taught {b}.",
+    "{a} pushed {b}.",
+    "{a} beat {b}.",
+    "{a} gave {b} a {obj}.",
+    "{a} sold {b} a {color} {obj}.",
 )
 
 
