@@ -120,8 +120,8 @@ def test_target_size_study_cuts_the_target_data_and_reports_the_gain_per_size(sh
                   if lang != "en"]
         return sum(scores) / len(scores)
 
-    rows = {(r["intermediate"], r["train_examples"]): r
-            for r in _rows(write_report(workdir)["target_size.csv"])}
+    paths = write_report(workdir)
+    rows = {(r["intermediate"], r["train_examples"]): r for r in _rows(paths["target_size.csv"])}
     for n in (50, 100):
         names = {row: f"{row}__demo_xnli__target.train_examples={n}"
                  for row in ("baseline", "demo_nli")}
@@ -130,7 +130,7 @@ def test_target_size_study_cuts_the_target_data_and_reports_the_gain_per_size(sh
             assert target["sizes"] == {"demo_xnli": n}
         gain = others(records[names["demo_nli"]]) - others(records[names["baseline"]])
         assert float(rows["demo_nli", str(n)]["others_gain"]) == pytest.approx(gain, abs=1e-3)
-    assert (workdir / "target_size_demo_xnli.png").read_bytes()[:4] == b"\x89PNG"
+    assert paths["target_size_demo_xnli.png"].read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.fixture(scope="module")

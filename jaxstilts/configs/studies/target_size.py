@@ -3,10 +3,11 @@ grows? (Phang et al. 2018 found the gains of intermediate training largest where
 keeps only 1k or 5k training examples; Phang et al. 2020 saw their largest cross-lingual gains on
 TyDiQA-GoldP, the target with the least English data.)
 
-The demo's runs (`configs/demo.py`: baseline, related demo_nli, unrelated demo_sst, tiny model on
-the embedded data) with the target's English training data cut to its first 100, 300, 1000 and
-2000 pairs (`target.train_examples`), each size for the same number of target steps (300), three
-seeds. The intermediate phase does not depend on the size, so it is trained once per seed.
+The demo's baseline and related runs (`configs/demo.py`: tiny model, demo_nli → demo_xnli on the
+embedded data) with the target's English training data cut to its first 100, 300, 1000 and 2000
+pairs (`target.train_examples`), each size for the same number of target steps (200), three
+seeds. The intermediate phase does not depend on the size, so it is trained once per seed (and
+is the demo's own: a copy of a demo workdir's `intermediate/` folder is reused as it is).
 
     jaxstilts sweep studies/target_size.py --workdir runs/target-size   # CPU, about an hour
     jaxstilts sweep studies/target_size.py:tiny                        # CPU, minutes (tests)
@@ -28,8 +29,9 @@ def get_config(arg: str = ""):
         return c
     c = demo()
     c.name = "study-target-size"
-    c.target.steps = 300  # every size trains as long; 100 pairs: 48 epochs, 2000: 2.4
-    c.target.checkpoint_every = 300
+    c.target.steps = 200  # every size trains as long; 100 pairs: 32 epochs, 2000: 1.6
+    c.target.checkpoint_every = 200
+    c.sweep.intermediate = ("demo_nli",)  # the related task against the baseline
     c.sweep.axes = ("target.train_examples=" + "|".join(map(str, SIZES)),)
     c.sweep.seeds = (0, 1, 2)
     return c
