@@ -26,14 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 class Figure(NamedTuple):
     name: str  # file in docs/figures/
     command: tuple[str, ...]  # jaxstilts arguments; {work} is this figure's workdir
-    report_png: str  # the PNG in that workdir that becomes the figure
+    report_png: str  # the PNG under that workdir that becomes the figure
 
 
 FIGURES = (
     Figure("demo_heatmap.png", ("demo", "--workdir", "{work}"),
-           "heatmap_demo_xnli_languages.png"),
+           "report/heatmap_demo_xnli_languages.png"),
     Figure("target_size.png", ("sweep", "studies/target_size.py", "--workdir", "{work}"),
-           "target_size_demo_xnli.png"),
+           "report/target_size_demo_xnli.png"),
 )
 
 

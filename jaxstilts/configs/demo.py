@@ -5,13 +5,17 @@
 Three runs, each repeated with seeds 0-4 and evaluated zero-shot on seven languages
 (demo_xnli: English training data, test in en de ru zh ar hi th):
   baseline   tiny pretrained XLM-R → demo_xnli
-  related    → demo_nli (plentiful English NLI with the target's decision on other sentences)
+  related    → demo_nli (2,000 English pairs with the target's decision on other sentences)
              → demo_xnli
   unrelated  → demo_sst (English single-sentence sentiment) → demo_xnli
 The target has scarce English data (its first 100 training pairs), where the paper's gains are
 largest. The model is `packaged:tiny_mlm`, a 2-layer XLM-R pretrained by masked-LM on
 multilingual MultiCheckList text (scripts/build_tiny_checkpoint.py). Settings were chosen on
-English dev accuracy only (README, "Measured": the tuning log and the measured figures).
+English dev accuracy only (README, "Measured": the tuning log).
+
+Measured (README "Measured"): gain on the mean of the six other languages, seeds 0-4: related
++5.3 ± 6.2 (p = 0.126: not beyond the spread, so the verdict is "does NOT show"), unrelated
+-1.2 ± 1.5; seeds 5-9: related +7.1 ± 5.3 (p = 0.039, "shows"), unrelated -0.3 ± 1.2.
 """
 
 from jaxstilts.config import experiment_defaults
