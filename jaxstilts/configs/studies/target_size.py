@@ -9,7 +9,7 @@ pairs (`target.train_examples`), each size for the same number of target steps (
 seeds. The intermediate phase does not depend on the size, so it is trained once per seed (and
 is the demo's own: a copy of a demo workdir's `intermediate/` folder is reused as it is).
 
-    jaxstilts sweep studies/target_size.py --workdir runs/target-size   # CPU, about an hour
+    jaxstilts sweep studies/target_size.py --workdir runs/target-size   # CPU, ~4 CPU-minutes
     jaxstilts sweep studies/target_size.py:tiny                        # CPU, minutes (tests)
 
 Report: `target_size.md` / `target_size_<target>.png` (the zero-shot gain on the other
