@@ -157,6 +157,27 @@ def plot_bars(groups: list[str], series: dict[str, list[tuple[float | None, floa
 CHANCE_BAND = 3.0
 
 
+def all_at_chance(means: list[float], chance: float) -> bool:
+    """Whether every plotted mean lies within `CHANCE_BAND` points of chance."""
+    return bool(means) and all(abs(m - chance) <= CHANCE_BAND for m in means)
+
+
+def y_range(lows: list[float], highs: list[float], min_span: float,
+            chance: float | None = None) -> tuple[float, float]:
+    """The y-limits of a curve plot: the data (mean ± std) padded to at least `min_span`
+    points; with `chance`, never starting above it (the floor: padding goes above instead)."""
+    lo, hi = min(lows), max(highs)
+    floor = chance is not None and lo >= chance - 1.0  # no data below chance: floor there
+    if chance is not None:
+        lo = min(lo, chance - 1.0)
+    if hi - lo < min_span:
+        pad = (min_span - (hi - lo)) / 2
+        lo, hi = lo - pad, hi + pad
+        if floor:
+            lo, hi = chance - 1.0, chance - 1.0 + min_span
+    return lo - 0.5, hi + 0.5
+
+
 def plot_lines(lines: dict[str, list[tuple[float, float, float | None]]], path: Path,
                xlabel: str, ylabel: str, title: str, *, chance: float | None = None,
                min_span: float = 10.0, zero: bool = False, log_x: bool = False) -> bool:
@@ -183,23 +204,15 @@ def plot_lines(lines: dict[str, list[tuple[float, float, float | None]]], path: 
                             [m + s for m, s in zip(ms, sds, strict=True)], alpha=0.15)
         lows += [m - s for m, s in zip(ms, sds, strict=True)]
         highs += [m + s for m, s in zip(ms, sds, strict=True)]
+    means = [p[1] for points in lines.values() for p in points]
     if chance is not None:
         ax.axhline(chance, color="0.4", linestyle="--", linewidth=0.9, label="chance")
-        lows.append(chance - 1.0)
-        means = [p[1] for points in lines.values() for p in points]
-        if all(abs(m - chance) <= CHANCE_BAND for m in means):
+        if all_at_chance(means, chance):
             title += f"\n(every run is at chance: within {CHANCE_BAND:g} points of {chance:.1f})"
     if zero:
         ax.axhline(0, color="0.3", linewidth=0.8)
-        lows.append(0.0)
-        highs.append(0.0)
-    lo, hi = min(lows), max(highs)
-    if hi - lo < min_span:
-        pad = (min_span - (hi - lo)) / 2
-        lo, hi = lo - pad, hi + pad
-        if chance is not None and lo < chance - 1.0:  # the floor at chance: pad above instead
-            lo, hi = chance - 1.0, chance - 1.0 + max(min_span, hi - lo)
-    ax.set_ylim(lo - 0.5, hi + 0.5)
+    ax.set_ylim(*y_range(lows + ([0.0] if zero else []), highs + ([0.0] if zero else []),
+                         min_span, chance))
     if log_x:
         ax.set_xscale("log")
         xs = sorted({p[0] for points in lines.values() for p in points})

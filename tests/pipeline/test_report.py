@@ -197,6 +197,24 @@ def test_a_gain_printed_as_zero_or_less_is_not_called_best(tmp_path):
            "65.0 (-0.0))" in index
 
 
+def test_curves_say_when_every_run_is_at_chance_and_do_not_stretch_noise():
+    """The README's robustness figure drew 33.2-34.1 as a trend: every run was at chance."""
+    from jaxstilts.report.plots import all_at_chance, y_range
+    from jaxstilts.report.runs import chance_level
+
+    assert chance_level("demo_xnli") == pytest.approx(100 / 3)  # three labels
+    assert chance_level("xquad") is None  # not a classification accuracy
+    assert all_at_chance([33.3, 33.9, 34.1, 33.6], 100 / 3)
+    assert not all_at_chance([33.3, 43.0], 100 / 3)
+    lo, hi = y_range([33.2, 33.5], [34.1, 33.9], 10.0, chance=100 / 3)
+    assert lo <= 100 / 3 - 1 and hi - lo >= 10  # floor at chance, at least 10 points tall
+    assert lo > 100 / 3 - 2  # not padded below chance when no point is there
+    lo, hi = y_range([20.0], [60.0], 10.0, chance=100 / 3)
+    assert (lo, hi) == (19.5, 60.5)  # a wide curve keeps its own range
+    lo, hi = y_range([-0.5], [0.4], 10.0)
+    assert hi - lo >= 10 and lo < -0.5 and hi > 0.4
+
+
 def test_missing_baseline(sweep, tmp_path):
     shutil.rmtree(sweep / "runs" / "baseline__xquad")
     paths = write_report(sweep)
