@@ -225,6 +225,9 @@ def _phase(**changes) -> ml_collections.ConfigDict:
     phase.checkpoint_every = 500  # steps between checkpoints
     phase.validate_every = 1000  # steps between validations (and best-checkpoint saves); 0: never
     phase.validation_examples = 500  # English validation examples per task, at most
+    # English training examples per task: the first N in file order, at most (0: all). A
+    # target with scarce English data, as in the demo and the target-size study.
+    phase.train_examples = 0
     phase.patience = 30  # validations without improvement before stopping early; 0: never stop
     phase.sampling = "proportional"  # multi-task task choice: proportional | temperature | uniform
     phase.temperature = 2.0  # `temperature` sampling: p(task) ∝ size ** (1 / temperature)

@@ -110,6 +110,9 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
         if p.validate_every < 0:
             raise ValueError(f"{phase}.validate_every must be >= 0 (0: no validation), "
                              f"got {p.validate_every}")
+        if p.train_examples < 0:
+            raise ValueError(f"{phase}.train_examples must be >= 0 (0: all), "
+                             f"got {p.train_examples}")
     if not config.model.pretrained and not config.model.preset:
         raise ValueError("model: set model.pretrained (HF folder or hub id) or model.preset")
 
@@ -296,7 +299,10 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     feeds, heads, sizes, lengths = {}, {}, {}, {}
     for i, name in enumerate(tasks):
         train_name = stage or (training_task(name) if phase == "target" else name)
-        train_features = features_of(data, train_name, "train", tokenizer, "en")
+        n = p.train_examples if not stage else 0  # a preparatory stage keeps all its data
+        train_features = features_of(
+            data, train_name, "train", tokenizer, "en",
+            transform=(lambda examples, n=n: first_examples(examples, n)) if n else None)
         labels = train_features.labels
         valid = None
         if validates(config, phase, train_name):

@@ -2,18 +2,20 @@
 
     jaxstilts demo                      # = jaxstilts sweep demo.py --workdir runs/demo
 
-Three runs, each repeated with seeds 0, 1 and 2 and evaluated zero-shot on seven languages
+Three runs, each repeated with seeds 0-4 and evaluated zero-shot on seven languages
 (demo_xnli: English training data, test in en de ru zh ar hi th):
   baseline   tiny pretrained XLM-R → demo_xnli
-  related    → demo_nli (English NLI, the target's task type) → demo_xnli
+  related    → demo_nli (2,000 English pairs with the target's decision on other sentences)
+             → demo_xnli
   unrelated  → demo_sst (English single-sentence sentiment) → demo_xnli
-The model is `packaged:tiny_mlm`, a 2-layer XLM-R pretrained by masked-LM on multilingual
-MultiCheckList text (scripts/build_tiny_checkpoint.py). The target phase is short (little
-English target training), where an intermediate task matters most.
+The target has scarce English data (its first 100 training pairs), where the paper's gains are
+largest. The model is `packaged:tiny_mlm`, a 2-layer XLM-R pretrained by masked-LM on
+multilingual MultiCheckList text (scripts/build_tiny_checkpoint.py). Settings were chosen on
+English dev accuracy only (README, "Measured": the tuning log).
 
-Measured (seeds 0-2, README "Measured"): the paper's effect does NOT appear. Mean accuracy in
-the six other languages: baseline 43.7 ± 2.1, demo_nli 39.7 ± 2.3, demo_sst 43.8 ± 3.2
-(English: 52.0 ± 3.7, 47.3 ± 4.8, 51.3 ± 7.0).
+Measured (README "Measured"): gain on the mean of the six other languages, seeds 0-4: related
++5.3 ± 6.2 (p = 0.126: not beyond the spread, so the verdict is "does NOT show"), unrelated
+-1.2 ± 1.5; seeds 5-9: related +7.1 ± 5.3 (p = 0.039, "shows"), unrelated -0.3 ± 1.2.
 """
 
 from jaxstilts.config import experiment_defaults
@@ -25,9 +27,8 @@ def get_config():
     c.model.pretrained = "packaged:tiny_mlm"  # shipped in jaxstilts/assets/tiny_mlm
     c.intermediate.tasks = ("demo_nli",)
     c.target.task = "demo_xnli"
-    # The intermediate phase is short and gentle (100 steps at 3e-4): 300 steps at 1e-3 moved the
-    # tiny encoder so far that 300 target steps stayed near chance (README, "Measured").
-    for phase, steps, lr in (("intermediate", 100, 3e-4), ("target", 300, 1e-3)):
+    c.target.train_examples = 100  # scarce target data: 100 English pairs
+    for phase, steps, lr in (("intermediate", 400, 2e-3), ("target", 100, 1e-3)):
         p = c[phase]
         p.steps = steps
         p.batch_size = 16
@@ -40,5 +41,5 @@ def get_config():
     c.sweep.intermediate = ("demo_nli", "demo_sst")  # related, unrelated
     c.sweep.targets = ("demo_xnli",)
     c.sweep.baseline = True
-    c.sweep.seeds = (0, 1, 2)  # every figure the demo prints is mean ± std over these
+    c.sweep.seeds = (0, 1, 2, 3, 4)  # every figure the demo prints is mean ± std over these
     return c

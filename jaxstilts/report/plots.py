@@ -58,10 +58,12 @@ def plot_language_heatmap(sweep: Sweep, target: str, path: Path) -> bool:
     deltas = [r for r in rows if r[1] == "delta"]
     if not deltas:
         return False
-    values = [[c if isinstance(c, float) else None for c in r[2:]] for r in deltas]
-    cols = [c if c != "avg" else "Avg" for c in header[2:]]
+    keep = [i for i, c in enumerate(header) if i >= 2 and c != "avg"]  # languages, `others`
+    values = [[r[i] if isinstance(r[i], float) else None for i in keep] for r in deltas]
+    cols = [header[i] for i in keep]
     return _draw([str(r[0]) for r in deltas], cols, values, True, path, "Language",
-                 f"{label(target)}: zero-shot gain over the baseline per language")
+                 f"{label(target)}: zero-shot gain over the baseline per language\n"
+                 "(others: mean over the languages other than English)")
 
 
 def _draw(rows: list[str], cols: list[str], values: list[list[float | None]], is_delta: bool,
@@ -151,9 +153,40 @@ def plot_bars(groups: list[str], series: dict[str, list[tuple[float | None, floa
     return _save(fig, path)
 
 
+# A line whose every point lies this close to chance (in points) says nothing: the plot says so.
+CHANCE_BAND = 3.0
+
+
+def all_at_chance(means: list[float], chance: float) -> bool:
+    """Whether every plotted mean lies within `CHANCE_BAND` points of chance."""
+    return bool(means) and all(abs(m - chance) <= CHANCE_BAND for m in means)
+
+
+def y_range(lows: list[float], highs: list[float], min_span: float,
+            chance: float | None = None) -> tuple[float, float]:
+    """The y-limits of a curve plot: the data (mean ± std) padded to at least `min_span`
+    points; with `chance`, never starting above it (the floor: padding goes above instead)."""
+    lo, hi = min(lows), max(highs)
+    floor = chance is not None and lo >= chance - 1.0  # no data below chance: floor there
+    if chance is not None:
+        lo = min(lo, chance - 1.0)
+    if hi - lo < min_span:
+        pad = (min_span - (hi - lo)) / 2
+        lo, hi = lo - pad, hi + pad
+        if floor:
+            lo, hi = chance - 1.0, chance - 1.0 + min_span
+    return lo - 0.5, hi + 0.5
+
+
 def plot_lines(lines: dict[str, list[tuple[float, float, float | None]]], path: Path,
-               xlabel: str, ylabel: str, title: str) -> bool:
-    """One line per entry: (x, mean, std) points, the std as a band; False when empty."""
+               xlabel: str, ylabel: str, title: str, *, chance: float | None = None,
+               min_span: float = 10.0, zero: bool = False, log_x: bool = False) -> bool:
+    """One line per entry: (x, mean, std) points, the std as a band; False when empty.
+
+    The y-axis spans at least `min_span` points, so that noise of a point or two is not
+    stretched into a trend. With `chance` (a score's guessing level) the axis starts at or below
+    it, draws it, and the title says so when every point is within `CHANCE_BAND` of it; `zero`
+    draws the zero line (for gains)."""
     from matplotlib.figure import Figure
 
     lines = {k: sorted(v) for k, v in lines.items() if v}
@@ -161,13 +194,30 @@ def plot_lines(lines: dict[str, list[tuple[float, float, float | None]]], path: 
         return False
     fig = Figure(figsize=(6.0, 4.0))
     ax = fig.add_subplot()
+    lows, highs = [], []
     for name, points in lines.items():
         xs, ms = [p[0] for p in points], [p[1] for p in points]
+        sds = [p[2] or 0.0 for p in points]
         ax.plot(xs, ms, marker="o", label=name)
         if any(p[2] is not None for p in points):
-            sds = [p[2] or 0.0 for p in points]
             ax.fill_between(xs, [m - s for m, s in zip(ms, sds, strict=True)],
                             [m + s for m, s in zip(ms, sds, strict=True)], alpha=0.15)
+        lows += [m - s for m, s in zip(ms, sds, strict=True)]
+        highs += [m + s for m, s in zip(ms, sds, strict=True)]
+    means = [p[1] for points in lines.values() for p in points]
+    if chance is not None:
+        ax.axhline(chance, color="0.4", linestyle="--", linewidth=0.9, label="chance")
+        if all_at_chance(means, chance):
+            title += f"\n(every run is at chance: within {CHANCE_BAND:g} points of {chance:.1f})"
+    if zero:
+        ax.axhline(0, color="0.3", linewidth=0.8)
+    ax.set_ylim(*y_range(lows + ([0.0] if zero else []), highs + ([0.0] if zero else []),
+                         min_span, chance))
+    if log_x:
+        ax.set_xscale("log")
+        xs = sorted({p[0] for points in lines.values() for p in points})
+        ax.set_xticks(xs, [f"{x:g}" for x in xs])
+        ax.minorticks_off()
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)

@@ -61,6 +61,20 @@ def _registered_kind(name: str) -> str:
         return "other"
 
 
+def chance_level(target: str) -> float | None:
+    """The accuracy (in points) of guessing among a classification target's labels; None for
+    other kinds and metrics (or an unknown task)."""
+    from jaxstilts.tasks.registry import get_task
+
+    try:
+        task = get_task(target)
+    except KeyError:
+        return None
+    if str(task.kind) != "pair_classification" or task.metric != "accuracy" or not task.labels:
+        return None
+    return 100.0 / len(task.labels)
+
+
 def intermediate_type(row: str) -> str:
     """The type of an intermediate row: the paper's group, else the task kind, else "other"."""
     if "+" in row:
@@ -80,6 +94,10 @@ def _ordered(names: Iterable[str], known: Sequence[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------- runs
+
+
+# The one definition of the zero-shot figure, as the demo and the report say it.
+OTHERS = "others = the mean score over the target's languages other than English"
 
 
 @dataclass(frozen=True)
@@ -105,7 +123,8 @@ class Run:
 
     @property
     def others_mean(self) -> float | None:
-        """The mean score over the non-English languages: zero-shot transfer."""
+        """The mean score over the non-English languages: zero-shot transfer (`OTHERS`). The
+        demo's gains and the report's "others" columns are all differences of this figure."""
         others = [s for lang, s in self.languages.items() if lang != "en"]
         return mean(others) if others else None
 

@@ -73,22 +73,65 @@ def _score(run: Run) -> float | None:
     return run.score
 
 
+def _others(run: Run) -> float | None:
+    return run.others_mean
+
+
+def others_gain(sweep: Sweep, row: str, target: str) -> tuple[float | None, float | None,
+                                                               float | None, int]:
+    """The zero-shot gain of `row` over the baseline (`runs.OTHERS`, paired over seeds): mean,
+    std, paired-test p and the number of pairs. The demo and the report both print this."""
+    pairs = sweep.paired(row, target, _others)
+    return (*paired_gain(pairs), len(pairs))
+
+
 def seed_table(sweeps: dict[str, Sweep]) -> Table:
     """Per (setting, target, row): seeds finished, mean ± std of the score, and the gain over
-    the baseline: mean ± std over seeds, paired-test p, and whether it beats the spread."""
+    the baseline: mean ± std over seeds, paired-test p, and whether it beats the spread; the
+    same for the zero-shot figure `others` (`runs.OTHERS`)."""
     rows: list[list[Cell]] = []
     for setting, sweep, target, row in _cells(sweeps):
         runs = sweep.seed_runs(row, target)
         m, sd = mean_std([r.score for r in runs.values()])
-        gain = gain_sd = p = None
+        om, osd = mean_std([v for r in runs.values() if (v := r.others_mean) is not None])
+        gain = gain_sd = p = ogain = ogain_sd = op = None
         beyond: Cell = None
+        obeyond: Cell = None
         if row != BASELINE:
             pairs = sweep.paired(row, target, _score)
             gain, gain_sd, p = paired_gain(pairs)
             beyond = verdict(p, len(pairs)) if pairs else None
-        rows.append([setting, target, row, len(runs), m, sd, gain, gain_sd, p, beyond])
+            ogain, ogain_sd, op, n = others_gain(sweep, row, target)
+            obeyond = verdict(op, n) if n else None
+        rows.append([setting, target, row, len(runs), m, sd, gain, gain_sd, p, beyond,
+                     om, osd, ogain, ogain_sd, op, obeyond])
     return (["setting", "target", "intermediate", "seeds", "mean", "std", "gain", "gain_std",
-             "p_paired_t", "beyond_spread"], rows)
+             "p_paired_t", "beyond_spread", "others", "others_std", "others_gain",
+             "others_gain_std", "others_p_paired_t", "others_beyond_spread"], rows)
+
+
+SIZE_AXIS = "target.train_examples"  # the target-size study's axis
+
+
+def target_size_table(sweeps: dict[str, Sweep]) -> Table:
+    """Per (target, row, target training size): the zero-shot figure `others` (mean ± std over
+    seeds) and the gain over the baseline of the same size on it (paired over seeds, with p),
+    and on English; empty unless the sweep has a `target.train_examples` axis."""
+    rows: list[list[Cell]] = []
+    for _, sweep, target, row in _cells(sweeps):
+        size = next((int(v) for r in sweep.runs for k, v in r.settings if k == SIZE_AXIS), None)
+        if size is None:
+            continue
+        runs = sweep.seed_runs(row, target)
+        m, sd = mean_std([v for r in runs.values() if (v := r.others_mean) is not None])
+        gain = gain_sd = p = en = en_sd = None
+        if row != BASELINE:
+            gain, gain_sd, p, _ = others_gain(sweep, row, target)
+            en, en_sd, _ = paired_gain(sweep.paired(row, target, lambda r: r.languages.get("en")))
+        rows.append([target, row, size, len(runs), m, sd, gain, gain_sd, p, en, en_sd])
+    rows.sort(key=lambda r: (str(r[0]), r[1] != BASELINE, str(r[1]), r[2]))
+    return (["target", "intermediate", "train_examples", "seeds", "others", "others_std",
+             "others_gain", "others_gain_std", "p_paired_t", "en_gain", "en_gain_std"], rows)
 
 
 def gap_table(sweeps: dict[str, Sweep]) -> Table:

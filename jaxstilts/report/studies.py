@@ -6,6 +6,8 @@ a sweep's axes and over its seeds; each a Markdown table, its CSV and a figure:
   transfer_gap.md/.csv, transfer_gap.png   English minus the other languages (relatedness)
   resource_gains.md/.csv, resource_gains.png   gains on high- vs low-resource languages
                                            (low-resource NLI)
+  target_size.md/.csv, target_size_<target>.png  zero-shot gain vs the target's English
+                                           training size (target size)
   robustness.md/.csv, robustness_<target>.png  score vs character-noise rate, one line per
                                            setting and row (sequence length vs robustness)
 """
@@ -18,7 +20,7 @@ from statistics import mean
 
 from jaxstilts.report.analyses import group_mean
 from jaxstilts.report.plots import plot_bars, plot_lines
-from jaxstilts.report.runs import BASELINE, Run, Sweep
+from jaxstilts.report.runs import BASELINE, OTHERS, Run, Sweep, chance_level
 from jaxstilts.report.seeds import (
     ALPHA,
     gap_table,
@@ -27,13 +29,16 @@ from jaxstilts.report.seeds import (
     resource_gain_table,
     robustness_table,
     seed_table,
+    target_size_table,
 )
 from jaxstilts.report.tables import Cell, Table, format_cell, to_csv
 
 _P = "p of a two-sided paired t-test over seeds (run and baseline of the same seed)"
 INTROS = {
-    "gains": "Each cell over its seeds: the score (mean ± std) and the gain over the baseline "
-    f"of the same setting (mean ± std of the per-seed gains). `beyond spread`: {_P} below "
+    "gains": "Each cell over its seeds: the score (mean over all the target's languages, "
+    "English included; mean ± std) and the gain over the baseline of the same setting (mean ± "
+    "std of the per-seed gains); then the same for the zero-shot figure: "
+    f"{OTHERS} (the gain `jaxstilts demo` prints). `beyond spread`: {_P} below "
     f"{ALPHA}; with few seeds the test is weak, so `no` often means 'not shown', not 'no gain'.",
     "transfer_gap": "The cross-lingual transfer gap as XTREME reports it (Hu et al. 2020): the "
     "English score minus the mean score of the other languages, per run, mean ± std over seeds. "
@@ -44,6 +49,11 @@ INTROS = {
     "million articles in 2020-21 (`jaxstilts.evaluate.results.HIGH_RESOURCE`: ar de en es fr it "
     "ja nl pl pt ru uk vi zh; Wikipedia's List of Wikipedias, the size measure the XTREME paper "
     f"uses to characterise its languages); every other language is low-resource. p: {_P}.",
+    "target_size": "The zero-shot figure ("
+    f"{OTHERS}) per size of the target's English training data (`target.train_examples`: its "
+    "first N examples), mean ± std over seeds, and each intermediate task's gain over the "
+    f"baseline trained on the same data; p: {_P}. Phang et al. (2018, 2020) find the gains of "
+    "intermediate training largest where the target's data is small.",
     "robustness": "Score (mean over the target's languages) when the test inputs carry "
     "character noise at each rate (`evaluate.noise_rates`, `jaxstilts.evaluate.perturb`), mean "
     "± std over seeds; one figure per target, one line per setting and intermediate row.",
@@ -73,7 +83,10 @@ def write_studies(sweeps: Mapping[str, Sweep], out: Path, paths: dict[str, Path]
         ("setting", "setting"), ("target", "target"), ("intermediate", "intermediate"),
         ("seeds", "seeds"), ("score", ("mean", "std", False)),
         ("gain", ("gain", "gain_std", True)), ("p", "p_paired_t"),
-        ("beyond spread", "beyond_spread")], several))
+        ("beyond spread", "beyond_spread"), ("others", ("others", "others_std", False)),
+        ("gain on others", ("others_gain", "others_gain_std", True)),
+        ("p (others)", "others_p_paired_t"), ("beyond spread (others)", "others_beyond_spread")],
+        several))
     bars("gains", _bar_data(gains, "gain", "gain_std", several),
          "gain over the baseline (points)", "Gain per intermediate task (mean ± std over seeds)")
 
@@ -99,6 +112,27 @@ def write_studies(sweeps: Mapping[str, Sweep], out: Path, paths: dict[str, Path]
         bars("resource_gains", _resource_bars(sweeps, several),
              "gain over the baseline (points)", "Gains by language resource level")
 
+    sizes = target_size_table(sweeps)
+    if sizes[1]:
+        write("target_size", "Gain vs the target's English training size", sizes,
+              _markdown(sizes, [
+                  ("target", "target"), ("intermediate", "intermediate"),
+                  ("English training examples", "train_examples"), ("seeds", "seeds"),
+                  ("others", ("others", "others_std", False)),
+                  ("gain on others", ("others_gain", "others_gain_std", True)),
+                  ("p", "p_paired_t"), ("gain on en", ("en_gain", "en_gain_std", True))],
+                  several=False))
+        for target in dict.fromkeys(r[0] for r in sizes[1]):
+            curves: dict[str, list] = {}
+            for t, row, size, _, _, _, gain, gain_sd, *_ in sizes[1]:
+                if t == target and row != BASELINE and gain is not None:
+                    curves.setdefault(str(row), []).append((size, gain, gain_sd))
+            name = f"target_size_{target}.png"
+            figure(name, plot_lines(curves, out / name, "English training examples of the "
+                                    "target (log scale)", "gain on others (points)",
+                                    f"{target}: zero-shot gain over the baseline vs target data",
+                                    zero=True, log_x=True))
+
     robustness = robustness_table(sweeps)
     if robustness[1]:
         write("robustness", "Robustness to character noise", robustness, _markdown(robustness, [
@@ -119,7 +153,8 @@ def write_studies(sweeps: Mapping[str, Sweep], out: Path, paths: dict[str, Path]
             name = f"robustness_{target}.png"
             figure(name, plot_lines(lines, out / name, "character-noise rate",
                                     "score (mean over languages)",
-                                    f"{target}: score under character noise"))
+                                    f"{target}: score under character noise",
+                                    chance=chance_level(target)))
 
 
 def study_index(paths: Mapping[str, Path]) -> list[str]:
@@ -127,6 +162,7 @@ def study_index(paths: Mapping[str, Path]) -> list[str]:
     sections = [("gains", "Gains over seeds (mean ± std, paired test)"),
                 ("transfer_gap", "Cross-lingual transfer gap (relatedness study)"),
                 ("resource_gains", "High- vs low-resource gains (low-resource NLI study)"),
+                ("target_size", "Gain vs target training size (target-size study)"),
                 ("robustness", "Robustness curves (sequence-length study)")]
     lines = ["## Studies", ""]
     for stem, title in sections:
@@ -155,7 +191,7 @@ def _markdown(table: Table, columns: list[tuple[str, str | tuple[str, str, bool]
         for _, spec in columns:
             if isinstance(spec, tuple):
                 cells.append(plus_minus(row[at[spec[0]]], row[at[spec[1]]], spec[2]))
-            elif spec.startswith("p"):
+            elif spec.startswith("p_") or "_p_" in spec:  # a p-value column
                 value = row[at[spec]]
                 cells.append(f"{value:.3f}" if isinstance(value, float) else "–")
             else:

@@ -90,19 +90,26 @@ def delta_table(sweep: Sweep) -> Table:
     return ["intermediate", *targets, "avg"], rows
 
 
+def _others(langs: Sequence[str], cells: Sequence[Cell]) -> float | None:
+    """The mean over the languages other than English (`runs.OTHERS`), when all are numbers."""
+    return _avg([c for lang, c in zip(langs, cells, strict=True) if lang != "en"])
+
+
 def language_table(sweep: Sweep, target: str) -> Table:
-    """Per-language scores (value "score") and deltas vs the baseline (value "delta")."""
+    """Per-language scores (value "score") and deltas vs the baseline (value "delta"), with
+    their mean over all languages (`avg`, the target's score) and over the languages other than
+    English (`others`, the zero-shot figure `runs.OTHERS`)."""
     langs = sweep.languages(target)
     rows: list[list[Cell]] = []
     for row in sweep.rows:
         run = sweep.run(row, target)
         if run and run.done:
             cells = [run.languages.get(lang) for lang in langs]
-            rows.append([row, "score", *cells, _avg(cells)])
+            rows.append([row, "score", *cells, _avg(cells), _others(langs, cells)])
     if sweep.has_baseline(target):
         for row in sweep.intermediates:
             deltas = sweep.language_deltas(row, target)
             if deltas:
                 cells = [deltas.get(lang) for lang in langs]
-                rows.append([row, "delta", *cells, _avg(cells)])
-    return ["intermediate", "value", *langs, "avg"], rows
+                rows.append([row, "delta", *cells, _avg(cells), _others(langs, cells)])
+    return ["intermediate", "value", *langs, "avg", "others"], rows

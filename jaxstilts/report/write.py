@@ -14,7 +14,14 @@ from jaxstilts.evaluate.results import resource_group
 from jaxstilts.report.analyses import relatedness_table, resource_table, short_name, type_order
 from jaxstilts.report.checklist import write_checklist_report
 from jaxstilts.report.plots import plot_heatmap, plot_language_heatmap
-from jaxstilts.report.runs import BASELINE, TARGET_TYPES, Sweep, load_runs, sweeps_by_setting
+from jaxstilts.report.runs import (
+    BASELINE,
+    OTHERS,
+    TARGET_TYPES,
+    Sweep,
+    load_runs,
+    sweeps_by_setting,
+)
 from jaxstilts.report.seeds import PAPER, headline
 from jaxstilts.report.studies import study_index, write_studies
 from jaxstilts.report.tables import (
@@ -107,7 +114,9 @@ _INTRO = {
     "(`jaxstilts.evaluate.results.HIGH_RESOURCE`) and the gain of each group over the baseline, "
     "computed over the languages both runs report.",
     "languages": "Per-language task figure of each finished run (`score` rows) and its gain over "
-    "the baseline (`delta` rows); `(h)`/`(l)` marks high- and low-resource languages.",
+    "the baseline (`delta` rows); `(h)`/`(l)` marks high- and low-resource languages. `avg` is "
+    f"the mean over all languages (the target's score), {OTHERS} (zero-shot transfer: the "
+    "figure `jaxstilts demo` prints and the language heatmap's last column).",
 }
 
 
@@ -158,13 +167,13 @@ def _languages_md(table: Table) -> str:
     header, rows = table
     if not rows:
         return "_No finished runs._\n"
-    langs = [f"{lang} ({resource_group(lang)[0]})" for lang in header[2:-1]]
+    langs = [f"{lang} ({resource_group(lang)[0]})" for lang in header[2:-2]]
     scores = [[r[0], *r[2:]] for r in rows if r[1] == "score"]
     deltas = [[r[0], *r[2:]] for r in rows if r[1] == "delta"]
-    md = to_markdown((["intermediate", *langs, "avg"], scores))
+    md = to_markdown((["intermediate", *langs, "avg", "others"], scores))
     if deltas:
         md += "\nDelta vs baseline:\n\n" + to_markdown(
-            (["intermediate", *langs, "avg"], deltas), signed=True
+            (["intermediate", *langs, "avg", "others"], deltas), signed=True
         )
     return md
 
@@ -255,8 +264,14 @@ def paper_comparison(sweep: Sweep) -> list[str]:
     lines.append(f"| mean gain of the best intermediate per target | "
                  f"{format_cell(h['best_per_target_gain'], True)} | "
                  f"+{PAPER['best_per_target_gain']} |")
-    lines += ["", "Best intermediate task per target:", ""]
+    lines += ["", "Best intermediate task per target (score: the mean over all its languages):",
+              ""]
     for target, (row, score, base, gain) in h["best_per_target"].items():
-        lines.append(f"- {target}: {short_name(row)} {format_cell(score, False)} vs baseline "
-                     f"{format_cell(base, False)} ({format_cell(gain, True)})")
+        versus = (f"{format_cell(score, False)} vs baseline {format_cell(base, False)} "
+                  f"({format_cell(gain, True)})")
+        if float(format_cell(gain, False)) > 0:  # as printed: a -0.0 or +0.0 gain is no gain
+            lines.append(f"- {target}: {short_name(row)} {versus}")
+        else:
+            lines.append(f"- {target}: no intermediate task beats the baseline (closest: "
+                         f"{short_name(row)} {versus})")
     return lines + [""]

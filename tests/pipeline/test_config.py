@@ -133,6 +133,7 @@ def test_every_experiment_key_is_commented_where_it_is_defined():
     ("target.log_every", 0, r"target\.log_every must be >= 1"),
     ("intermediate.checkpoint_every", 0, r"intermediate\.checkpoint_every must be >= 1"),
     ("target.validate_every", -1, r"target\.validate_every must be >= 0 \(0: no validation\)"),
+    ("target.train_examples", -1, r"target\.train_examples must be >= 0 \(0: all\)"),
 ])
 def test_phase_settings_are_checked_before_compute_naming_the_real_key(key, value, message):
     from jaxstilts.config import experiment_defaults

@@ -108,17 +108,19 @@ def test_per_language(sweep):
     paths = write_report(sweep)
     with paths["languages_xquad.csv"].open() as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["intermediate", "value", "en", "de", "hi", "th", "avg"]
+    assert list(rows[0]) == ["intermediate", "value", "en", "de", "hi", "th", "avg", "others"]
     base = next(r for r in rows if r["intermediate"] == "baseline")
-    assert {k: _num(base[k]) for k in ("en", "de", "hi", "th", "avg")} == {
+    assert {k: _num(base[k]) for k in ("en", "de", "hi", "th", "avg", "others")} == {
         "en": 75.0,
         "de": 65.0,
         "hi": 48.0,
         "th": 55.0,
         "avg": 60.75,
+        "others": _approx(56.0),  # English left out: the demo's zero-shot figure
     }
     delta = next(r for r in rows if r["intermediate"] == "mnli" and r["value"] == "delta")
     assert [_num(delta[k]) for k in ("en", "de", "hi", "th")] == [2.0, 2.0, 4.0, 3.0]
+    assert _num(delta["others"]) == _approx(3.0)
     assert not any(r["intermediate"] == "squad_v2" for r in rows)  # failed: no numbers
     md = paths["languages.md"].read_text()
     assert "## xnli" in md and "| intermediate | en (h) | de (h) | hi (l) | ru (h) | sw (l) |" in md
@@ -182,6 +184,35 @@ def test_heatmap_and_index(sweep):
     assert "| squad_v2__xquad | failed |" in index
     assert "- xnli: mnli 75.2 vs baseline 71.2 (+4.0)" in index
     assert "- xquad: mnli 63.5 vs baseline 60.8 (+2.8)" in index
+
+
+def test_a_gain_printed_as_zero_or_less_is_not_called_best(tmp_path):
+    """report.md's "best intermediate task per target" names none when the best gain, as
+    printed, is -0.0 or below (a -0.04 gain is no gain)."""
+    sweep = tmp_path / "sweep"
+    _write(sweep, _record("baseline", "xnli", {"en": 70.0, "de": 60.0}))
+    _write(sweep, _record("mnli", "xnli", {"en": 70.0, "de": 59.92}))
+    index = write_report(sweep)["report.md"].read_text()
+    assert "- xnli: no intermediate task beats the baseline (closest: mnli 65.0 vs baseline " \
+           "65.0 (-0.0))" in index
+
+
+def test_curves_say_when_every_run_is_at_chance_and_do_not_stretch_noise():
+    """The README's robustness figure drew 33.2-34.1 as a trend: every run was at chance."""
+    from jaxstilts.report.plots import all_at_chance, y_range
+    from jaxstilts.report.runs import chance_level
+
+    assert chance_level("demo_xnli") == pytest.approx(100 / 3)  # three labels
+    assert chance_level("xquad") is None  # not a classification accuracy
+    assert all_at_chance([33.3, 33.9, 34.1, 33.6], 100 / 3)
+    assert not all_at_chance([33.3, 43.0], 100 / 3)
+    lo, hi = y_range([33.2, 33.5], [34.1, 33.9], 10.0, chance=100 / 3)
+    assert lo <= 100 / 3 - 1 and hi - lo >= 10  # floor at chance, at least 10 points tall
+    assert lo > 100 / 3 - 2  # not padded below chance when no point is there
+    lo, hi = y_range([20.0], [60.0], 10.0, chance=100 / 3)
+    assert (lo, hi) == (19.5, 60.5)  # a wide curve keeps its own range
+    lo, hi = y_range([-0.5], [0.4], 10.0)
+    assert hi - lo >= 10 and lo < -0.5 and hi > 0.4
 
 
 def test_missing_baseline(sweep, tmp_path):
@@ -269,6 +300,13 @@ def test_seeds_and_axes_mean_std_paired_test_gap_and_robustness(tmp_path):
         "yes" if want_p < 0.05 else "no")
     short = rows["intermediate.max_length=32", "mnli"]  # gains 0.5, 0.5, -0.5: within spread
     assert _num(short["gain"]) == _approx(1 / 6) and short["beyond_spread"] == "no"
+    # The zero-shot gain (English left out: here de alone), the figure `jaxstilts demo` prints.
+    de_gains = [mnli["64"][s][1] - base[s][1] for s in base]  # 6, 7, 4
+    assert _num(m["others"]) == _approx(76 + 2 / 3)
+    assert _num(m["others_gain"]) == _approx(sum(de_gains) / 3)
+    want_p = stats.ttest_rel([mnli["64"][s][1] for s in base], [base[s][1] for s in base]).pvalue
+    assert _num(m["others_p_paired_t"]) == _approx(want_p)
+    assert "gain on others" in paths["gains.md"].read_text()
 
     with paths["transfer_gap.csv"].open() as f:
         gaps = {(r["setting"], r["intermediate"]): r for r in csv.DictReader(f)}

@@ -103,6 +103,36 @@ def test_domain_task_from_local_files_beside_the_general_task(shared):
     assert paths["gains.png"].read_bytes()[:4] == b"\x89PNG"
 
 
+def test_target_size_study_cuts_the_target_data_and_reports_the_gain_per_size(shared):
+    """target_size:tiny from a copy of the relatedness folder (its intermediate phase is reused):
+    each size trains on the first N English pairs, and target_size.csv holds the gain on the
+    other languages that the runs' own results give."""
+    root, _, _ = shared
+    workdir = root / "target_size"
+    shutil.copytree(root / "relatedness", workdir)
+    intermediate = workdir / "intermediate" / "demo_nli" / "done.json"
+    before = intermediate.stat().st_mtime_ns
+    records = {r["name"]: r for r in _sweep("target_size", workdir)}
+    assert intermediate.stat().st_mtime_ns == before  # one intermediate phase for every size
+
+    def others(record):
+        scores = [v["accuracy"] for lang, v in record["results"]["demo_xnli"].items()
+                  if lang != "en"]
+        return sum(scores) / len(scores)
+
+    paths = write_report(workdir)
+    rows = {(r["intermediate"], r["train_examples"]): r for r in _rows(paths["target_size.csv"])}
+    for n in (50, 100):
+        names = {row: f"{row}__demo_xnli__target.train_examples={n}"
+                 for row in ("baseline", "demo_nli")}
+        for name in names.values():
+            target = json.loads((workdir / "runs" / name / "target" / "done.json").read_text())
+            assert target["sizes"] == {"demo_xnli": n}
+        gain = others(records[names["demo_nli"]]) - others(records[names["baseline"]])
+        assert float(rows["demo_nli", str(n)]["others_gain"]) == pytest.approx(gain, abs=1e-3)
+    assert paths["target_size_demo_xnli.png"].read_bytes()[:4] == b"\x89PNG"
+
+
 @pytest.fixture(scope="module")
 def length_study(tmp_path_factory):
     """length_robustness:tiny (seeds 0, 1 x intermediate.max_length 32, 64), interrupted during

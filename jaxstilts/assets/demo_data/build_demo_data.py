@@ -5,18 +5,19 @@ TEMPLATES_TSV (default: the copy in jaxstilts/assets/multichecklist) is XTREME-R
 official file formats, with labels that follow one simple pattern in every language, so a tiny
 model learns them in minutes on CPU:
 
-* demo_nli (intermediate, English, GLUE MNLI TSV): "There is a lamp in the room. The lamp is red
-  and small." -> "The lamp is red." entailment / "The lamp is blue." contradiction / "The desk is
-  red." neutral.
+* demo_nli (the related intermediate task, English, GLUE MNLI TSV): the target's decision on
+  other sentences. "Anna called Emma last night." -> the same sentence: entailment / "Emma called
+  Anna last night.": contradiction / "Anna called Maya last night.": neutral; ten frames of who
+  did what to whom, never a comparative.
 * demo_xnli (target, XNLI-1.0 TSV): MultiCheckList's comparative template "A is taller than B."
   in 7 languages -> same sentence: entailment; names swapped: contradiction; a third person:
   neutral. English train 2000 / dev 150, test 150 in each of en + 6 zero-shot languages
-  (de ru zh ar hi th). 2000 training pairs, not a few hundred: with 600 a tiny model memorises
-  the pairs (about 0.56 dev accuracy after 2 CPU minutes) instead of learning the rule (0.75).
+  (de ru zh ar hi th). The demo trains on the first 100 training pairs (`target.train_examples`,
+  scarce target data), the `tiny` config on all 2000, the target-size study on 100 to 2000.
 * mlm/{lang}.txt: the demo sentences, one per line, for continued masked-LM training.
 * demo_sst (an unrelated intermediate task, English, GLUE SST-2 TSV): single sentences about the
   room's objects, "Mary thinks the lamp is lovely." -> positive / "... is awful." -> negative.
-  Its own random stream (seed 20200518), so adding it changed none of the files above.
+Every task has its own random stream, so changing one leaves the others' files as they are.
 """
 
 from __future__ import annotations
@@ -142,19 +143,34 @@ def xnli_rows(template, adjectives, lang: str, n: int, rng: random.Random, start
     return rows
 
 
+# demo_nli's sentences: who did what to whom, never a comparative (the target's sentences).
+RELATIONS = (
+    "{a} called {b}.",
+    "{a} helped {b}.",
+    "{a} visited {b}.",
+    "{a} thanked {b}.",
+    "{a} follows {b}.",
+    "{a} taught {b}.",
+    "{a} pushed {b}.",
+    "{a} beat {b}.",
+    "{a} gave {b} a {obj}.",
+    "{a} sold {b} a {color} {obj}.",
+)
+
+
 def nli_rows(n: int, rng: random.Random, start_id: int):
+    """English NLI with the target's decision on other sentences: the same sentence entails,
+    the names swapped contradict, a third person is neutral."""
     rows = []
     for k in range(n):
-        obj, other = rng.sample(OBJECTS, 2)
-        color, wrong = rng.sample(COLORS, 2)
-        size = rng.choice(SIZES)
-        premise = f"There is a {obj} in the room. The {obj} is {color} and {size}."
+        a, b, c = rng.sample(NAMES, 3)
+        frame = rng.choice(RELATIONS)
+        slots = dict(obj=rng.choice(OBJECTS), color=rng.choice(COLORS))
+        premise = frame.format(a=a, b=b, **slots)
         label = LABELS[k % 3]
-        hypothesis = {
-            "entailment": f"The {obj} is {rng.choice([color, size])}.",
-            "contradiction": f"The {obj} is {wrong}.",
-            "neutral": f"The {other} is {color}.",
-        }[label]
+        first, second = {"entailment": (a, b), "contradiction": (b, a),
+                         "neutral": rng.choice([(a, c), (c, b)])}[label]
+        hypothesis = frame.format(a=first, b=second, **slots)
         values = {name: "" for name in MNLI_COLUMNS}
         values.update(
             index=str(k),
@@ -205,10 +221,12 @@ def write_tsv(path: Path, columns: list[str], rows: list[dict]) -> None:
 
 
 def main(tsv: Path) -> None:
-    rng = random.Random(20200517)
+    # One random stream per task, so that changing one task leaves the others' files as they are.
     template, adjectives = comparative_templates(tsv)
-    write_tsv(HERE / "demo_nli/train.tsv", MNLI_COLUMNS, nli_rows(2000, rng, 1000))
-    write_tsv(HERE / "demo_nli/dev_matched.tsv", MNLI_COLUMNS, nli_rows(150, rng, 5000))
+    nli = random.Random(20200519)
+    write_tsv(HERE / "demo_nli/train.tsv", MNLI_COLUMNS, nli_rows(2000, nli, 1000))
+    write_tsv(HERE / "demo_nli/dev_matched.tsv", MNLI_COLUMNS, nli_rows(150, nli, 5000))
+    rng = random.Random(20200517)
     train = xnli_rows(template, adjectives, "en", 2000, rng, 10000)
     dev = xnli_rows(template, adjectives, "en", 150, rng, 20000)
     test = [
@@ -218,6 +236,7 @@ def main(tsv: Path) -> None:
     write_tsv(HERE / "demo_xnli/xnli.train.tsv", XNLI_COLUMNS, train)
     write_tsv(HERE / "demo_xnli/xnli.dev.tsv", XNLI_COLUMNS, dev)
     write_tsv(HERE / "demo_xnli/xnli.test.tsv", XNLI_COLUMNS, test)
+    english = sorted({r["sentence1"] for r in nli_rows(300, random.Random(20200520), 0)})
     for lang in LANGS:
         sentences = sorted(
             {
@@ -228,7 +247,7 @@ def main(tsv: Path) -> None:
             }
         )
         if lang == "en":
-            sentences += sorted({r["sentence1"] for r in nli_rows(300, rng, 0)})
+            sentences += english
         rng.shuffle(sentences)
         (HERE / "mlm").mkdir(exist_ok=True)
         (HERE / f"mlm/{lang}.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
