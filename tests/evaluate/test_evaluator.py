@@ -211,8 +211,10 @@ def test_sharded_equals_unsharded(kind, mesh_shape, models, features, evaluated)
     assert predictor._put(np.zeros((8, 3))).sharding.shard_shape((8, 3)) == (1, 3)  # 8 ways
     sharded = predictor(features[kind], kind, 8, return_logits=kind == "classification")
     fast, _ = evaluated[kind]
+    # fsdp splits contractions into partial sums (another float32 summation order): up to
+    # ~1e-5 apart on logits of scale 2; a wrong sharding is off by the logits' own scale.
     for key in sharded:
-        np.testing.assert_allclose(sharded[key], fast[key], atol=1e-5, rtol=1e-5, err_msg=key)
+        np.testing.assert_allclose(sharded[key], fast[key], atol=5e-5, rtol=1e-5, err_msg=key)
 
 
 def test_parameters_placed_once_are_not_placed_again(models, features, evaluated):

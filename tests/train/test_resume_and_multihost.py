@@ -118,23 +118,24 @@ def tensorboard_steps(workdir, tag: str) -> list[int]:
 
 def test_a_kill_while_the_best_checkpoint_is_committed_hands_on_the_same_best(
         tmp_path, straight_dir, straight):
-    """SIGKILL after best/12 is written but before Orbax commits it (the older best already
-    deleted): the re-run writes best/12 again, and the next phase reads what it would have."""
-    assert sorted(p.name for p in (straight_dir / "work" / "best").iterdir()) == ["12"]
-    assert 12 < max(saved_steps(straight_dir / "work"))  # the best is not the last step
+    """SIGKILL after best/B is written but before Orbax commits it (an older best already
+    deleted): the re-run writes best/B again, and the next phase reads what it would have.
+    B is the uninterrupted run's best step, a validation before its last step."""
+    (best,) = [int(p.name) for p in (straight_dir / "work" / "best").iterdir()]
+    assert best < max(saved_steps(straight_dir / "work"))  # the best is not the last step
     proc = launch(tmp_path / "work", tmp_path / "unused.npz", "--steps", STEPS, "--mesh",
-                  "2,1,1", "--devices", 2, "--hang-at-best", 12)
+                  "2,1,1", "--devices", 2, "--hang-at-best", best)
     for line in proc.stdout:
-        if line.startswith("committing best 12"):
+        if line.startswith(f"committing best {best}"):
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert [p.name for p in (tmp_path / "work" / "best").iterdir()] == [
-        "12.orbax-checkpoint-tmp"]
+        f"{best}.orbax-checkpoint-tmp"]
     out = finish(launch(tmp_path / "work", tmp_path / "resumed.npz", "--steps", STEPS, "--mesh",
                         "2,1,1", "--devices", 2))
-    assert "resumed_from=12" in out, out[-2000:]
-    assert sorted(p.name for p in (tmp_path / "work" / "best").iterdir()) == ["12"]
+    assert f"resumed_from={best}" in out, out[-2000:]
+    assert sorted(p.name for p in (tmp_path / "work" / "best").iterdir()) == [str(best)]
     resumed = load(tmp_path / "resumed.npz")
     assert straight.keys() == resumed.keys() and any(k.startswith("['handoff']") for k in resumed)
     for k in straight:
