@@ -2,14 +2,15 @@
 
 import json
 
-from jaxstilts.config import load_config
+from jaxstilts.config import experiment_defaults, load_config
 from jaxstilts.pipeline import model_config
 from jaxstilts.workdir import config_differences
 
 
 def test_a_workdir_recorded_before_the_key_resumes_only_unrolled(tmp_path):
-    config = load_config("tiny", [])
-    assert config.model.scan_layers is True and model_config(config).scan_layers is True
+    assert experiment_defaults().model.scan_layers is True  # scanned unless a config says not
+    config = load_config("tiny", ["--config.model.scan_layers=True"])
+    assert model_config(config).scan_layers is True
     recorded = json.loads(config.to_json_best_effort())
     del recorded["model"]["scan_layers"]
     (tmp_path / "config.json").write_text(json.dumps(recorded))
