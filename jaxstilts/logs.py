@@ -11,10 +11,13 @@ import os
 import sys
 
 NOTICE = "jaxstilts.train.notice"  # where a run resumes from, what it skips, why it stopped
-# Orbax (through absl) on every read-only CheckpointManager (expected: it is how we read), and
-# its timing hint on every save.
+# Orbax (through absl) on every read-only CheckpointManager (expected: it is how we read), its
+# timing hint on every save, and its note that a step's item folder has no metadata file of its
+# own when the handoff reads the tree metadata (`checkpoint.saved_encoder_tree`; the file is
+# one level up).
 EXPECTED = ("Given directory is read only", "read_only=True, setting save_interval_steps=0",
-            "Waiting for previous save to complete")
+            "Waiting for previous save to complete",
+            "_CHECKPOINT_METADATA")
 # Orbax's logs (with tracebacks) of a failed background save: the command reports that failure
 # itself, in one line (`checkpoint.CheckpointNotWritten`); shown with -v.
 REPORTED = ("_SignalingThread.run() raised an exception", "in background save thread",
