@@ -7,7 +7,6 @@ cases), written there when the run evaluated with `evaluate.checklist`.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from statistics import mean
 
@@ -35,7 +34,7 @@ def plot_failure_heatmap(rates: Rates, path: Path, title: str, signed: bool = Fa
     from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
 
-    from jaxstilts.report.plots import _annotate
+    from jaxstilts.report.plots import _annotate, save_png
 
     tests, langs = _tests(rates), _languages(rates)
     if not tests or not langs:
@@ -61,11 +60,7 @@ def plot_failure_heatmap(rates: Rates, path: Path, title: str, signed: bool = Fa
     bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
     bar.set_label("Δ failure rate vs baseline (points)" if signed else "failure rate (%)")
     ax.tick_params(length=0)
-    fig.tight_layout()
-    buffer = io.BytesIO()  # via bytes, so that gs:// paths work too
-    fig.savefig(buffer, format="png", dpi=120)
-    path.write_bytes(buffer.getvalue())
-    return True
+    return save_png(fig, path, dpi=120)
 
 
 def rate_differences(run: Rates, base: Rates) -> Rates:

@@ -96,11 +96,7 @@ def _draw(rows: list[str], cols: list[str], values: list[list[float | None]], is
     bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
     bar.set_label("Δ score vs baseline (points)" if is_delta else "score")
     ax.tick_params(length=0)
-    fig.tight_layout()
-    buffer = io.BytesIO()  # via bytes, so that gs:// paths work too
-    fig.savefig(buffer, format="png", dpi=150)
-    path.write_bytes(buffer.getvalue())
-    return True
+    return save_png(fig, path)
 
 
 def _annotate(ax: Any, data: Any, image: Any, signed: bool) -> None:
@@ -150,7 +146,7 @@ def plot_bars(groups: list[str], series: dict[str, list[tuple[float | None, floa
     ax.set_title(title)
     if len(series) > 1:
         ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 # A line whose every point lies this close to chance (in points) says nothing: the plot says so.
@@ -222,12 +218,13 @@ def plot_lines(lines: dict[str, list[tuple[float, float, float | None]]], path: 
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
-def _save(fig: Any, path: Path) -> bool:
+def save_png(fig: Any, path: Path, dpi: int = 150) -> bool:
+    """`fig` laid out and written to `path` as PNG (via bytes, so that gs:// paths work too)."""
     fig.tight_layout()
-    buffer = io.BytesIO()  # via bytes, so that gs:// paths work too
-    fig.savefig(buffer, format="png", dpi=150)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
     path.write_bytes(buffer.getvalue())
     return True

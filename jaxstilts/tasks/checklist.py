@@ -204,6 +204,17 @@ def _matches(key: str, placeholders: str) -> bool:
     return bool(placeholders and key in placeholders) or key.split(" ")[-1] in placeholders
 
 
+def _contexts_by(keys, contexts: list[str], placeholders: list[str]) -> dict[str, list[str]]:
+    """Each key's contexts: those whose placeholder column names it, and those with no
+    placeholder (shared by every key)."""
+    out: dict[str, list[str]] = {k: [] for k in keys}
+    for context, ph in zip(contexts, placeholders):
+        for key, kept in out.items():
+            if _matches(key, ph) or (not ph and context):
+                kept.append(context)
+    return out
+
+
 def _split(values: list[str], sep: str) -> list[tuple[str, ...]]:
     return [tuple(v.split(sep)) for v in values]
 
@@ -271,16 +282,11 @@ def property_group_sequence(lang: str, t: Entry, en: Entry, n: int) -> list[Grou
         contexts = [c.replace("{obj[1]}", "{c:obj[1]}") for c in contexts]
     objs = _split(_nonempty(a["obj"]), sep)
     if lang == "mr":
-        by_obj = {en_o: {"contexts": [], "obj": o} for o, en_o in zip(objs, en.args["obj"])}
-        for context, ph in zip(t.contexts, a["contexts_placeholders"]):
-            for key, d in by_obj.items():
-                if _matches(key, ph):
-                    d["contexts"].append(context)
-                elif not ph and context:
-                    d["contexts"].append(context)
-        each = n // len(by_obj)
-        return [_group(d["contexts"], _nonempty(t.questions), t.answers, each, obj=[d["obj"]],
-                       p=_property_product(a, en2t)) for d in by_obj.values()]
+        obj_of = {en_o: o for o, en_o in zip(objs, en.args["obj"])}
+        contexts_of = _contexts_by(obj_of, t.contexts, a["contexts_placeholders"])
+        each = n // len(obj_of)
+        return [_group(contexts_of[k], _nonempty(t.questions), t.answers, each, obj=[o],
+                       p=_property_product(a, en2t)) for k, o in obj_of.items()]
     if lang not in _PROPERTY_BY_QUESTION:
         return [_group(contexts, _nonempty(t.questions), t.answers, n, obj=objs,
                        p=_property_product(a, en2t))]
@@ -376,17 +382,11 @@ def animal_groups(lang: str, name: str, t: Entry, en: Entry, default: Entry, en_
     vehicles = _nonempty(default.args["vehicle"])
     questions = _nonempty(t.questions)
     if lang in ("nl", "fi"):
-        by_animal = {en_a: {"contexts": [], "animal": [x]}
-                     for x, en_a in zip(animals, en_default.args["animal"])}
-        for context, ph in zip(t.contexts, t.args["contexts_placeholders"]):
-            for key, d in by_animal.items():
-                if _matches(key, ph):
-                    d["contexts"].append(context)
-                elif not ph and context:
-                    d["contexts"].append(context)
-        each = n // len(by_animal)
-        return [_group(d["contexts"], questions, t.answers, each, animal=d["animal"],
-                       vehicle=vehicles) for d in by_animal.values()]
+        animal_of = {en_a: x for x, en_a in zip(animals, en_default.args["animal"])}
+        contexts_of = _contexts_by(animal_of, t.contexts, t.args["contexts_placeholders"])
+        each = n // len(animal_of)
+        return [_group(contexts_of[k], questions, t.answers, each, animal=[x],
+                       vehicle=vehicles) for k, x in animal_of.items()]
     if lang in ("ru", "tr"):
         by_context = {en_c: {"contexts": [c], "animal": [], "vehicle": []}
                       for c, en_c in zip(_nonempty(t.contexts), en.contexts)}

@@ -6,18 +6,15 @@ from pathlib import Path
 
 from jaxstilts.cli import main
 
+from ..tasks.test_inventory import xnli_without_rows
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "data"
 
 
 def _xnli_without(root: Path, dropped: tuple[str, ...]) -> Path:
     """MNLI, and XNLI-1.0's files (the release layout) with every row of `dropped` removed."""
     shutil.copytree(FIXTURES / "MNLI", root / "MNLI")
-    (root / "XNLI-1.0").mkdir(parents=True)
-    for name in ("xnli.dev.tsv", "xnli.test.tsv"):
-        lines = (FIXTURES / "XNLI-1.0" / name).read_text("utf-8").splitlines(keepends=True)
-        kept = [line for line in lines if line.split("\t", 1)[0] not in dropped]
-        (root / "XNLI-1.0" / name).write_text("".join(kept), "utf-8")
-    return root
+    return xnli_without_rows(root, dropped)
 
 
 def test_a_language_asked_for_that_the_shared_file_lacks_stops_the_run_naming_it(

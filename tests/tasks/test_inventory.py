@@ -106,7 +106,7 @@ def test_data_names_the_download_layout_file_for_each_missing_language(tmp_path,
             f"    or      {tmp_path}/pawsx/test-de.tsv (download_data.sh)") in out
 
 
-def _shared_file_without(root: Path, dropped: tuple[str, ...]) -> Path:
+def xnli_without_rows(root: Path, dropped: tuple[str, ...]) -> Path:
     """XNLI-1.0's release files with every row of `dropped` removed."""
     (root / "XNLI-1.0").mkdir(parents=True)
     for name in ("xnli.dev.tsv", "xnli.test.tsv"):
@@ -118,7 +118,7 @@ def _shared_file_without(root: Path, dropped: tuple[str, ...]) -> Path:
 
 def test_data_counts_the_rows_of_each_language_in_a_file_they_share(tmp_path, capsys):
     """XNLI's one test file holding some of its languages: those it lacks are not "ok"."""
-    root = _shared_file_without(tmp_path, ("ar", "hi"))
+    root = xnli_without_rows(tmp_path, ("ar", "hi"))
     entries = {(e.split, e.language): e for e in inventory(root, ["xnli"])}
     assert entries["test", "de"].ok and entries["test", "de"].rows == 3
     assert entries["test", "ar"].state == "no rows" and entries["test", "ar"].rows == 0
