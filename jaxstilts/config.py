@@ -321,4 +321,7 @@ def experiment_defaults() -> ml_collections.ConfigDict:
     # (keys target.* / evaluate.*) or whose intermediate tasks include it (keys intermediate.*),
     # before the axes: ("udpos: target.epochs=10", "squad_v2: intermediate.batch_size=16").
     c.sweep.per_task = ()
+    # What a launcher reserves for each job (Ray resources; 0: none): {"GPU": 1.0} per job on
+    # a GPU cluster, {"TPU": 4.0} for a v4-8 host. The local launcher runs jobs one at a time.
+    c.sweep.job_resources = ml_collections.ConfigDict({"CPU": 1.0, "GPU": 0.0, "TPU": 0.0})
     return c

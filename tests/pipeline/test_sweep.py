@@ -125,7 +125,7 @@ def test_convert_round_trip_between_orbax_and_hugging_face(sweep, tmp_path):
 
 
 def test_eval_rescores_a_finished_run_in_other_languages(sweep):
-    from jaxstilts.pipeline import evaluate_workdir
+    from jaxstilts.experiment import evaluate_workdir
 
     from .sweep_config import get_config
 
@@ -175,7 +175,7 @@ def test_a_bad_axis_or_seed_is_one_line_before_any_compute(override, message, ca
 
 def test_sweep_runs_cross_axes_and_seeds_and_share_intermediate_phases():
     from jaxstilts.config import load_config
-    from jaxstilts.pipeline import sweep_runs
+    from jaxstilts.sweep.grid import sweep_runs
 
     config = load_config("tiny", ["--config.sweep.seeds=(0,1)", '--config.sweep.axes=('
                                   '"intermediate.optim.lr=1e-3|3e-3", "target.steps=4|8")'])
@@ -198,7 +198,7 @@ def test_sweep_runs_cross_axes_and_seeds_and_share_intermediate_phases():
 @pytest.mark.parametrize("grid", ["paper/grid.py", "xtreme_r/grid.py"])
 def test_every_grid_run_gets_the_settings_of_its_single_run_config(grid):
     from jaxstilts.config import load_config
-    from jaxstilts.pipeline import sweep_configs
+    from jaxstilts.sweep.grid import sweep_configs
 
     config = load_config(grid)
     keys = ("intermediate.epochs", "intermediate.batch_size", "target.epochs",
