@@ -1,11 +1,22 @@
 """The runs of a sweep: (baseline and) each intermediate entry x each target x each combination
 of axis values x each seed, each with its config and its folder names. The axes, seeds and
-per-task settings are checked like command-line overrides before any compute."""
+per-task settings are checked like command-line overrides before any compute.
+
+A config file writes them as Python values, as big_vision writes its sweeps::
+
+    c.sweep.axes = {"intermediate.max_length": (128, 256, 512)}
+    c.sweep.per_task = {"udpos": {"target.epochs": 10.0}}
+
+or as the strings the command line takes (`("intermediate.max_length=128|256|512",)`,
+`("udpos: target.epochs=10",)`). A value's folder label is the value as written: Python's own
+writing for Python values (128 -> `=128`, 1e-5 -> `=1e-05`).
+"""
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +78,7 @@ class SweepRun:
                per_task: list[tuple[str, str, Any]] | None = None) -> ml_collections.ConfigDict:
         """`base` with this run's tasks, their `sweep.per_task` settings (`per_task`: those
         already parsed, as `sweep_configs` passes them), the axis settings and the seed."""
-        config = ml_collections.ConfigDict(base.to_dict())
+        config = _copy(base)
         config.intermediate.tasks = self.intermediate
         config.target.task = self.target
         for task, key, value in sweep_per_task(base) if per_task is None else per_task:
@@ -109,7 +120,7 @@ def _set(config: ml_collections.ConfigDict, key: str, value: Any) -> None:
 
 def _parsed(config: ml_collections.ConfigDict, setting: str, where: str) -> Any:
     """The value of `KEY=VALUE` as an override would set it (checked the same way)."""
-    probe = ml_collections.ConfigDict(config.to_dict())
+    probe = _copy(config)
     apply_override(probe, setting, source=f"the config ({where})")
     value = probe
     for part in setting.split("=", 1)[0].strip().split("."):
@@ -117,13 +128,61 @@ def _parsed(config: ml_collections.ConfigDict, setting: str, where: str) -> Any:
     return value
 
 
+def _copy(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """An unlocked copy of `config`, its sweep's axes and per-task settings in the string form
+    (a ConfigDict takes no dict whose keys hold dots)."""
+    plain = config.to_dict()
+    plain["sweep"]["axes"] = axis_entries(config)
+    plain["sweep"]["per_task"] = per_task_entries(config)
+    return ml_collections.ConfigDict(plain)
+
+
+def _written(value: Any) -> str:
+    """A Python value as an override writes it: a string as it is, else as Python writes it
+    (so 128 names a folder `...=128`, as the string form's "128" does)."""
+    return value if isinstance(value, str) else repr(value)
+
+
+def axis_entries(config: ml_collections.ConfigDict) -> tuple[str, ...]:
+    """`sweep.axes` as `KEY=VALUE|VALUE...` strings: as written, or from the Python form
+    `{"intermediate.max_length": (128, 256, 512)}`."""
+    axes = config.sweep.axes
+    if not isinstance(axes, Mapping):
+        return tuple(axes)
+    entries = []
+    for key, values in axes.items():
+        if not isinstance(values, (tuple, list)):
+            raise ConfigError(f"sweep.axes: {key} takes a tuple of values, got {values!r}")
+        texts = [_written(v) for v in values]
+        if any(AXIS_VALUES in text for text in texts):
+            raise ConfigError(f"sweep.axes: {key}: a value holds '{AXIS_VALUES}' ({values!r})")
+        entries.append(f"{key}={AXIS_VALUES.join(texts)}")
+    return tuple(entries)
+
+
+def per_task_entries(config: ml_collections.ConfigDict) -> tuple[str, ...]:
+    """`sweep.per_task` as `TASK: KEY=VALUE` strings: as written, or from the Python form
+    `{"udpos": {"target.epochs": 10.0}}`."""
+    per_task = config.sweep.per_task
+    if not isinstance(per_task, Mapping):
+        return tuple(per_task)
+    entries = []
+    for task, settings in per_task.items():
+        if not isinstance(settings, Mapping):
+            raise ConfigError(f"sweep.per_task: {task} takes a dict of settings "
+                              f"({{'target.epochs': 10.0}}), got {settings!r}")
+        entries += [f"{task}: {key}={_written(value)}" for key, value in settings.items()]
+    return tuple(entries)
+
+
 def sweep_axes(config: ml_collections.ConfigDict) -> list[list[tuple[str, str, Any]]]:
     """The parsed `sweep.axes`: per axis, (key, value as written, value) of each value. Keys and
     values are checked like command-line overrides; a bad one is a one-line `ConfigError`."""
     axes, seen = [], set()
-    for i, entry in enumerate(config.sweep.axes):
+    entries = axis_entries(config)
+    for i, entry in enumerate(entries):
         if not isinstance(entry, str) or "=" not in entry:
-            previous = config.sweep.axes[i - 1] if i else None
+            previous = entries[i - 1] if i else None
             joined = (f"; the values of one axis are separated by '{AXIS_VALUES}' "
                       f"({previous}{AXIS_VALUES}{entry}), a comma separates axes"
                       if isinstance(previous, str) and "=" in previous else "")
@@ -157,7 +216,7 @@ def sweep_per_task(config: ml_collections.ConfigDict) -> list[tuple[str, str, An
     from jaxstilts.tasks.registry import get_task
 
     parsed = []
-    for entry in config.sweep.per_task:
+    for entry in per_task_entries(config):
         task, _, setting = str(entry).partition(":")
         task, setting = task.strip(), setting.strip()
         key = setting.split("=", 1)[0].strip()
