@@ -334,33 +334,28 @@ def test_the_shared_intermediate_phase_is_trained_once(sweep, tmp_path, monkeypa
 
 
 def test_two_processes_run_different_jobs_of_one_grid_at_once(sweep, tmp_path):
-    from jaxstilts.workdir import LOCK_NAME
+    from jaxstilts.sweep import run_job
+    from jaxstilts.workdir import LOCK_NAME, WorkdirBusy
 
     workdir, *_ = sweep
     grid = _grid_without(workdir, tmp_path / "grid", "runs/mnli__xnli", "runs/sst2__pawsx")
-    locks = [grid / "runs" / run / LOCK_NAME for run in ("mnli__xnli", "sst2__pawsx")]
-
-    def wait_for(lock, proc):
-        deadline = time.time() + 300
-        while not lock.exists() and proc.poll() is None and time.time() < deadline:
-            time.sleep(0.05)
-        return lock.exists()
-
-    first = jaxstilts("job", grid, "runs/mnli__xnli", "--quiet")
-    assert wait_for(locks[0], first), first.communicate()[0][-3000:]
-    second = jaxstilts("job", grid, "runs/sst2__pawsx", "--quiet")
-    assert wait_for(locks[1], second), second.communicate()[0][-3000:]
-    both_held = first.poll() is None  # the first job still runs while the second has its lock
-    again = jaxstilts("job", grid, "runs/mnli__xnli")  # the same job: refused, nothing done
-    out = again.communicate(timeout=300)[0]
-    assert again.returncode == 2 and f"is in use by pid {first.pid}" in out, out[-2000:]
-    for proc in (first, second):
+    jobs = ["runs/mnli__xnli", "runs/sst2__pawsx"]
+    procs = [jaxstilts("job", grid, job, "--quiet") for job in jobs]
+    lock = grid / jobs[0] / LOCK_NAME
+    deadline = time.time() + 300
+    while not lock.exists() and procs[0].poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    with pytest.raises(WorkdirBusy, match=f"is in use by pid {procs[0].pid}"):
+        run_job(grid, jobs[0])  # the same job again: refused at once, nothing done
+    for proc in procs:
         out = proc.communicate(timeout=600)[0]
         assert proc.returncode == 0, out[-3000:]
-    assert both_held
-    for run in ("mnli__xnli", "sst2__pawsx"):
-        assert _results(grid, run) == _results(workdir, run)
-    assert not any(lock.exists() for lock in locks)
+    times = [json.loads((grid / "jobs" / job / "times.json").read_text()) for job in jobs]
+    assert max(t["started"] for t in times) < min(t["finished"] for t in times)  # at once
+    for job in jobs:
+        assert _results(grid, job.removeprefix("runs/")) == _results(workdir,
+                                                                     job.removeprefix("runs/"))
+        assert not (grid / job / LOCK_NAME).exists()
 
 
 def test_a_failed_job_is_listed_and_the_rest_of_the_grid_goes_on(sweep, tmp_path, capsys):
