@@ -70,18 +70,18 @@ def _config(args: argparse.Namespace, overrides: list[str]):
     """The validated config; multi-host set up from it before any device is touched. Keys and
     types are checked before JAX is imported (a rejected command answers in a second); values,
     task names and the model then, before a workdir is made."""
-    from jaxstilts.config import ConfigError, check_values, load_config
+    from jaxstilts.config import ConfigError, load_config
 
     config = load_config(args.config, overrides)
     import jax
 
     from jaxstilts.compile_cache import enable_compilation_cache
     from jaxstilts.pipeline import setup_distributed, validate_config
-    from jaxstilts.preflight import check_data
+    from jaxstilts.preflight import check_config, check_data
 
     enable_compilation_cache()
     setup_distributed(config)
-    check_values(config, jax.device_count(), sweep=args.command == "sweep")
+    check_config(config, jax.device_count(), sweep=args.command == "sweep")
     try:
         validate_config(config)
     except (KeyError, ValueError) as e:

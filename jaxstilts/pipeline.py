@@ -17,7 +17,6 @@ import importlib.metadata as md
 import itertools
 import json
 import logging
-import math
 import platform
 import re
 import subprocess
@@ -34,6 +33,7 @@ from flax import nnx
 
 from jaxstilts import __version__
 from jaxstilts.config import ConfigError, apply_override
+from jaxstilts.config_schema import axis_refusal, check_values, phase_length, reads, retrains
 from jaxstilts.data.arrays import ArraySource
 from jaxstilts.data.mlm import MaskedSource
 from jaxstilts.data.multitask import TaskSampler, task_probabilities
@@ -43,6 +43,7 @@ from jaxstilts.evaluate.validation import Validation, first_examples
 from jaxstilts.evaluate.xtreme import average_over_languages, scorer_of, task_score
 from jaxstilts.kinds import Kind
 from jaxstilts.model import XLMRConfig, load_pretrained, load_tokenizer
+from jaxstilts.model.config import changes_of
 from jaxstilts.model.hf import resolve_folder
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import make_mesh
@@ -81,7 +82,9 @@ SWEEP_COORDINATES = ("name", "seed", "settings")  # where a sweep's run.json pla
 
 
 def validate_config(config: ml_collections.ConfigDict) -> None:
-    """Check names and values before any compute: unknown tasks, impossible settings."""
+    """Check names and values before any compute: the schema's value checks, unknown tasks,
+    impossible settings."""
+    check_values(config)
     for spec in config.user_tasks:
         task_from_config(spec, register_task=True)
     for name in config.intermediate.tasks:
@@ -90,31 +93,6 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
             raise ValueError(f"intermediate.tasks: {name} is a retrieval task (no training data)")
     if config.target.task:
         target_recipe(config.target.task)  # the target and every task of its recipe exist
-    if config.target.prepare_epochs < 0:
-        raise ValueError(f"target.prepare_epochs must be >= 0 (0: no preparatory stage), got "
-                         f"{config.target.prepare_epochs}")
-    if config.intermediate.mlm_rate and not config.intermediate.tasks:
-        raise ValueError("intermediate.mlm_rate needs intermediate.tasks")
-    for phase in ("intermediate", "target"):
-        p = config[phase]
-        if p.batch_size < 1:
-            raise ValueError(f"{phase}.batch_size must be >= 1, got {p.batch_size}")
-        if p.max_length < 0:
-            raise ValueError(f"{phase}.max_length must be >= 0 (0: data.max_length), "
-                             f"got {p.max_length}")
-        if p.steps < 0 or p.epochs < 0 or (p.steps == 0 and p.epochs == 0):
-            raise ValueError(f"{phase}: set steps > 0 or epochs > 0")
-        for key in ("log_every", "checkpoint_every"):
-            if p[key] < 1:
-                raise ValueError(f"{phase}.{key} must be >= 1, got {p[key]}")
-        if p.validate_every < 0:
-            raise ValueError(f"{phase}.validate_every must be >= 0 (0: no validation), "
-                             f"got {p.validate_every}")
-        if p.train_examples < 0:
-            raise ValueError(f"{phase}.train_examples must be >= 0 (0: all), "
-                             f"got {p.train_examples}")
-    if not config.model.pretrained and not config.model.preset:
-        raise ValueError("model: set model.pretrained (HF folder or hub id) or model.preset")
 
 
 def setup_distributed(config: ml_collections.ConfigDict) -> None:
@@ -134,8 +112,7 @@ def tokenizer_of(config: ml_collections.ConfigDict):
 
 def model_config(config: ml_collections.ConfigDict) -> XLMRConfig:
     m = config.model
-    extra = dict(dtype=m.dtype, remat=m.remat, matmul_precision=m.matmul_precision,
-                 scan_layers=m.scan_layers)
+    extra = changes_of(m)
     if m.pretrained:
         return XLMRConfig.from_hf(resolve_folder(m.pretrained), **extra)
     return XLMRConfig.preset(m.preset, **extra)
@@ -256,14 +233,6 @@ def _phase_data(config, phase: str) -> ml_collections.ConfigDict:
     return data
 
 
-def _phase_steps(p, sizes: dict[str, int], epochs: float | None = None) -> int:
-    """`epochs` (a preparatory stage's length) in place of the phase's steps/epochs."""
-    if p.steps and epochs is None:
-        return p.steps
-    epochs = p.epochs if epochs is None else epochs
-    return max(1, math.ceil(epochs * sum(sizes.values()) / p.batch_size))
-
-
 def _loop_config(p, total: int, seed: int, progress: bool, folder: epath.Path) -> LoopConfig:
     """The loop's settings; its progress bar is labelled by the phase's folder and its parent
     (`demo_nli__demo_xnli__seed=1/target`, `intermediate/demo_nli__seed=1`): run, seed, phase."""
@@ -321,7 +290,9 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     model = build_model(config, heads, seed, encoder_from=init_encoder_from)
     if jax.process_index() == 0:
         (folder / "model_config.json").write_text(json.dumps(model.config.to_hf_dict(), indent=2))
-    total = _phase_steps(p, sizes, config.target.prepare_epochs if stage else None)
+    examples = sum(sizes.values())  # a preparatory stage: `target.prepare_epochs` long
+    total = (phase_length(0, config.target.prepare_epochs, examples, p.batch_size) if stage
+             else phase_length(p.steps, p.epochs, examples, p.batch_size))
     head_list = {k: list(v) for k, v in heads.items()}
     previous = _done(abs_path(init_encoder_from)) if init_encoder_from is not None else None
     result = train(model, feeds, sampler, OptimConfig(**p.optim.to_dict()),
@@ -587,15 +558,8 @@ def _run_record(config, intermediate: list[str], target: str, evaluation: dict) 
 # ---------------------------------------------------------------- sweeps
 
 AXIS_VALUES = "|"  # separates an axis's values: "data.max_length=128|256"
-# Keys that only the target phase and the evaluation read: an axis over them shares the
-# intermediate phase. Every other key (model, data, intermediate, seed) gets its own.
-TARGET_ONLY = ("target.", "evaluate.")
-# Keys that only the target's last stage and the evaluation read: an axis over them shares the
-# target's preparatory stages (XCOPA's SIQA).
-AFTER_PREPARE = ("evaluate.", "target.epochs", "target.steps")
-# Keys a sweep varies by its own fields, never by an axis.
-NOT_AXES = {"seed": "sweep.seeds", "intermediate.tasks": "sweep.intermediate",
-            "target.task": "sweep.targets", "name": "the config file", "sweep": "the sweep itself"}
+# Which phases an axis retrains (and so which it shares) is each key's policy in
+# `config_schema`: `retrains(key)`; keys that are not axes: `axis_refusal(key)`.
 
 
 @dataclass(frozen=True)
@@ -619,15 +583,15 @@ class SweepRun:
         settings (tasks, non-target keys, seed) are the same; None for a baseline."""
         if not self.intermediate:
             return None
-        settings = [s for s in self.settings if not s[0].startswith(TARGET_ONLY)]
+        settings = [s for s in self.settings if "intermediate" in retrains(s[0])]
         return "__".join(["+".join(self.intermediate), *_setting_labels(settings),
                           *self._seed_label])
 
     @property
     def prepare_name(self) -> str:
         """The folder of the target's preparatory stages: shared by every run with the same
-        intermediate tasks, target and stage settings (all but `AFTER_PREPARE` keys), seed."""
-        settings = [s for s in self.settings if not _is_after_prepare(s[0])]
+        intermediate tasks, target and stage settings (keys that retrain `prepare`), seed."""
+        settings = [s for s in self.settings if "prepare" in retrains(s[0])]
         return "__".join([run_name(self.intermediate, self.target),
                           *_setting_labels(settings), *self._seed_label])
 
@@ -656,10 +620,6 @@ class SweepRun:
         """name, seed and settings (values as written, as in the name) for `run.json`."""
         return {"name": self.name, "seed": self.seed,
                 "settings": {key: _safe(text) for key, text, _ in self.settings}}
-
-
-def _is_after_prepare(key: str) -> bool:
-    return any(key == k or (k.endswith(".") and key.startswith(k)) for k in AFTER_PREPARE)
 
 
 def _setting_labels(settings) -> list[str]:
@@ -703,9 +663,8 @@ def sweep_axes(config: ml_collections.ConfigDict) -> list[list[tuple[str, str, A
                               " (on the command line, axes whose values hold commas go in a "
                               "tuple: --config.sweep.axes='(\"KEY=(1,2)|(3,)\",)')")
         key, raw = (part.strip() for part in entry.split("=", 1))
-        reserved = next((k for k in NOT_AXES if key == k or key.startswith(k + ".")), None)
-        if reserved:
-            raise ConfigError(f"sweep.axes: {key} cannot be an axis (set {NOT_AXES[reserved]})")
+        if reserved := axis_refusal(key):
+            raise ConfigError(f"sweep.axes: {key} cannot be an axis (set {reserved})")
         if key in seen:
             raise ConfigError(f"sweep.axes: {key} is given twice")
         seen.add(key)
@@ -763,8 +722,8 @@ def sweep_runs(config: ml_collections.ConfigDict) -> list[SweepRun]:
     for seed in seeds:
         for settings in itertools.product(*sweep_axes(config)):
             for inter in inters:
-                kept = settings if inter else tuple(
-                    x for x in settings if not x[0].startswith("intermediate."))
+                kept = settings if inter else tuple(  # what only an intermediate reads
+                    x for x in settings if reads(x[0]) != {"intermediate"})
                 for target in targets:
                     run = SweepRun(inter, target, kept, seed)
                     runs.setdefault(run.name, run)
@@ -788,7 +747,7 @@ def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
     same intermediate settings: all targets, and all values of target-only axes (`target.*`,
     `evaluate.*`). A different seed trains its own intermediate phase (the seed sets its head
     init, data order and dropout). A target's preparatory stages (XCOPA's SIQA) live in
-    `sweep_dir/prepare/<run name without AFTER_PREPARE settings>/`, shared likewise.
+    `sweep_dir/prepare/<run name without settings that do not retrain it>/`, shared likewise.
     """
     runs = sweep_configs(config)
     for run, run_config in runs:
