@@ -212,7 +212,7 @@ KEYS: dict[str, Key] = {key.name: key for key in [
     *_phase_keys("target"),
     Key("target.prepare_epochs", 3.0, "epochs of each English stage a target's recipe trains "
         "before its own training task (XCOPA: SIQA, then COPA); 0: the training task alone",
-        reads=("prepare",), rule=at_least(0, "0: no preparatory stage")),
+        reads=("prepare",), rule=at_least(0, "0: no preparatory stage"), absent=0.0),
 
     Key("evaluate.split", "test", "the split scored in every language", reads=("eval",),
         resume=ADDS_WORK),
@@ -367,6 +367,15 @@ def check_value(name: str, value, where: str | None = None) -> None:
         example = key.example if key.example is not None else key.default
         hint = f": e.g. --config.{name}={example}" if where is None else ""
         raise ConfigError(f"{shown} must be {key.rule.text}, got {value!r}{hint}")
+
+
+def check_fields(obj, prefix: str) -> None:
+    """The fields of a dataclass that mirror keys under `prefix` (`OptimConfig`: "target.optim.",
+    both phases sharing the rules), checked by those keys' rules."""
+    for field in dataclasses.fields(obj):
+        if prefix + field.name in KEYS:
+            check_value(prefix + field.name, getattr(obj, field.name),
+                        where=f"{type(obj).__name__}.{field.name}")
 
 
 def check_values(config: ml_collections.ConfigDict, device_count: int | None = None) -> None:

@@ -161,3 +161,34 @@ def test_jaxstilts_keys_prints_every_key_with_type_default_doc_and_policies(caps
     assert out.startswith("target.steps (int, default 0)") and "on resume: adds work" in out
     assert "in sweeps: an axis retrains target, eval" in out
     assert main(["keys", "nope"]) == 2
+
+
+def test_bench_takes_the_model_keys_as_overrides(monkeypatch, capsys):
+    from jaxstilts import bench
+    from jaxstilts.cli import main
+
+    seen = []
+    monkeypatch.setattr(bench, "run", lambda b, **_: seen.append(b) or {})
+    assert main(["bench", "--config.model.dtype=bfloat16", "--config.model.scan_layers=False",
+                 "--config.model.attention_dropout=0.0"]) == 0
+    cfg = seen[0].model_config()
+    assert (cfg.dtype, cfg.scan_layers, cfg.attention_probs_dropout_prob) == ("bfloat16", False,
+                                                                              0.0)
+    assert cfg.hidden_dropout_prob == 0.1  # -1: the preset's own
+    capsys.readouterr()
+    assert main(["bench", "--config.target.steps=3"]) == 2
+    assert "takes the model's compute keys" in capsys.readouterr().err
+    assert main(["bench", "--config.model.dropout=1.5"]) == 2
+    assert "model.dropout must be in [0, 1), or -1" in capsys.readouterr().err
+
+
+def test_the_model_keys_set_the_models_dropout_and_attention_kernel():
+    from jaxstilts.pipeline import model_config
+
+    c = experiment_defaults()
+    c.model.preset = "tiny"
+    assert model_config(c) == model_config(c).preset("tiny")  # defaults: the model's own
+    c.model.dropout, c.model.attention_dropout, c.model.attention_impl = 0.0, 0.2, "xla"
+    cfg = model_config(c)
+    assert (cfg.hidden_dropout_prob, cfg.attention_probs_dropout_prob, cfg.attention_impl) == (
+        0.0, 0.2, "xla")
