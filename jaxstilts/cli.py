@@ -78,7 +78,7 @@ def _config(args: argparse.Namespace, overrides: list[str]):
 
     from jaxstilts.compile_cache import enable_compilation_cache
     from jaxstilts.pipeline import setup_distributed, validate_config
-    from jaxstilts.preflight import check_config, check_data
+    from jaxstilts.preflight import check_config, check_data, check_model
 
     enable_compilation_cache()
     setup_distributed(config)
@@ -87,36 +87,10 @@ def _config(args: argparse.Namespace, overrides: list[str]):
         validate_config(config)
     except (KeyError, ValueError) as e:
         raise ConfigError(e.args[0] if e.args else str(e)) from None
-    _check_model(config)
+    check_model(config)
     if args.command != "eval":  # eval reads only the evaluation split, as the run did
         check_data(config, sweep=args.command == "sweep")
     return config
-
-
-def _check_model(config) -> None:
-    """The pretrained model and tokenizer can be had (local folder, hub cache or hub)."""
-    from pathlib import Path
-
-    from jaxstilts.config import ConfigError
-    from jaxstilts.model.hf import hub_snapshot, resolve_folder
-
-    for key in ("pretrained", "tokenizer"):
-        name = config.model[key]
-        folder = Path(name).expanduser()
-        if name and ((folder / "checkpoints").is_dir() or (folder / "best").is_dir()):
-            raise ConfigError(f"model.{key}={name!r} is a phase folder (Orbax checkpoints), not a "
-                              f"Hugging Face folder: `jaxstilts convert {name} HF_FOLDER` "
-                              f"makes one, then --config.model.{key}=HF_FOLDER")
-        if name:
-            try:
-                if key == "tokenizer" and not Path(name).expanduser().exists() and (
-                        name.count("/") <= 1 and not name.startswith(("/", ".", "~"))):
-                    hub_snapshot(name, tokenizer=True)  # the tokenizer files only
-                else:
-                    resolve_folder(name)
-            except OSError as e:
-                raise ConfigError(f"model.{key}={name!r}: {e} Then run with "
-                                  f"--config.model.{key}=/path/to/folder") from None
 
 
 def _print_run(record: dict, quiet: bool = False) -> None:

@@ -79,6 +79,29 @@ def _check_checklist(config: ml_collections.ConfigDict) -> None:
                           f"{', '.join(unknown)} (it has {','.join(sorted(known))})")
 
 
+def check_model(config: ml_collections.ConfigDict) -> None:
+    """The pretrained model and tokenizer can be had (local folder, hub cache or hub)."""
+    from jaxstilts.model.hf import hub_snapshot, resolve_folder
+
+    for key in ("pretrained", "tokenizer"):
+        name = config.model[key]
+        folder = Path(name).expanduser()
+        if name and ((folder / "checkpoints").is_dir() or (folder / "best").is_dir()):
+            raise ConfigError(f"model.{key}={name!r} is a phase folder (Orbax checkpoints), not a "
+                              f"Hugging Face folder: `jaxstilts convert {name} HF_FOLDER` "
+                              f"makes one, then --config.model.{key}=HF_FOLDER")
+        if name:
+            try:
+                if key == "tokenizer" and not Path(name).expanduser().exists() and (
+                        name.count("/") <= 1 and not name.startswith(("/", ".", "~"))):
+                    hub_snapshot(name, tokenizer=True)  # the tokenizer files only
+                else:
+                    resolve_folder(name)
+            except OSError as e:
+                raise ConfigError(f"model.{key}={name!r}: {e} Then run with "
+                                  f"--config.model.{key}=/path/to/folder") from None
+
+
 def reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str, ...]]]:
     """(task, split, languages) of everything one run reads, decided as the pipeline decides
     it: its evaluation, then each phase's English training (and validation) data."""
