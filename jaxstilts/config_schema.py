@@ -22,7 +22,6 @@ import ml_collections
 
 PHASES = ("intermediate", "prepare", "target", "eval")
 ALL = PHASES
-TRAINED = ("intermediate", "prepare", "target")
 
 # Resume policies on a workdir recorded with another value.
 FREE = "free"  # does not change results: may differ on a resume
@@ -79,17 +78,14 @@ class Key:
     adds_work: Callable[[Any, Any], bool] | None = None  # ADDS_WORK only when this holds
     choices: tuple = ()
     rule: Rule | None = None
-    example: Any = None  # a good value, shown in errors (default: the first choice)
+    example: Any = None  # a good value, shown in errors (None: the default)
     axis: str | None = None  # None: may be a sweep axis; else what sets it instead
-    absent: Any = None  # the value a workdir recorded before the key existed ran with
+    absent: Any = None  # the value a workdir recorded before the key existed ran with (None:
+    # the default)
 
     @property
     def type(self) -> type:
         return type(self.default)
-
-    @property
-    def section(self) -> str:
-        return self.name.split(".")[0]
 
 
 def _phase_keys(phase: str) -> list[Key]:
@@ -333,7 +329,9 @@ def resume_policy(name: str, old, new) -> str:
 
 
 def reopens(name: str) -> set[str]:
-    """The phase folders a work-adding change of `name` reopens (target, eval)."""
+    """The phase folders of a run that a work-adding change of `name` reopens: of those it
+    retrains, `target` and `eval` (a shared intermediate or preparatory phase is never
+    reopened: such keys change results)."""
     return retrains(name) & {"target", "eval"}
 
 

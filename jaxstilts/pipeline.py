@@ -698,8 +698,7 @@ def sweep_per_task(config: ml_collections.ConfigDict) -> list[tuple[str, str, An
             get_task(task)
         except KeyError:
             raise ConfigError(f"sweep.per_task: {entry!r} names no task {task!r}") from None
-        if key.split(".")[0] not in ("intermediate", "target", "evaluate") or key in (
-                "intermediate.tasks", "target.task"):
+        if key.split(".")[0] not in ("intermediate", "target", "evaluate") or axis_refusal(key):
             raise ConfigError(f"sweep.per_task: {entry!r} sets {key}; a task entry sets "
                               "intermediate.*, target.* or evaluate.* settings")
         parsed.append((task, key, _parsed(config, setting, "sweep.per_task")))

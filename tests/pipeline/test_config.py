@@ -113,6 +113,7 @@ def test_the_defaults_and_the_schema_hold_the_same_keys_each_documented_and_vali
         PHASES,
         check_value,
         flat_names,
+        retrains,
     )
 
     assert sorted(flat_names(experiment_defaults())) == sorted(KEYS)
@@ -120,6 +121,8 @@ def test_the_defaults_and_the_schema_hold_the_same_keys_each_documented_and_vali
         assert key.doc and key.resume in (FREE, ADDS_WORK, CHANGES), name
         assert set(key.reads) <= set(PHASES), name
         assert (key.adds_work is None) or key.resume == ADDS_WORK, name
+        if key.resume == ADDS_WORK:  # reopened in the run's own folders, never a shared phase
+            assert not retrains(name) & {"intermediate", "prepare"}, name
         check_value(name, key.default)
     for config in packaged_configs():
         assert set(flat_names(load_config(config))) <= set(KEYS), config
