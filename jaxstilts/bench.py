@@ -25,8 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from jaxstilts.config_schema import KEYS
 from jaxstilts.environment import describe_environment
-from jaxstilts.model.config import XLMRConfig
+from jaxstilts.model.config import XLMRConfig, changes_of
 
 # Dense bf16 peak FLOP/s per device, from the vendors' data sheets.
 PEAK_FLOPS = {
@@ -49,22 +50,20 @@ class BenchConfig:
     seq: int = 128
     steps: int = 10
     warmup: int = 2
-    dtype: str = "float32"
-    remat: str = "none"
     frozen_embeddings: bool = False
-    attention_dropout: bool = True  # False: no attention-probability dropout in training
-    attention_impl: str = "auto"  # auto | xla | cudnn (model/attention.py)
-    matmul_precision: str = "auto"
-    dropout_rng: str = "threefry"  # threefry | rbg
-    scan_layers: bool = True  # False: the unrolled layer layout (model.scan_layers)
     num_labels: int = 3
+    # The model's compute settings: the experiment's `model.*` keys, same names and defaults.
+    dtype: str = KEYS["model.dtype"].default
+    remat: str = KEYS["model.remat"].default
+    attention_impl: str = KEYS["model.attention_impl"].default
+    matmul_precision: str = KEYS["model.matmul_precision"].default
+    dropout_rng: str = KEYS["model.dropout_rng"].default
+    scan_layers: bool = KEYS["model.scan_layers"].default
+    dropout: float = KEYS["model.dropout"].default
+    attention_dropout: float = KEYS["model.attention_dropout"].default  # 0.0: none
 
     def model_config(self) -> XLMRConfig:
-        extra = dict(dtype=self.dtype, remat=self.remat, attention_impl=self.attention_impl,
-                     matmul_precision=self.matmul_precision, dropout_rng=self.dropout_rng,
-                     scan_layers=self.scan_layers)
-        if not self.attention_dropout:
-            extra["attention_probs_dropout_prob"] = 0.0
+        extra = changes_of(dataclasses.asdict(self))
         if self.preset in PRESETS:
             return XLMRConfig(**PRESETS[self.preset], **extra)
         return XLMRConfig.preset(self.preset, **extra)
@@ -530,7 +529,7 @@ def record_path(result: dict, folder: str | Path = "benchmarks/results") -> Path
     env, config = result["environment"], result["config"]
     stamp = env["date"].replace(":", "").replace("-", "")[:15]
     name = f"{stamp}-{env['backend']}-{config['preset']}-{config['dtype']}"
-    if not config["attention_dropout"]:
+    if config["attention_dropout"] == 0:
         name += "-no-attention-dropout"
     if result.get("mode") in ("aot", "layouts"):
         name += "-" + result["mode"]

@@ -15,6 +15,7 @@ intermediate task mnli, the target xnli). Any `--config.KEY=VALUE` overrides one
 against the config's keys, types and values before anything runs, e.g.
     --config.target.steps=2000 --config.model.pretrained=FacebookAI/xlm-roberta-large
 
+`jaxstilts keys [PREFIX]` lists every key with its type, default, doc and policies;
 `jaxstilts COMMAND --help` describes each command's arguments; -v shows INFO logs and, on an
 error, the traceback.
 """
@@ -70,52 +71,26 @@ def _config(args: argparse.Namespace, overrides: list[str]):
     """The validated config; multi-host set up from it before any device is touched. Keys and
     types are checked before JAX is imported (a rejected command answers in a second); values,
     task names and the model then, before a workdir is made."""
-    from jaxstilts.config import ConfigError, check_values, load_config
+    from jaxstilts.config import ConfigError, load_config
 
     config = load_config(args.config, overrides)
     import jax
 
     from jaxstilts.compile_cache import enable_compilation_cache
     from jaxstilts.experiment.setup import setup_distributed, validate_config
-    from jaxstilts.preflight import check_data
+    from jaxstilts.preflight import check_config, check_data, check_model
 
     enable_compilation_cache()
     setup_distributed(config)
-    check_values(config, jax.device_count(), sweep=args.command == "sweep")
+    check_config(config, jax.device_count(), sweep=args.command == "sweep")
     try:
         validate_config(config)
     except (KeyError, ValueError) as e:
         raise ConfigError(e.args[0] if e.args else str(e)) from None
-    _check_model(config)
+    check_model(config)
     if args.command != "eval":  # eval reads only the evaluation split, as the run did
         check_data(config, _sweep_configs(config) if args.command == "sweep" else None)
     return config
-
-
-def _check_model(config) -> None:
-    """The pretrained model and tokenizer can be had (local folder, hub cache or hub)."""
-    from pathlib import Path
-
-    from jaxstilts.config import ConfigError
-    from jaxstilts.model.hf import hub_snapshot, resolve_folder
-
-    for key in ("pretrained", "tokenizer"):
-        name = config.model[key]
-        folder = Path(name).expanduser()
-        if name and ((folder / "checkpoints").is_dir() or (folder / "best").is_dir()):
-            raise ConfigError(f"model.{key}={name!r} is a phase folder (Orbax checkpoints), not a "
-                              f"Hugging Face folder: `jaxstilts convert {name} HF_FOLDER` "
-                              f"makes one, then --config.model.{key}=HF_FOLDER")
-        if name:
-            try:
-                if key == "tokenizer" and not Path(name).expanduser().exists() and (
-                        name.count("/") <= 1 and not name.startswith(("/", ".", "~"))):
-                    hub_snapshot(name, tokenizer=True)  # the tokenizer files only
-                else:
-                    resolve_folder(name)
-            except OSError as e:
-                raise ConfigError(f"model.{key}={name!r}: {e} Then run with "
-                                  f"--config.model.{key}=/path/to/folder") from None
 
 
 def _print_run(record: dict, quiet: bool = False) -> None:
@@ -384,7 +359,20 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0 if entries and all(e.ok for e in entries) else 1
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
+def cmd_keys(args: argparse.Namespace) -> int:
+    """Every experiment config key (or those under PREFIX): type, default, doc, allowed values,
+    the phases that read it and its policies on resume and in sweeps."""
+    from jaxstilts.config_schema import ConfigError, describe
+
+    text = describe(args.prefix or "")
+    if not text:
+        raise ConfigError(f"{args.prefix}: no config key is or starts with it (`jaxstilts keys` "
+                          "lists them all)")
+    print(text)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, overrides: list[str]) -> int:
     """Training step speed (and the PyTorch reference); JSON on stdout, optionally saved."""
     import importlib.util
 
@@ -395,14 +383,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
                           "pip install 'jaxstilts[test]' (the CPU build of torch), or leave out "
                           "--reference")
     from jaxstilts import bench
+    from jaxstilts.config import apply_override, experiment_defaults
+    from jaxstilts.config_schema import check_value
+    from jaxstilts.model.config import MODEL_KEYS
 
+    root = experiment_defaults()
+    for item in overrides:
+        key = item.removeprefix("--config.").split("=", 1)[0]
+        if not key.startswith("model.") or key in ("model.pretrained", "model.preset",
+                                                   "model.tokenizer"):
+            raise ConfigError(f"override {item!r}: `jaxstilts bench` takes the model's compute "
+                              "keys (`jaxstilts keys model`); its size is --preset, batch and "
+                              "length its own flags")
+        apply_override(root, item, "the experiment keys")
+    for name in MODEL_KEYS:
+        check_value(f"model.{name}", root.model[name])
     config = bench.BenchConfig(preset=args.preset, batch=args.batch, seq=args.seq,
-                               steps=args.steps, warmup=args.warmup, dtype=args.dtype,
-                               remat=args.remat, frozen_embeddings=args.frozen_embeddings,
-                               attention_dropout=not args.no_attention_dropout,
-                               attention_impl=args.attention_impl,
-                               matmul_precision=args.matmul_precision,
-                               dropout_rng=args.dropout_rng, scan_layers=not args.unrolled)
+                               steps=args.steps, warmup=args.warmup,
+                               frozen_embeddings=args.frozen_embeddings,
+                               **{name: root.model[name] for name in MODEL_KEYS})
     result = bench.run(config, reference=args.reference, evaluator=args.evaluator,
                        pipeline=args.pipeline, profile_dir=args.profile, save_folder=args.save,
                        aot=args.aot, layouts=args.compare_layouts)
@@ -568,30 +567,29 @@ def build_parser() -> argparse.ArgumentParser:
                    help="every task's files per split and language (the default with --task)")
     p.set_defaults(func=cmd_data)
 
-    p = add_command("bench", help="benchmark the training step (JSON output)")
+    p = add_command("keys", help="every experiment config key: type, default, doc, checks, "
+                    "phases, resume and sweep policy", description="Every --config.KEY an "
+                    "experiment config has (or those under PREFIX, e.g. model or target.optim): "
+                    "its type, default and doc, the values it takes, the phases that read it, "
+                    "and what a change does on a recorded workdir and as a sweep axis.")
+    p.add_argument("prefix", nargs="?", metavar="PREFIX", help="a key or a section")
+    p.set_defaults(func=cmd_keys)
+
+    p = add_command("bench", help="benchmark the training step (JSON output)",
+                    usage="jaxstilts bench [--preset P] [--batch N] [--seq N] ... "
+                    "[--config.model.KEY=VALUE ...]",
+                    description="Training step speed; the model's compute settings are the "
+                    "experiment's model keys (`jaxstilts keys model`), e.g. "
+                    "--config.model.dtype=bfloat16 --config.model.attention_dropout=0.0 "
+                    "--config.model.scan_layers=False.")
     p.add_argument("--preset", default="tiny",
                    help="model size: tiny | base | large | cpu-target (XLM-R vocab, 4x256)")
     p.add_argument("--batch", type=int, default=16, help="rows per step (default: %(default)s)")
     p.add_argument("--seq", type=int, default=128, help="tokens per row (default: %(default)s)")
     p.add_argument("--steps", type=int, default=10, help="timed steps (median reported)")
     p.add_argument("--warmup", type=int, default=2, help="untimed steps first (compilation)")
-    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
-                   help="compute dtype (parameters stay float32)")
-    p.add_argument("--remat", default="none", choices=["none", "full", "dots"],
-                   help="per-layer rematerialisation")
     p.add_argument("--frozen-embeddings", action="store_true",
                    help="keep the word embedding out of the optimizer update")
-    p.add_argument("--no-attention-dropout", action="store_true",
-                   help="no attention-probability dropout in training")
-    p.add_argument("--attention-impl", default="auto", choices=["auto", "xla", "cudnn"],
-                   help="attention kernel (auto: cuDNN on GPU with bfloat16, else XLA)")
-    p.add_argument("--matmul-precision", default="auto",
-                   choices=["auto", "default", "high", "highest"],
-                   help="float32 matmul precision (as model.matmul_precision)")
-    p.add_argument("--dropout-rng", default="threefry", choices=["threefry", "rbg"],
-                   help="random-bit generator of dropout masks")
-    p.add_argument("--unrolled", action="store_true",
-                   help="time the unrolled layer layout (default: scanned, model.scan_layers)")
     p.add_argument("--aot", action="store_true",
                    help="only lower and compile the train step from abstract shapes (no "
                         "parameters made), scanned and unrolled layers, each in a fresh process")
@@ -607,7 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also measure the bucketed input pipeline's padding fraction")
     p.add_argument("--save", nargs="?", const="benchmarks/results", default=None,
                    help="save the JSON record under this folder")
-    p.set_defaults(func=cmd_bench)
+    p.set_defaults(func=cmd_bench, takes_overrides=True)
     return parser
 
 
@@ -615,7 +613,7 @@ def build_parser() -> argparse.ArgumentParser:
 # module and class name, so that answering them imports nothing (a module that is not loaded
 # raised none of its errors). OSError covers files, permissions and a full disk.
 USER_ERRORS = {
-    "jaxstilts.config": ("ConfigError",),
+    "jaxstilts.config_schema": ("ConfigError",),
     "jaxstilts.workdir": ("ConfigChanged", "WorkdirBusy"),
     "jaxstilts.train.checkpoint": ("NoRestorableCheckpoint",),
     "jaxstilts.train.loop": ("TrainingDiverged",),

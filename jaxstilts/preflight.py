@@ -10,11 +10,96 @@ from pathlib import Path
 
 import ml_collections
 
+from jaxstilts.config_schema import ConfigError, check_values, choice_error
 from jaxstilts.experiment.feeds import validates
 from jaxstilts.tasks import get_task, target_training
 from jaxstilts.tasks.inventory import Entry, RowCounts, layout_line, split_entry
 from jaxstilts.tasks.problems import EMPTY_FILE, LANGUAGE_WITHOUT_ROWS, DataError
 from jaxstilts.tasks.sources import local_layout
+
+
+def check_config(config: ml_collections.ConfigDict, device_count: int | None = None,
+                 sweep: bool = True) -> None:
+    """Values before a workdir is made: the schema's checks (`config_schema.check_values`), then
+    what needs the model and the task catalog: presets, task names, evaluation languages and
+    splits, MultiCheckList. Each error names the key and the override that fixes it. `sweep`:
+    the command reads the sweep section too (the languages must then suit its targets too)."""
+    from jaxstilts.model.config import PRESETS
+    from jaxstilts.tasks import task_from_config
+
+    check_values(config, device_count)
+    if config.model.preset not in ("", *PRESETS):
+        raise choice_error("model.preset", config.model.preset, ("", *sorted(PRESETS)))
+    for spec in config.user_tasks:
+        task_from_config(spec, register_task=True)
+    for name in config.intermediate.tasks:
+        _task("intermediate.tasks", name)
+    for entry in config.sweep.intermediate:
+        for name in entry.split("+"):
+            _task("sweep.intermediate", name)
+    targets = [("target.task", config.target.task)] if config.target.task else []
+    targets += [("sweep.targets", t) for t in config.sweep.targets] if sweep else []
+    for key, name in targets:
+        t = _task(key, name)
+        split = config.evaluate.split
+        if split not in t.splits:
+            raise ConfigError(f"evaluate.split={split!r}: {name} has splits "
+                              f"{', '.join(t.splits)}: e.g. --config.evaluate.split="
+                              f"{'test' if 'test' in t.splits else next(iter(t.splits))}")
+        missing = [lang for lang in config.evaluate.languages if lang not in t.languages_of(split)]
+        if missing:
+            raise ConfigError(f"evaluate.languages: {name} {split} has no {', '.join(missing)} "
+                              f"(it has {','.join(t.languages_of(split))}): e.g. "
+                              f"--config.evaluate.languages={','.join(t.languages_of(split)[:3])}")
+    if config.evaluate.checklist:
+        _check_checklist(config)
+
+
+def _task(key: str, name: str):
+    try:
+        return get_task(name)
+    except KeyError as e:
+        raise ConfigError(f"{key}: {e.args[0]}") from None
+
+
+def _check_checklist(config: ml_collections.ConfigDict) -> None:
+    """MultiCheckList needs a span-QA target (other targets of a sweep skip it, with a warning)
+    and known languages."""
+    from jaxstilts.kinds import Kind
+    from jaxstilts.tasks.checklist import read_templates
+
+    names = [n for n in (config.target.task, *config.sweep.targets) if n]
+    if names and all(_task("target.task", n).kind != Kind.SPAN_EXTRACTION for n in names):
+        raise ConfigError(f"evaluate.checklist: MultiCheckList tests a span-QA head; no target "
+                          f"({', '.join(names)}) is one: e.g. --config.target.task=xquad")
+    known = read_templates()
+    unknown = [lang for lang in config.evaluate.checklist_languages if lang not in known]
+    if unknown:
+        raise ConfigError(f"evaluate.checklist_languages: MultiCheckList has no "
+                          f"{', '.join(unknown)} (it has {','.join(sorted(known))})")
+
+
+def check_model(config: ml_collections.ConfigDict) -> None:
+    """The pretrained model and tokenizer can be had (local folder, hub cache or hub)."""
+    from jaxstilts.model.hf import hub_snapshot, resolve_folder
+
+    for key in ("pretrained", "tokenizer"):
+        name = config.model[key]
+        folder = Path(name).expanduser()
+        if name and ((folder / "checkpoints").is_dir() or (folder / "best").is_dir()):
+            raise ConfigError(f"model.{key}={name!r} is a phase folder (Orbax checkpoints), not a "
+                              f"Hugging Face folder: `jaxstilts convert {name} HF_FOLDER` "
+                              f"makes one, then --config.model.{key}=HF_FOLDER")
+        if name:
+            try:
+                if key == "tokenizer" and not Path(name).expanduser().exists() and (
+                        name.count("/") <= 1 and not name.startswith(("/", ".", "~"))):
+                    hub_snapshot(name, tokenizer=True)  # the tokenizer files only
+                else:
+                    resolve_folder(name)
+            except OSError as e:
+                raise ConfigError(f"model.{key}={name!r}: {e} Then run with "
+                                  f"--config.model.{key}=/path/to/folder") from None
 
 
 def reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -21,6 +21,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from jaxstilts.config_schema import ADDS_WORK, FREE, KEYS, recorded_before, reopens, resume_policy
+
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".jaxstilts.lock"
@@ -225,12 +227,6 @@ def hold(workdir: str | Path, command: str) -> Iterator[None]:
 
 # ---------------------------------------------------------------- the recorded config
 
-# Keys that do not change results: where data and caches live, how devices are laid out, logging
-# and checkpoint cadence, rematerialisation, the sweep around a run. They may differ on a resume.
-NEUTRAL_KEYS = ("name", "mesh.", "distributed.", "data.data_dir", "data.cache_dir",
-                "data.source", "model.remat", "evaluate.batch_size", "sweep.",
-                "intermediate.log_every", "intermediate.checkpoint_every",
-                "target.log_every", "target.checkpoint_every")
 CONFIG_CHANGES = "config_changes.json"
 
 
@@ -254,7 +250,8 @@ def _recorded(config) -> dict:
 
 def config_differences(config, workdir: str | Path) -> dict[str, tuple]:
     """Key -> (recorded, new) for every key whose value differs from `workdir/config.json`
-    (keys that do not change results left out, and what the run does not read: see `_as_read`);
+    (keys free on a resume left out, see `config_schema`, and what the run does not read: see
+    `_as_read`);
     {} for a new workdir."""
     from jaxstilts.train.checkpoint import abs_path
 
@@ -264,7 +261,7 @@ def config_differences(config, workdir: str | Path) -> dict[str, tuple]:
     old, new = (_as_read(flat, config) for flat in (_flat(json.loads(file.read_text())),
                                                     _recorded(config)))
     return {k: (old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
-            if old.get(k) != new.get(k) and not k.startswith(NEUTRAL_KEYS)}
+            if old.get(k) != new.get(k) and resume_policy(k, old.get(k), new.get(k)) != FREE}
 
 
 def _as_read(flat: dict, config) -> dict:
@@ -274,7 +271,8 @@ def _as_read(flat: dict, config) -> dict:
     from jaxstilts.tasks import target_training
 
     flat = dict(flat)
-    flat.setdefault("model.scan_layers", False)  # recorded before the key: unrolled checkpoints
+    for name in KEYS:  # a key recorded before it existed: the value such runs had
+        flat.setdefault(name, json.loads(json.dumps(recorded_before(name))))
     if flat.get("user_tasks") and isinstance(flat["user_tasks"], list):
         read = {*config.intermediate.tasks, config.target.task, *target_training(config)}
         flat["user_tasks"] = [t for t in flat["user_tasks"]
@@ -294,16 +292,6 @@ def _has_stages(config) -> bool:
         return False
 
 
-def _redo(key: str, old, new) -> str | None:
-    """What a change of `key` makes us redo, when it can be done without lying; None if the
-    change alters results already on disk."""
-    if key.startswith("evaluate."):
-        return "eval"
-    if key == "target.steps" and isinstance(old, int) and isinstance(new, int) and new > old > 0:
-        return "target"
-    return None
-
-
 def open_run(config, workdir: str | Path, allow_change: bool = False) -> list[str]:
     """Check `config` against the one recorded in `workdir`, then record it (`config.json`).
 
@@ -319,7 +307,7 @@ def open_run(config, workdir: str | Path, allow_change: bool = False) -> list[st
     workdir = abs_path(workdir)
     diff = config_differences(config, workdir)
     shown = "; ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in diff.items())
-    unsafe = [k for k, (old, new) in diff.items() if _redo(k, old, new) is None]
+    unsafe = [k for k, (old, new) in diff.items() if resume_policy(k, old, new) != ADDS_WORK]
     if unsafe:
         raise ConfigChanged(
             f"{workdir} holds results of another config ({shown}); {', '.join(unsafe)} would "
@@ -329,10 +317,7 @@ def open_run(config, workdir: str | Path, allow_change: bool = False) -> list[st
             f"{workdir} holds results of another config ({shown}): pass --allow-config-change "
             "to continue with the new settings here (more target steps continue training from "
             "the last checkpoint, evaluation keys redo the evaluation), or use a new --workdir")
-    reopened = sorted({_redo(k, *v) for k, v in diff.items()})
-    if "target" in reopened:
-        reopened.append("eval")
-        reopened = sorted(set(reopened), reverse=True)
+    reopened = sorted(set().union(*(reopens(k) for k in diff)), reverse=True)  # target, eval
     if jax.process_index() == 0:
         workdir.mkdir(parents=True, exist_ok=True)
         for phase in reopened:

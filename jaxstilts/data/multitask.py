@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-MODES = ("proportional", "temperature", "uniform")
+from jaxstilts.config_schema import SAMPLING_MODES as MODES
 
 
 def task_probabilities(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 
 import jax
@@ -89,11 +88,3 @@ def _phase_data(config, phase: str) -> ml_collections.ConfigDict:
     data = ml_collections.ConfigDict(config.data.to_dict())
     data.max_length = config[phase].max_length
     return data
-
-
-def _phase_steps(p, sizes: dict[str, int], epochs: float | None = None) -> int:
-    """`epochs` (a preparatory stage's length) in place of the phase's steps/epochs."""
-    if p.steps and epochs is None:
-        return p.steps
-    epochs = p.epochs if epochs is None else epochs
-    return max(1, math.ceil(epochs * sum(sizes.values()) / p.batch_size))

@@ -9,6 +9,7 @@ import ml_collections
 from flax import nnx
 
 from jaxstilts.model import XLMRConfig, load_pretrained, load_tokenizer
+from jaxstilts.model.config import changes_of
 from jaxstilts.model.hf import resolve_folder
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.tokenizer import tiny_tokenizer_dir
@@ -25,8 +26,7 @@ def tokenizer_of(config: ml_collections.ConfigDict):
 
 def model_config(config: ml_collections.ConfigDict) -> XLMRConfig:
     m = config.model
-    extra = dict(dtype=m.dtype, remat=m.remat, matmul_precision=m.matmul_precision,
-                 scan_layers=m.scan_layers)
+    extra = changes_of(m)
     if m.pretrained:
         return XLMRConfig.from_hf(resolve_folder(m.pretrained), **extra)
     return XLMRConfig.preset(m.preset, **extra)

@@ -8,6 +8,7 @@ import logging
 import jax
 from etils import epath
 
+from jaxstilts.config_schema import phase_length
 from jaxstilts.data.multitask import TaskSampler, task_probabilities
 from jaxstilts.evaluate.phase import evaluate_target
 from jaxstilts.evaluate.validation import first_examples
@@ -15,7 +16,6 @@ from jaxstilts.experiment.feeds import (
     _feed,
     _mlm_feed,
     _phase_data,
-    _phase_steps,
     _validation,
     head_of,
     training_task,
@@ -118,7 +118,9 @@ def run_phase(config, phase: str, tasks: list[str], folder, mesh, tokenizer,
     model = build_model(config, heads, seed, encoder_from=init_encoder_from)
     if jax.process_index() == 0:
         (folder / "model_config.json").write_text(json.dumps(model.config.to_hf_dict(), indent=2))
-    total = _phase_steps(p, sizes, config.target.prepare_epochs if stage else None)
+    examples = sum(sizes.values())  # a preparatory stage: `target.prepare_epochs` long
+    total = (phase_length(0, config.target.prepare_epochs, examples, p.batch_size) if stage
+             else phase_length(p.steps, p.epochs, examples, p.batch_size))
     head_list = {k: list(v) for k, v in heads.items()}
     previous = _done(abs_path(init_encoder_from)) if init_encoder_from is not None else None
     result = train(model, feeds, sampler, OptimConfig(**p.optim.to_dict()),

@@ -7,11 +7,21 @@ import json
 from pathlib import Path
 from typing import Any
 
-COMPUTE_DTYPES = ("float32", "bfloat16")
-REMAT_POLICIES = ("none", "full", "dots")
-ATTENTION_IMPLS = ("auto", "xla", "cudnn")
-MATMUL_PRECISIONS = ("auto", "default", "high", "highest")
-DROPOUT_RNGS = ("threefry", "rbg")
+from jaxstilts.config_schema import (
+    ATTENTION_IMPLS,
+    COMPUTE_DTYPES,
+    DROPOUT_RNGS,
+    MATMUL_PRECISIONS,
+    MODEL_DEFAULT,
+    REMAT_POLICIES,
+)
+
+# The experiment's `model.<key>` -> the field it sets (the other model keys say where the
+# weights and the shape come from).
+MODEL_KEYS = {"dtype": "dtype", "remat": "remat", "matmul_precision": "matmul_precision",
+              "scan_layers": "scan_layers", "attention_impl": "attention_impl",
+              "dropout_rng": "dropout_rng", "dropout": "hidden_dropout_prob",
+              "attention_dropout": "attention_probs_dropout_prob"}
 # Fields that say how we compute, not what the model is: not in Hugging Face's config.json.
 COMPUTE_FIELDS = ("dtype", "remat", "attention_impl", "matmul_precision", "dropout_rng",
                   "scan_layers")
@@ -114,6 +124,13 @@ class XLMRConfig:
         out.update(model_type="xlm-roberta", hidden_act="gelu", position_embedding_type="absolute",
                    bos_token_id=0, eos_token_id=2)
         return out
+
+
+def changes_of(model) -> dict[str, Any]:
+    """The `XLMRConfig` fields an experiment's `model` section sets; a dropout rate of
+    `MODEL_DEFAULT` (-1) keeps the model's own (its config.json, or the preset's)."""
+    return {field: model[key] for key, field in MODEL_KEYS.items()
+            if not (field.endswith("dropout_prob") and model[key] == MODEL_DEFAULT)}
 
 
 PRESETS = {

@@ -23,18 +23,12 @@ from typing import Any
 import ml_collections
 
 from jaxstilts.config import ConfigError, apply_override
+from jaxstilts.config_schema import axis_refusal, reads, retrains
 from jaxstilts.report.runs import run_name
 
 AXIS_VALUES = "|"  # separates an axis's values: "data.max_length=128|256"
-# Keys that only the target phase and the evaluation read: an axis over them shares the
-# intermediate phase. Every other key (model, data, intermediate, seed) gets its own.
-TARGET_ONLY = ("target.", "evaluate.")
-# Keys that only the target's last stage and the evaluation read: an axis over them shares the
-# target's preparatory stages (XCOPA's SIQA).
-AFTER_PREPARE = ("evaluate.", "target.epochs", "target.steps")
-# Keys a sweep varies by its own fields, never by an axis.
-NOT_AXES = {"seed": "sweep.seeds", "intermediate.tasks": "sweep.intermediate",
-            "target.task": "sweep.targets", "name": "the config file", "sweep": "the sweep itself"}
+# Which phases an axis retrains (and so which it shares) is each key's policy in
+# `config_schema`: `retrains(key)`; keys that are not axes: `axis_refusal(key)`.
 
 
 @dataclass(frozen=True)
@@ -58,15 +52,15 @@ class SweepRun:
         settings (tasks, non-target keys, seed) are the same; None for a baseline."""
         if not self.intermediate:
             return None
-        settings = [s for s in self.settings if not s[0].startswith(TARGET_ONLY)]
+        settings = [s for s in self.settings if "intermediate" in retrains(s[0])]
         return "__".join(["+".join(self.intermediate), *_setting_labels(settings),
                           *self._seed_label])
 
     @property
     def prepare_name(self) -> str:
         """The folder of the target's preparatory stages: shared by every run with the same
-        intermediate tasks, target and stage settings (all but `AFTER_PREPARE` keys), seed."""
-        settings = [s for s in self.settings if not _is_after_prepare(s[0])]
+        intermediate tasks, target and stage settings (keys that retrain `prepare`), seed."""
+        settings = [s for s in self.settings if "prepare" in retrains(s[0])]
         return "__".join([run_name(self.intermediate, self.target),
                           *_setting_labels(settings), *self._seed_label])
 
@@ -95,10 +89,6 @@ class SweepRun:
         """name, seed and settings (values as written, as in the name) for `run.json`."""
         return {"name": self.name, "seed": self.seed,
                 "settings": {key: _safe(text) for key, text, _ in self.settings}}
-
-
-def _is_after_prepare(key: str) -> bool:
-    return any(key == k or (k.endswith(".") and key.startswith(k)) for k in AFTER_PREPARE)
 
 
 def _setting_labels(settings) -> list[str]:
@@ -190,9 +180,8 @@ def sweep_axes(config: ml_collections.ConfigDict) -> list[list[tuple[str, str, A
                               " (on the command line, axes whose values hold commas go in a "
                               "tuple: --config.sweep.axes='(\"KEY=(1,2)|(3,)\",)')")
         key, raw = (part.strip() for part in entry.split("=", 1))
-        reserved = next((k for k in NOT_AXES if key == k or key.startswith(k + ".")), None)
-        if reserved:
-            raise ConfigError(f"sweep.axes: {key} cannot be an axis (set {NOT_AXES[reserved]})")
+        if reserved := axis_refusal(key):
+            raise ConfigError(f"sweep.axes: {key} cannot be an axis (set {reserved})")
         if key in seen:
             raise ConfigError(f"sweep.axes: {key} is given twice")
         seen.add(key)
@@ -226,8 +215,7 @@ def sweep_per_task(config: ml_collections.ConfigDict) -> list[tuple[str, str, An
             get_task(task)
         except KeyError:
             raise ConfigError(f"sweep.per_task: {entry!r} names no task {task!r}") from None
-        if key.split(".")[0] not in ("intermediate", "target", "evaluate") or key in (
-                "intermediate.tasks", "target.task"):
+        if key.split(".")[0] not in ("intermediate", "target", "evaluate") or axis_refusal(key):
             raise ConfigError(f"sweep.per_task: {entry!r} sets {key}; a task entry sets "
                               "intermediate.*, target.* or evaluate.* settings")
         parsed.append((task, key, _parsed(config, setting, "sweep.per_task")))
@@ -251,7 +239,7 @@ def sweep_runs(config: ml_collections.ConfigDict) -> list[SweepRun]:
         for settings in itertools.product(*sweep_axes(config)):
             for inter in inters:
                 kept = settings if inter else tuple(
-                    x for x in settings if not x[0].startswith("intermediate."))
+                    x for x in settings if reads(x[0]) != {"intermediate"})
                 for target in targets:
                     run = SweepRun(inter, target, kept, seed)
                     runs.setdefault(run.name, run)

@@ -49,7 +49,7 @@ def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
     `sweep_dir/plan.json`. Intermediate phases live in `sweep_dir/intermediate/<tasks>
     [__settings][__seed=N]`, shared by every run with the same intermediate settings (all
     targets, all values of target-only axes); a target's preparatory stages (XCOPA's SIQA) in
-    `sweep_dir/prepare/<run name without AFTER_PREPARE settings>/`; each run in
+    `sweep_dir/prepare/<run name without settings that do not retrain it>/`; each run in
     `sweep_dir/runs/<name>`. Raises `SweepFailed` after the rest of the grid when jobs failed.
     """
     jobs = plan_sweep(config)

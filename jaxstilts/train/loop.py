@@ -24,6 +24,7 @@ import numpy as np
 from etils import epath
 from jax.sharding import Mesh
 
+from jaxstilts.config_schema import check_fields
 from jaxstilts.data.multitask import TaskSampler
 from jaxstilts.model.attention import check_right_padded
 from jaxstilts.model.modeling import MultiTaskModel
@@ -81,12 +82,10 @@ class LoopConfig:
     max_param_growth: float = 10.0  # sane: |params| <= this x |params| at the start
 
     def __post_init__(self):
-        for name in ("total_steps", "log_every", "checkpoint_every", "keep"):
+        check_fields(self, "target.")  # cadences and patience: the experiment keys' rules
+        for name in ("total_steps", "keep"):
             if getattr(self, name) < 1:
                 raise ValueError(f"LoopConfig.{name} must be >= 1, got {getattr(self, name)}")
-        if self.validate_every < 0:
-            raise ValueError(f"LoopConfig.validate_every must be >= 0 (0: never), got "
-                             f"{self.validate_every}")
         if not self.max_param_growth > 1:
             raise ValueError(f"LoopConfig.max_param_growth must be > 1, got "
                              f"{self.max_param_growth}")

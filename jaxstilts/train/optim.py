@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import jax
 import optax
 
+from jaxstilts.config_schema import check_fields
+
 
 @dataclass(frozen=True)
 class OptimConfig:
@@ -25,12 +27,7 @@ class OptimConfig:
     frozen_embeddings: bool = False  # keep the 250k-row word embedding out of the update
 
     def __post_init__(self):
-        if self.lr <= 0:
-            raise ValueError(f"optimizer lr must be > 0, got {self.lr}")
-        if not 0 <= self.warmup_fraction <= 1:
-            raise ValueError(f"warmup_fraction must be in [0, 1], got {self.warmup_fraction}")
-        if self.accumulation_steps < 1:
-            raise ValueError(f"accumulation_steps must be >= 1, got {self.accumulation_steps}")
+        check_fields(self, "target.optim.")  # the experiment keys' rules
 
 
 def schedule(cfg: OptimConfig, total_updates: int) -> optax.Schedule:

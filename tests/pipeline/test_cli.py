@@ -478,13 +478,14 @@ def test_demo_takes_the_flag_its_refusal_suggests():
 
 
 def test_a_run_checks_its_languages_against_its_own_target_not_the_sweeps():
-    from jaxstilts.config import ConfigError, check_values, load_config
+    from jaxstilts.config import ConfigError, load_config
+    from jaxstilts.preflight import check_config
 
     config = load_config("tiny", ["--config.target.task=udpos",
                                   "--config.evaluate.languages=en,de,fa,vi"])
-    check_values(config, sweep=False)  # sweep.targets (demo_xnli: no fa, vi) is not read
+    check_config(config, sweep=False)  # sweep.targets (demo_xnli: no fa, vi) is not read
     with pytest.raises(ConfigError, match="demo_xnli test has no fa, vi"):
-        check_values(config, sweep=True)
+        check_config(config, sweep=True)
 
 
 def test_eval_on_a_sweep_names_its_runs(tmp_path, capsys):

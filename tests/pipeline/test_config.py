@@ -100,33 +100,48 @@ def test_an_unknown_name_lists_the_packaged_configs(tmp_path, monkeypatch):
         load_config("nope")
 
 
-def test_every_experiment_key_is_commented_where_it_is_defined():
-    """Each `x.y = value` in `_phase` and `experiment_defaults` carries a comment (on its line or
-    the line above), and the assignments define every key the defaults have."""
-    import inspect
+def test_the_defaults_and_the_schema_hold_the_same_keys_each_documented_and_valid():
+    """`experiment_defaults()` is built from the schema: the same keys, each
+    with a doc line, phases and policies the rest of the code knows, a default its own check
+    accepts; every packaged config sets only schema keys."""
+    from jaxstilts.config import experiment_defaults, packaged_configs
+    from jaxstilts.config_schema import (
+        ADDS_WORK,
+        CHANGES,
+        FREE,
+        KEYS,
+        PHASES,
+        check_value,
+        flat_names,
+        retrains,
+    )
 
-    from jaxstilts import config as config_module
+    assert sorted(flat_names(experiment_defaults())) == sorted(KEYS)
+    for name, key in KEYS.items():
+        assert key.doc and key.resume in (FREE, ADDS_WORK, CHANGES), name
+        assert set(key.reads) <= set(PHASES), name
+        assert (key.adds_work is None) or key.resume == ADDS_WORK, name
+        if key.resume == ADDS_WORK:  # reopened in the run's own folders, never a shared phase
+            assert not retrains(name) & {"intermediate", "prepare"}, name
+        check_value(name, key.default)
+    for config in packaged_configs():
+        assert set(flat_names(load_config(config))) <= set(KEYS), config
 
-    source = inspect.getsource(config_module._phase) + inspect.getsource(
-        config_module.experiment_defaults)
-    lines = source.splitlines()
-    defined = set()
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        head = stripped.split("=", 1)[0].strip()
-        if "=" not in stripped or not head.startswith(("c.", "phase.")) or "(" in head:
-            continue
-        defined.add(head.split(".", 1)[1])
-        if stripped.endswith("ConfigDict()"):  # a section: its fields carry the comments
-            continue
-        assert "#" in line or lines[i - 1].strip().startswith("#"), f"no comment: {stripped}"
-    phase_keys = {f"optim.{k}" if k != "optim" else k
-                  for k in config_module._phase().optim} | set(config_module._phase())
-    top = config_module.experiment_defaults()
-    flat = {f"{k}.{sub}" for k in top if hasattr(top[k], "keys") and k not in (
-        "intermediate", "target") for sub in top[k]} | {k for k in top}
-    assert flat <= defined | {"intermediate", "target"}
-    assert phase_keys <= defined
+
+def test_a_schema_rule_names_the_key_the_rule_and_the_fix():
+    from jaxstilts.config_schema import check_values, experiment_defaults
+
+    c = experiment_defaults()
+    c.model.preset = "tiny"
+    check_values(c)
+    c.target.optim.warmup_fraction = 1.5
+    with pytest.raises(ConfigError, match=r"^target\.optim\.warmup_fraction must be in \[0, 1\], "
+                       r"got 1\.5: e\.g\. --config\.target\.optim\.warmup_fraction=0\.1$"):
+        check_values(c)
+    c.target.optim.warmup_fraction = 0.1
+    c.model.attention_impl = "flash"
+    with pytest.raises(ConfigError, match="model.attention_impl='flash' is not one of auto, xla"):
+        check_values(c)
 
 
 @pytest.mark.parametrize("key, value, message", [

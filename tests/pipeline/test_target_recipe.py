@@ -102,5 +102,5 @@ def test_a_workdir_recorded_before_prepare_epochs_existed_resumes_unless_its_tar
         (tmp_path / "config.json").write_text(json.dumps(recorded))
         assert bool(config_differences(c, tmp_path)) == refused, target
         if refused:
-            with pytest.raises(ConfigChanged, match="target.prepare_epochs: None -> 3.0"):
+            with pytest.raises(ConfigChanged, match="target.prepare_epochs: 0.0 -> 3.0"):
                 open_run(c, tmp_path)
