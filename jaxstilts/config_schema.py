@@ -274,10 +274,11 @@ def experiment_defaults() -> ml_collections.ConfigDict:
 
 
 def flat_names(tree: dict | ml_collections.ConfigDict, prefix: str = "") -> list[str]:
-    """The dotted names of a config's leaves."""
+    """The dotted names of a config's leaves (an any-typed key's dict value is one leaf)."""
     out = []
     for name, value in tree.items():
-        if isinstance(value, (dict, ml_collections.ConfigDict)):
+        key = KEYS.get(prefix + name)
+        if isinstance(value, (dict, ml_collections.ConfigDict)) and not (key and key.any_type):
             out += flat_names(value, f"{prefix}{name}.")
         else:
             out.append(prefix + name)

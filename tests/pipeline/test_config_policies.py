@@ -102,7 +102,7 @@ def test_a_workdir_recorded_before_the_model_keys_resumes_with_their_defaults(tm
 
 
 def _runs(axes, baseline=False):
-    from jaxstilts.pipeline import sweep_runs
+    from jaxstilts.sweep.grid import sweep_runs
 
     c = experiment_defaults()
     c.model.preset = "tiny"
@@ -183,7 +183,7 @@ def test_bench_takes_the_model_keys_as_overrides(monkeypatch, capsys):
 
 
 def test_the_model_keys_set_the_models_dropout_and_attention_kernel():
-    from jaxstilts.pipeline import model_config
+    from jaxstilts.experiment.model import model_config
 
     c = experiment_defaults()
     c.model.preset = "tiny"
