@@ -39,8 +39,9 @@ from jaxstilts.data.mlm import MaskedSource
 from jaxstilts.data.multitask import TaskSampler, task_probabilities
 from jaxstilts.data.pipeline import BatchLoader, LoaderConfig
 from jaxstilts.evaluate.phase import evaluate_target
+from jaxstilts.evaluate.scoring import average_over_languages, task_score
 from jaxstilts.evaluate.validation import Validation, first_examples
-from jaxstilts.evaluate.xtreme import average_over_languages, scorer_of, task_score
+from jaxstilts.evaluate.xtreme import scorer_of
 from jaxstilts.kinds import Kind
 from jaxstilts.model import XLMRConfig, load_pretrained, load_tokenizer
 from jaxstilts.model.hf import resolve_folder
@@ -197,8 +198,7 @@ def _validation(config, phase: str, head: str, train_name: str, tokenizer, label
     n = p.validation_examples
     features = features_of(_phase_data(config, phase), train_name, "validation", tokenizer,
                            "en", labels, transform=lambda examples: first_examples(examples, n))
-    scorer = scorer_of(train_name, task.kind, task.metric)
-    return Validation(head, features, scorer, task.metric, p.batch_size)
+    return Validation(head, features, scorer_of(task), p.batch_size)
 
 
 def _mlm_feed(config, tokenizer, seed: int) -> TaskFeed:
@@ -573,7 +573,7 @@ def _run_record(config, intermediate: list[str], target: str, evaluation: dict) 
     task = get_task(target)
     scores = evaluation["results"][target]
     average = average_over_languages(scores) if scores else {}
-    score = task_score(scorer_of(target, task.kind, task.metric), average) if average else None
+    score = task_score(scorer_of(task), average) if average else None
     record = {"name": run_name(intermediate, target), "intermediate": intermediate,
               "target": target, "status": "done", "metric": task.metric,
               "score": score, "average": average, "results": evaluation["results"]}
