@@ -1,4 +1,4 @@
-"""Accelerator-hours of the paper grid (`jaxstilts/configs/paper/grid.py`) from a step time.
+"""Accelerator-hours of the paper grid (`configs/paper/grid.py`) from a step time.
 
     PYTHONPATH=. python benchmarks/grid_cost.py [STEP_S ...]   (STEP_S: a measured reference step)
 

@@ -27,9 +27,17 @@ def _load_module(path: Path):
     return module
 
 
+def configs_root() -> Path:
+    """The folder of the packaged configs: `configs/` beside the package in a source checkout,
+    `jaxstilts/configs/` in an installed wheel (both are the package `jaxstilts.configs`)."""
+    import jaxstilts.configs
+
+    return Path(jaxstilts.configs.__file__).resolve().parent
+
+
 def packaged_configs() -> list[str]:
-    """Names of the configs shipped in `jaxstilts/configs/` (e.g. `tiny`, `paper/stilts`)."""
-    root = Path(__file__).resolve().parent / "configs"
+    """Names of the configs shipped as `jaxstilts.configs` (e.g. `tiny`, `paper/stilts`)."""
+    root = configs_root()
     return sorted(str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.py")
                   if p.name != "__init__.py" and p.stem != "common")
 
@@ -37,14 +45,14 @@ def packaged_configs() -> list[str]:
 def resolve_config_path(name: str | Path) -> Path:
     """A config file: the user's own (a path to an existing file), else one of the package's.
 
-    Package configs are named relative to `jaxstilts/configs/`, with or without `.py`
+    Package configs are named relative to `configs/` (`configs_root`), with or without `.py`
     (`tiny`, `paper/stilts.py`); a leading `configs/` is accepted for the layout of a source
     checkout. Only files count: a folder that happens to carry the name is ignored.
     """
     path = Path(name)
     if path.is_file():
         return path
-    root = Path(__file__).resolve().parent / "configs"
+    root = configs_root()
     rel = str(name).removeprefix("./").removeprefix("configs/").removesuffix(".py")
     candidate = root / f"{rel}.py"
     if rel and candidate.is_file() and candidate.name != "__init__.py":

@@ -1,9 +1,9 @@
 """One vocabulary of task kinds, and everything that follows from a task's kind.
 
 A task's kind is the shape of its data. From it follow the model head that predicts it, the
-columns its batches carry, and the input fields character noise may touch; with the task's
-metric it also picks the official scorer (`jaxstilts.evaluate.scoring`). A new task of an
-existing kind therefore needs a catalog entry and nothing else.
+columns its batches carry, the input fields character noise may touch, and the metric it is
+scored by unless its entry names another (the metrics themselves: `jaxstilts.evaluate.scoring`).
+A new task of an existing kind therefore needs a catalog entry and nothing else.
 
 This module imports nothing heavy, so the scorer (`jaxstilts score`) can use it too.
 """

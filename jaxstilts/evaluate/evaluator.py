@@ -3,6 +3,9 @@ the official metrics, write the submission files and `results.json`.
 
     result = evaluate_task(model, "xnli", features, label_names=labels, output_dir="runs/x")
 
+The task is a `Scorer` (`xtreme.scorer_of(task)`: its folder, kind and metric) or the name of
+one of XTREME's tasks (its official scorer, as above).
+
 `features` is the featurizers' batch contract (a dict of numpy arrays, or the tasks package's
 `Features` together with its host columns) with a `language` per row. What else a task needs:
 
@@ -36,16 +39,18 @@ from jaxstilts.evaluate import postprocess, results, submission
 from jaxstilts.evaluate.metrics.errors import ScoringError
 from jaxstilts.evaluate.predict import feature_column as _column
 from jaxstilts.evaluate.predict import predict
-from jaxstilts.evaluate.xtreme import SCORER_KINDS, Benchmark, score_language, summarize_task
+from jaxstilts.evaluate.scoring import Scorer
+from jaxstilts.evaluate.xtreme import Benchmark, as_scorer, summarize_task
 
 log = logging.getLogger("jaxstilts.evaluate")
 
 
 @dataclass
 class TaskEvaluation:
-    """One task's evaluation: per-language predictions and scores, the summary, written files."""
+    """One task's evaluation: per-language predictions and scores, the summary, written files.
+    `scorer` may be given as an XTREME task's name."""
 
-    task: str
+    scorer: Scorer | str
     predictions: dict[str, Any]
     gold: dict[str, Any]
     scores: dict[str, dict[str, float]]
@@ -53,12 +58,13 @@ class TaskEvaluation:
     paths: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self):
+        self.scorer = as_scorer(self.scorer)
 
-def _head_kind(task: str) -> str:
-    """What the official scorer `task` needs predicted (its kind's head)."""
-    if task not in SCORER_KINDS:
-        raise ScoringError(f"no evaluator for task {task!r} (known: {', '.join(SCORER_KINDS)})")
-    return SCORER_KINDS[task].head
+    @property
+    def task(self) -> str:
+        """The name its predictions are filed under."""
+        return self.scorer.name
 
 
 def _required(table: Any, key: str, what: str) -> Any:
@@ -90,12 +96,13 @@ def _no_gold(task: str, lang: str) -> str:
 
 
 def language_predictions(
-    task: str, outputs: Mapping[str, np.ndarray], features: Any, examples: Any = None, *,
+    scorer: Scorer | str, outputs: Mapping[str, np.ndarray], features: Any, examples: Any = None, *,
     label_names: Sequence[str] | None = None, links: Mapping[str, Sequence[str]] | None = None,
     n_best: int = 20, max_answer_length: int = 30, bucc_threshold: float | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    """(predictions, gold, notes) per language, in the forms `score_language` takes."""
-    kind = _head_kind(task)
+    """(predictions, gold, notes) per language, in the forms the scorer's metric takes."""
+    scorer = as_scorer(scorer)
+    task, kind = scorer.name, scorer.kind.head
     languages = np.asarray(_required(features, "language", task))
     if examples is None:  # the tasks package's Features carry their examples
         examples = getattr(getattr(features, "examples", None), "rows", None)
@@ -132,7 +139,8 @@ def language_predictions(
 
 
 def evaluate_task(
-    model: nnx.Module | tuple[nnx.GraphDef, Any], task: str, features: Any, examples: Any = None,
+    model: nnx.Module | tuple[nnx.GraphDef, Any], task: Scorer | str, features: Any,
+    examples: Any = None,
     *, gold: Mapping[str, Any] | None = None, label_names: Sequence[str] | None = None,
     links: Mapping[str, Sequence[str]] | None = None, output_dir: str | Path | None = None,
     benchmark: Benchmark = "xtreme", batch_size: int = 32, mesh: Mesh | None = None,
@@ -148,19 +156,19 @@ def evaluate_task(
     task's head in a multi-task model; `layer` the retrieval layer; `name` the task's name in
     results.json when it is not the scorer's (a run's `demo_xnli` scored as `xnli`).
     """
-    kind = _head_kind(task)
-    outputs = predict(model, features, kind, batch_size, mesh, task=head, layer=layer,
+    scorer = as_scorer(task)
+    outputs = predict(model, features, scorer.kind.head, batch_size, mesh, task=head, layer=layer,
                       progress=progress)
     predictions, derived, notes = language_predictions(
-        task, outputs, features, examples, label_names=label_names, links=links, n_best=n_best,
+        scorer, outputs, features, examples, label_names=label_names, links=links, n_best=n_best,
         max_answer_length=max_answer_length, bucc_threshold=bucc_threshold)
     for note in notes:  # said, not only recorded: e.g. scores that need the removed labels
         log.warning("%s", note)
     gold = {**derived, **(gold or {})}
-    scores = {lang: score_language(task, preds, gold[lang], lang)
+    scores = {lang: scorer.metric.score(preds, gold[lang], lang)
               for lang, preds in predictions.items() if lang in gold}
-    evaluation = TaskEvaluation(task, predictions, gold, scores,
-                                summarize_task(task, scores, benchmark), notes=notes)
+    evaluation = TaskEvaluation(scorer, predictions, gold, scores,
+                                summarize_task(scorer, scores, benchmark), notes=notes)
     if output_dir is not None:
         evaluation.paths = write_evaluation(evaluation, output_dir, name)
     return evaluation
@@ -171,7 +179,9 @@ def write_evaluation(evaluation: TaskEvaluation, output_dir: str | Path,
     """Submission files under `output_dir/predictions`, and the task's languages merged into
     results.json (retrieval targets are evaluated a language at a time into one folder)."""
     output_dir = Path(output_dir)
-    paths = [submission.write_predictions(output_dir / "predictions", evaluation.task, lang, p)
+    fmt = evaluation.scorer.metric.submission
+    paths = [submission.write_predictions(output_dir / "predictions", evaluation.task, lang, p,
+                                          fmt)
              for lang, p in evaluation.predictions.items()]
     existing = output_dir / "results.json"
     merged = results.read_results(existing) if existing.is_file() else {}

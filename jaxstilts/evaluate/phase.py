@@ -3,11 +3,12 @@
     record = evaluate_target(config, "xnli", (graphdef, params), mesh, tokenizer, "runs/x/eval")
 
 The target's evaluation split is read and featurized in all its languages at once, predicted
-with the trained model, scored per language by the official scorer its kind and metric select,
-and written as submission files and `results.json`. Retrieval targets are embedded by their
-trained dual encoder (Mewsli-X, LAReQA, as XTREME-R), else straight from the encoder (BUCC's
-mining threshold is chosen on dev, then applied to test). With
-`evaluate.noise_rates`, the inputs are scored again under character noise at each rate.
+with the trained model, scored per language by the task's scorer (`xtreme.scorer_of`: its own
+metric and folder, or the XTREME task it is scored as), and written as submission files and
+`results.json`. Retrieval targets are embedded by their trained dual encoder (Mewsli-X, LAReQA,
+as XTREME-R), else straight from the encoder (BUCC's mining threshold is chosen on dev, then
+applied to test). With `evaluate.noise_rates`, the inputs are scored again under character
+noise at each rate.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from jaxstilts.evaluate.evaluator import TaskEvaluation, evaluate_task
 from jaxstilts.evaluate.metrics import bucc
 from jaxstilts.evaluate.perturb import with_noise
 from jaxstilts.evaluate.predict import feature_column, predict
+from jaxstilts.evaluate.scoring import Scorer
 from jaxstilts.evaluate.xtreme import scorer_of
 from jaxstilts.kinds import Kind
 from jaxstilts.tasks import Features, Task, features_of, get_task
@@ -41,7 +43,7 @@ def evaluate_target(config: ml_collections.ConfigDict, target: str, model: Any, 
     """
     task, e = get_task(target), config.evaluate
     languages = tuple(e.languages) or task.languages_of(e.split)
-    scorer = scorer_of(target, task.kind, task.metric)
+    scorer = scorer_of(task)
     if task.kind == Kind.RETRIEVAL:
         head = target if _trained_head(model, target) else None
         groups = [languages] if _one_pool(task, config.data.source) else [(x,) for x in languages]
@@ -63,7 +65,7 @@ def evaluate_target(config: ml_collections.ConfigDict, target: str, model: Any, 
     return record
 
 
-def _evaluate(config, scorer: str, head: str, model, mesh, features: Features, folder,
+def _evaluate(config, scorer: Scorer, head: str, model, mesh, features: Features, folder,
               progress: bool) -> TaskEvaluation:
     return evaluate_task(model, scorer, features, output_dir=folder, mesh=mesh, head=head,
                          batch_size=config.evaluate.batch_size, label_names=features.labels,
@@ -84,13 +86,13 @@ def _one_pool(task: Task, source: str) -> bool:
     return bool(parts) and all(getattr(c, "format", None) in POOL_FORMATS for c in parts)
 
 
-def _retrieval(config, target: str, scorer: str, languages: tuple[str, ...], model, mesh,
+def _retrieval(config, target: str, scorer: Scorer, languages: tuple[str, ...], model, mesh,
                tokenizer, folder, progress: bool, head: str | None = None) -> TaskEvaluation:
     e = config.evaluate
     layer = e.retrieval_layer or None  # None: the model's default retrieval layer
     features = features_of(config.data, target, e.split, tokenizer, languages)
     threshold = None
-    if scorer == "bucc2018":  # the mining threshold is chosen on dev, then applied to test
+    if scorer.name == "bucc2018":  # the mining threshold is chosen on dev, then applied to test
         dev = features_of(config.data, target, "validation", tokenizer, languages)
         vectors = predict(model, dev, "retrieval", e.batch_size, mesh, layer=layer)["vectors"]
         threshold = bucc.dev_threshold(feature_column(dev, "id"), feature_column(dev, "side"),

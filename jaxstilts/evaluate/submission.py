@@ -1,15 +1,16 @@
-"""Predictions in the XTREME benchmark's layout, written and read back with clear errors.
+"""Prediction files in the XTREME benchmark's layout, written and read back with clear errors.
 
-A submission folder holds `<task>/test-<lang>.<suffix>`, the same layout as XTREME's label folder:
+A submission folder holds `<task>/test-<lang>.<suffix>`, the same layout as XTREME's label folder.
+Each metric names its file format (`scoring.METRICS`; XTREME's tasks: `xtreme.SCORERS`):
 
-- `xnli`, `pawsx`, `tatoeba` (`.tsv`): one label (Tatoeba: a sentence index) per line;
-- `panx`, `udpos` (`.tsv`): one tag per line, sentences separated by one blank line;
-- `bucc2018` (`.tsv`): one `source_id<TAB>target_id` pair per line;
-- `xquad`, `mlqa`, `tydiqa` (`.json`): predictions `{question_id: answer_text}`; the labels are
-  SQuAD-format datasets (`{"data": [articles]}`);
-- `mewslix`, `lareqa` (`.json`): `{query_id: [candidate ids, best first]}`; the labels map each
-  query to its gold id(s) in the same way;
-- `xcopa` (`.jsonl`): one JSON object with a `label` per line.
+- `label` (`.tsv`): one label (Tatoeba: a sentence index) per line (XNLI, PAWS-X, Tatoeba);
+- `tags` (`.tsv`): one tag per line, sentences separated by one blank line (PAN-X, UD-POS);
+- `pairs` (`.tsv`): one `source_id<TAB>target_id` pair per line (BUCC);
+- `squad` (`.json`): predictions `{question_id: answer_text}`; the labels are SQuAD-format
+  datasets (`{"data": [articles]}`) (XQuAD, MLQA, TyDiQA);
+- `ranking` (`.json`): `{query_id: [candidate ids, best first]}`; the labels map each query to its
+  gold id(s) in the same way (Mewsli-X, LAReQA);
+- `jsonl` (`.jsonl`): one JSON object with a `label` per line (XCOPA).
 
 Readers return what the metric functions take, and raise `ScoringError` naming the file (and the
 line where one applies) for invalid UTF-8, invalid JSON, wrong column counts or wrong shapes.
@@ -19,7 +20,6 @@ Trailing blank lines are ignored; a blank line inside a one-item-per-line file i
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,20 +27,6 @@ from jaxstilts.evaluate.metrics.errors import ScoringError
 
 Format = Literal["label", "tags", "pairs", "squad", "ranking", "jsonl"]
 
-FORMATS: dict[str, Format] = {
-    "xnli": "label",
-    "pawsx": "label",
-    "tatoeba": "label",
-    "xcopa": "jsonl",
-    "panx": "tags",
-    "udpos": "tags",
-    "bucc2018": "pairs",
-    "xquad": "squad",
-    "mlqa": "squad",
-    "tydiqa": "squad",
-    "mewslix": "ranking",
-    "lareqa": "ranking",
-}
 SUFFIXES: dict[Format, str] = {
     "label": "tsv",
     "tags": "tsv",
@@ -51,15 +37,15 @@ SUFFIXES: dict[Format, str] = {
 }
 
 
-def task_format(task: str) -> Format:
-    if task not in FORMATS:
-        raise ScoringError(f"unknown task {task!r} (known: {', '.join(sorted(FORMATS))})")
-    return FORMATS[task]
+def _suffix(fmt: Format) -> str:
+    if fmt not in SUFFIXES:
+        raise ScoringError(f"unknown prediction format {fmt!r} (known: {', '.join(SUFFIXES)})")
+    return SUFFIXES[fmt]
 
 
-def file_name(task: str, language: str) -> str:
-    """`test-<lang>.<suffix>` for the task's format."""
-    return f"test-{language}.{SUFFIXES[task_format(task)]}"
+def file_name(fmt: Format, language: str) -> str:
+    """`test-<lang>.<suffix>` for a file of format `fmt`."""
+    return f"test-{language}.{_suffix(fmt)}"
 
 
 # ---------------------------------------------------------------------------------------- reading
@@ -259,19 +245,21 @@ _PREDICTION_READERS = {
 _LABEL_READERS = {**_PREDICTION_READERS, "squad": read_squad}
 
 
-def read_prediction_file(task: str, path: str | Path) -> Any:
-    """A task's prediction file, in the form its metric takes."""
-    return _PREDICTION_READERS[task_format(task)](path)
+def read_prediction_file(fmt: Format, path: str | Path) -> Any:
+    """A prediction file of format `fmt`, in the form its metric takes."""
+    _suffix(fmt)
+    return _PREDICTION_READERS[fmt](path)
 
 
-def read_label_file(task: str, path: str | Path) -> Any:
-    """A task's label file, in the form its metric takes."""
-    return _LABEL_READERS[task_format(task)](path)
+def read_label_file(fmt: Format, path: str | Path) -> Any:
+    """A label file of format `fmt`, in the form its metric takes."""
+    _suffix(fmt)
+    return _LABEL_READERS[fmt](path)
 
 
-def read_predictions(folder: str | Path, task: str, language: str) -> Any:
+def read_predictions(folder: str | Path, task: str, language: str, fmt: Format) -> Any:
     """`<folder>/<task>/test-<lang>.<suffix>`, read back."""
-    return read_prediction_file(task, Path(folder) / task / file_name(task, language))
+    return read_prediction_file(fmt, Path(folder) / task / file_name(fmt, language))
 
 
 # ---------------------------------------------------------------------------------------- writing
@@ -284,63 +272,54 @@ def _field(value: Any, what: str) -> str:
     return text.strip()
 
 
-def format_predictions(task: str, predictions: Any) -> str:
+def format_predictions(fmt: Format, predictions: Any) -> str:
     """The file contents for one language's predictions (what `write_predictions` writes)."""
-    kind = task_format(task)
-    if kind == "label":
+    _suffix(fmt)
+    if fmt == "label":
         return "".join(_field(p, "label") + "\n" for p in predictions)
-    if kind == "tags":
+    if fmt == "tags":
         blocks = ["".join(_field(t, "tag") + "\n" for t in sentence) for sentence in predictions]
         if any(not b for b in blocks):
             raise ScoringError("an empty sentence cannot be written (it would vanish)")
         return "\n".join(blocks)
-    if kind == "pairs":
+    if fmt == "pairs":
         return "".join(
             f"{_field(s, 'source id')}\t{_field(t, 'target id')}\n" for s, t in predictions
         )
-    if kind == "squad":
+    if fmt == "squad":
         return (
             json.dumps(
                 {str(q): str(a) for q, a in dict(predictions).items()}, ensure_ascii=False, indent=2
             )
             + "\n"
         )
-    if kind == "ranking":
+    if fmt == "ranking":
         ranked = {str(q): [str(i) for i in ids] for q, ids in dict(predictions).items()}
         return json.dumps(ranked, ensure_ascii=False) + "\n"
     return "".join(json.dumps({"idx": n, "label": p}) + "\n" for n, p in enumerate(predictions))
 
 
-def write_predictions(folder: str | Path, task: str, language: str, predictions: Any) -> Path:
-    """Write one language's predictions to `<folder>/<task>/test-<lang>.<suffix>`; return the path.
+def write_predictions(folder: str | Path, task: str, language: str, predictions: Any,
+                      fmt: Format) -> Path:
+    """Write one language's predictions to `<folder>/<task>/test-<lang>.<suffix>` in format
+    `fmt`; return the path.
 
     `predictions` is what the task's metric takes: labels, tag sentences, id pairs,
     `{question_id: answer}`, or `{query_id: [ids]}`.
     """
-    path = Path(folder) / task / file_name(task, language)
-    contents = format_predictions(task, predictions)
+    path = Path(folder) / task / file_name(fmt, language)
+    contents = format_predictions(fmt, predictions)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(contents, encoding="utf-8", newline="\n")
     return path
 
 
-def write_submission(
-    folder: str | Path, predictions: Mapping[str, Mapping[str, Any]]
-) -> list[Path]:
-    """Write `{task: {language: predictions}}` in the benchmark's layout; return the paths."""
-    return [
-        write_predictions(folder, task, language, preds)
-        for task, by_language in predictions.items()
-        for language, preds in by_language.items()
-    ]
-
-
-def languages_in(folder: str | Path, task: str) -> list[str]:
+def languages_in(folder: str | Path, task: str, fmt: Format) -> list[str]:
     """Languages having a `test-<lang>.<suffix>` file (a `test-*` of another suffix: error)."""
     task_dir = Path(folder) / task
     if not task_dir.is_dir():
         return []
-    suffix = "." + SUFFIXES[task_format(task)]
+    suffix = "." + _suffix(fmt)
     languages = []
     for path in sorted(task_dir.iterdir()):
         if not path.name.startswith("test-") or not path.is_file():

@@ -1,10 +1,14 @@
 """XTREME and XTREME-R: which metric scores each task, and how the scores are averaged.
 
+The only module that speaks XTREME's task names (`SCORERS`); `jaxstilts score` reads a
+submission folder in its layout (`score_folder`).
+
 Conventions, as XTREME's official `evaluate.py` applies them:
 
-- a task's figure is its metric averaged over the task's languages (unweighted); for the QA tasks
-  (XQuAD, MLQA, TyDiQA-GoldP) it is (average EM + average F1) / 2; otherwise average F1 if the task
-  has F1, else accuracy, else mAP@20;
+- a task's figure is its metric's headline number (`scoring.METRICS`) of the metric averaged
+  over the task's languages (unweighted): (average EM + average F1) / 2 for the QA tasks (XQuAD,
+  MLQA, TyDiQA-GoldP), F1 for PAN-X, UD-POS and BUCC, accuracy for XNLI, PAWS-X, XCOPA and
+  Tatoeba, mAP@20 for Mewsli-X and LAReQA;
 - the XTREME score is the unweighted mean over its nine tasks' figures; the XTREME-R score is the
   same mean over its ten (XNLI, XCOPA, UD-POS, PAN-X, XQuAD, MLQA, TyDiQA, Mewsli-X, LAReQA,
   Tatoeba). It is only given when every task was scored in every language;
@@ -17,18 +21,29 @@ Language lists are the official script's; LAReQA's are XQuAD-R's eleven language
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from jaxstilts.evaluate import submission
-from jaxstilts.evaluate.metrics import bucc, classification, mlqa, retrieval, squad, tagging
+from jaxstilts.evaluate.metrics import retrieval, tagging
 from jaxstilts.evaluate.metrics.errors import ScoringError
+from jaxstilts.evaluate.scoring import (
+    METRICS,
+    Metric,
+    Scorer,
+    Scores,
+    average_over_languages,
+    task_score,
+)
 from jaxstilts.kinds import Kind
 from jaxstilts.languages import LANGUAGES
 
+if TYPE_CHECKING:  # the tasks package loads `datasets`; `jaxstilts score` does without it
+    from jaxstilts.tasks.base import Task
+
 Benchmark = Literal["xtreme", "xtreme-r"]
-Scores = dict[str, float]
 
 
 CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -46,45 +61,63 @@ CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-# The official scorers and the task kind each reads; what a scorer predicts follows from its kind.
-SCORER_KINDS: dict[str, Kind] = {
-    "xnli": Kind.PAIR_CLASSIFICATION, "pawsx": Kind.PAIR_CLASSIFICATION,
-    "xcopa": Kind.MULTIPLE_CHOICE, "panx": Kind.TAGGING, "udpos": Kind.TAGGING,
-    "xquad": Kind.SPAN_EXTRACTION, "mlqa": Kind.SPAN_EXTRACTION, "tydiqa": Kind.SPAN_EXTRACTION,
-    "tatoeba": Kind.RETRIEVAL, "bucc2018": Kind.RETRIEVAL, "mewslix": Kind.RETRIEVAL,
-    "lareqa": Kind.RETRIEVAL,
-}  # fmt: skip
+def _as(metric: str, **changes: Any) -> Metric:
+    return replace(METRICS[metric], **changes)
 
 
-def scorer_of(task: str, kind: Kind | str, metric: str) -> str:
-    """The official scorer a task is scored with: its own (`xquad_xtreme_r` as `xquad`), else
-    the XTREME task of its kind and metric (the demo's `demo_xnli` as `xnli`)."""
-    for candidate in (task, task.removesuffix("_xtreme_r")):
-        if candidate in SCORER_KINDS:
-            return candidate
-    kind = Kind(kind)
-    by_kind = {Kind.PAIR_CLASSIFICATION: "xnli", Kind.MULTIPLE_CHOICE: "xcopa",
-               Kind.TAGGING: "panx" if metric == "seqeval_f1" else "udpos",
-               Kind.SPAN_EXTRACTION: "mlqa" if metric == "mlqa" else "xquad"}
-    if kind not in by_kind:
-        raise ValueError(f"task {task}: no official scorer for a {kind} task")
-    return by_kind[kind]
+# XTREME's official scorers: each task's kind, metric and submission format, as its evaluate.py
+# scores them (UD-POS adds token accuracy, XCOPA writes JSON lines, Mewsli-X scores the first
+# gold entity). A catalog task that is one of these says so (`Task.scored_as`).
+SCORERS: dict[str, Scorer] = {s.name: s for s in (
+    Scorer("xnli", Kind.PAIR_CLASSIFICATION, METRICS["accuracy"]),
+    Scorer("pawsx", Kind.PAIR_CLASSIFICATION, METRICS["accuracy"]),
+    Scorer("xcopa", Kind.MULTIPLE_CHOICE, _as("accuracy", submission="jsonl")),
+    Scorer("panx", Kind.TAGGING, METRICS["seqeval_f1"]),
+    Scorer("udpos", Kind.TAGGING, _as("seqeval_f1", score=lambda p, g, lang:
+                                      tagging.pos_scores(p, g))),
+    Scorer("xquad", Kind.SPAN_EXTRACTION, METRICS["squad"]),
+    Scorer("mlqa", Kind.SPAN_EXTRACTION, METRICS["mlqa"]),
+    Scorer("tydiqa", Kind.SPAN_EXTRACTION, METRICS["squad"]),
+    Scorer("tatoeba", Kind.RETRIEVAL, METRICS["tatoeba_accuracy"]),
+    Scorer("bucc2018", Kind.RETRIEVAL, METRICS["bucc_f1"]),
+    Scorer("mewslix", Kind.RETRIEVAL, _as("map@20", score=lambda p, g, lang:
+                                          retrieval.mewslix_map(p, g))),
+    Scorer("lareqa", Kind.RETRIEVAL, METRICS["map@20"]),
+)}  # fmt: skip
 
-Metric = Callable[[Any, Any, str], Scores]
-METRICS: dict[str, Metric] = {
-    "xnli": lambda p, g, lang: classification.accuracy(p, g),
-    "pawsx": lambda p, g, lang: classification.accuracy(p, g),
-    "xcopa": lambda p, g, lang: classification.accuracy(p, g),
-    "tatoeba": lambda p, g, lang: retrieval.tatoeba_accuracy(p, g),
-    "panx": lambda p, g, lang: tagging.ner_scores(p, g),
-    "udpos": lambda p, g, lang: tagging.pos_scores(p, g),
-    "bucc2018": lambda p, g, lang: bucc.bucc_scores(g, p),
-    "xquad": lambda p, g, lang: squad.evaluate_v1(g, p),
-    "tydiqa": lambda p, g, lang: squad.evaluate_v1(g, p),
-    "mlqa": lambda p, g, lang: mlqa.evaluate(g, p, lang),
-    "mewslix": lambda p, g, lang: retrieval.mewslix_map(p, g),
-    "lareqa": lambda p, g, lang: retrieval.map_at_k(p, g),
-}
+
+def as_scorer(scorer: Scorer | str) -> Scorer:
+    """`scorer` itself, or XTREME's official scorer of that task name (`xnli`, `panx`, ...)."""
+    if isinstance(scorer, Scorer):
+        return scorer
+    if scorer not in SCORERS:
+        raise ScoringError(f"no scorer for task {scorer!r} (XTREME's: {', '.join(SCORERS)})")
+    return SCORERS[scorer]
+
+
+def scorer_of(task: Task) -> Scorer:
+    """How `task` is scored: as the XTREME task its catalog entry names (`scored_as`: XNLI's
+    folder and format for `demo_xnli`, XQuAD's for `xquad_xtreme_r`), else by its own metric
+    under its own name (a user's pair-classification task files `predictions/<its name>/`)."""
+    if task.scored_as:
+        scorer = SCORERS.get(task.scored_as)
+        if scorer is None or scorer.kind != task.kind:
+            raise ValueError(f"task {task.name}: scored_as={task.scored_as!r} is not an XTREME "
+                             f"task of kind {task.kind}")
+        return scorer
+    if task.metric not in METRICS:
+        raise ValueError(f"task {task.name}: unknown metric {task.metric!r} "
+                         f"(known: {', '.join(METRICS)})")
+    if task.kind in (Kind.RETRIEVAL, Kind.RETRIEVAL_PAIRS):  # mined or ranked by XTREME's rules
+        raise ValueError(f"task {task.name}: no scorer for a {task.kind} task of its own (a "
+                         "retrieval task is scored as one of XTREME's: tatoeba, bucc2018, "
+                         "mewslix, lareqa)")
+    metric = METRICS[task.metric]
+    if task.kind not in metric.kinds:
+        fitting = [m.name for m in METRICS.values() if task.kind in m.kinds]
+        raise ValueError(f"task {task.name}: metric {task.metric!r} cannot score a {task.kind} "
+                         f"task ({', '.join(fitting)} can)")
+    return Scorer(task.name, task.kind, metric)
 
 
 def _check_benchmark(benchmark: str) -> None:
@@ -92,48 +125,14 @@ def _check_benchmark(benchmark: str) -> None:
         raise ScoringError(f"unknown benchmark {benchmark!r} (xtreme, xtreme-r)")
 
 
-def score_language(task: str, predictions: Any, labels: Any, language: str) -> Scores:
-    """One language's metrics for `task` (`predictions`/`labels` as the submission readers give)."""
-    if task not in METRICS:
-        raise ScoringError(f"unknown task {task!r} (known: {', '.join(sorted(METRICS))})")
-    return METRICS[task](predictions, labels, language)
-
-
-def average_over_languages(per_language: Mapping[str, Mapping[str, float]]) -> Scores:
-    """Each metric's unweighted mean over the languages that report it."""
-    sums: dict[str, list[float]] = {}
-    for scores in per_language.values():
-        for metric, value in scores.items():
-            sums.setdefault(metric, []).append(value)
-    return {metric: sum(values) / len(values) for metric, values in sums.items()}
-
-
-def figure(scores: Mapping[str, float], metric: str | None = None) -> float | None:
-    """The one number of a set of scores (a language's, or their average): (EM + F1) / 2 for QA
-    (the scores with an exact match), else `metric` if given and present, else F1, accuracy or
-    mAP@20; None if there is none of them."""
-    if "exact_match" in scores and "f1" in scores:
-        return (scores["exact_match"] + scores["f1"]) / 2
-    for key in (metric, "f1", "accuracy", "map@20"):
-        if key in scores:
-            return scores[key]
-    return None
-
-
-def task_score(task: str, average: Mapping[str, float]) -> float:
-    """The task's figure (`figure` of its language average)."""
-    score = figure(average)
-    if score is None:
-        raise ScoringError(f"{task}: no f1, accuracy or map@20 among {sorted(average)}")
-    return score
-
-
 def summarize_task(
-    task: str, per_language: Mapping[str, Mapping[str, float]], benchmark: Benchmark = "xtreme"
+    scorer: Scorer, per_language: Mapping[str, Mapping[str, float]],
+    benchmark: Benchmark = "xtreme",
 ) -> dict[str, Any]:
-    """Per-language scores, their averages, the task figure, and which languages are missing."""
+    """Per-language scores, their averages, the task figure, and which languages are missing
+    (of the benchmark's list for an XTREME task, else of those scored)."""
     _check_benchmark(benchmark)
-    expected = LANGUAGES[benchmark].get(task, tuple(per_language))
+    expected = LANGUAGES[benchmark].get(scorer.name, tuple(per_language))
     ordered = {lang: dict(per_language[lang]) for lang in expected if lang in per_language}
     ordered.update({lang: dict(s) for lang, s in per_language.items() if lang not in ordered})
     average = average_over_languages(ordered) if ordered else {}
@@ -141,7 +140,7 @@ def summarize_task(
     return {
         "languages": ordered,
         "average": average,
-        "score": task_score(task, average) if average else None,
+        "score": task_score(scorer, average) if average else None,
         "missing_languages": missing,
         "complete": not missing and bool(ordered),
     }
@@ -167,12 +166,12 @@ def category_scores(task_scores: Mapping[str, float], benchmark: Benchmark = "xt
     }
 
 
-def _score_file(task: str, language: str, prediction_path: Path, label_path: Path) -> Scores:
-    kind = submission.task_format(task)
+def _score_file(scorer: Scorer, language: str, prediction_path: Path, label_path: Path
+                ) -> Scores:
+    kind = scorer.metric.submission
     if not label_path.is_file():
-        raise ScoringError(
-            f"no label file for {task} {language} (looked for {label_path})", path=prediction_path
-        )
+        raise ScoringError(f"no label file for {scorer.name} {language} (looked for "
+                           f"{label_path})", path=prediction_path)
     if kind == "tags":
         predictions, pred_lines = submission.read_tagged(prediction_path)
         labels, gold_lines = submission.read_tagged(label_path)
@@ -190,15 +189,15 @@ def _score_file(task: str, language: str, prediction_path: Path, label_path: Pat
                     line=pred_lines[n],
                 )
     else:
-        predictions = submission.read_prediction_file(task, prediction_path)
-        labels = submission.read_label_file(task, label_path)
+        predictions = submission.read_prediction_file(kind, prediction_path)
+        labels = submission.read_label_file(kind, label_path)
         if kind in ("label", "jsonl") and len(predictions) != len(labels):
             raise ScoringError(
                 f"{len(predictions)} predictions, but {label_path} has {len(labels)} labels",
                 path=prediction_path,
             )
     try:
-        return score_language(task, predictions, labels, language)
+        return scorer.metric.score(predictions, labels, language)
     except ScoringError as err:
         raise ScoringError(f"{err.problem} (labels: {label_path})", path=prediction_path) from None
 
@@ -222,7 +221,9 @@ def score_folder(
             raise ScoringError("not a folder", path=folder)
     tasks_out: dict[str, Any] = {}
     for task, languages in LANGUAGES[benchmark].items():
-        present = submission.languages_in(predictions_dir, task)
+        scorer = SCORERS[task]
+        fmt = scorer.metric.submission
+        present = submission.languages_in(predictions_dir, task, fmt)
         if not present:
             continue
         for language in present:
@@ -230,19 +231,19 @@ def score_folder(
                 raise ScoringError(
                     f"language {language!r} is not one of {task}'s languages in {benchmark} "
                     f"({', '.join(languages)})",
-                    path=predictions_dir / task / submission.file_name(task, language),
+                    path=predictions_dir / task / submission.file_name(fmt, language),
                 )
         per_language = {
             language: _score_file(
-                task,
+                scorer,
                 language,
-                predictions_dir / task / submission.file_name(task, language),
-                labels_dir / task / submission.file_name(task, language),
+                predictions_dir / task / submission.file_name(fmt, language),
+                labels_dir / task / submission.file_name(fmt, language),
             )
             for language in languages
             if language in present
         }
-        tasks_out[task] = summarize_task(task, per_language, benchmark)
+        tasks_out[task] = summarize_task(scorer, per_language, benchmark)
 
     complete = {t: s["score"] for t, s in tasks_out.items() if s["complete"]}
     return {
@@ -260,3 +261,16 @@ def score_folder(
             if p.is_dir() and p.name not in LANGUAGES[benchmark]
         ),
     }
+
+
+def write_submission(
+    folder: str | Path, predictions: Mapping[str, Mapping[str, Any]]
+) -> list[Path]:
+    """Write `{xtreme_task: {language: predictions}}` in the benchmark's layout; return the
+    paths."""
+    return [
+        submission.write_predictions(folder, task, language, preds,
+                                     as_scorer(task).metric.submission)
+        for task, by_language in predictions.items()
+        for language, preds in by_language.items()
+    ]

@@ -59,8 +59,7 @@ def _validation(config, phase: str, head: str, train_name: str, tokenizer, label
     n = p.validation_examples
     features = features_of(_phase_data(config, phase), train_name, "validation", tokenizer,
                            "en", labels, transform=lambda examples: first_examples(examples, n))
-    scorer = scorer_of(train_name, task.kind, task.metric)
-    return Validation(head, features, scorer, task.metric, p.batch_size)
+    return Validation(head, features, scorer_of(task), p.batch_size)
 
 
 def _mlm_feed(config, tokenizer, seed: int) -> TaskFeed:

@@ -11,7 +11,8 @@ import ml_collections
 
 from jaxstilts.config import ConfigError, apply_override
 from jaxstilts.environment import describe_environment
-from jaxstilts.evaluate.xtreme import average_over_languages, scorer_of, task_score
+from jaxstilts.evaluate.scoring import average_over_languages, task_score
+from jaxstilts.evaluate.xtreme import scorer_of
 from jaxstilts.experiment.feeds import training_task
 from jaxstilts.experiment.model import phase_model, tokenizer_of
 from jaxstilts.experiment.phases import checklist_target, evaluate_phase, run_phase
@@ -125,7 +126,7 @@ def _run_record(config, intermediate: list[str], target: str, evaluation: dict) 
     task = get_task(target)
     scores = evaluation["results"][target]
     average = average_over_languages(scores) if scores else {}
-    score = task_score(scorer_of(target, task.kind, task.metric), average) if average else None
+    score = task_score(scorer_of(task), average) if average else None
     record = {"name": run_name(intermediate, target), "intermediate": intermediate,
               "target": target, "status": "done", "metric": task.metric,
               "score": score, "average": average, "results": evaluation["results"]}

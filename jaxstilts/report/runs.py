@@ -12,7 +12,7 @@ from typing import Any
 
 from etils import epath
 
-from jaxstilts.evaluate.xtreme import figure
+from jaxstilts.evaluate.scoring import headline
 from jaxstilts.tasks.problems import INVALID_JSON, DataError
 
 BASELINE = "baseline"
@@ -151,8 +151,9 @@ def value_text(value: Any) -> str:
 
 
 def language_score(scores: Mapping[str, float], metric: str | None = None) -> float | None:
-    """One language's task figure (`evaluate.xtreme.figure`: the run's metric preferred)."""
-    value = figure(scores, metric)
+    """One language's task figure: the headline number of the run's metric
+    (`evaluate.scoring.METRICS`)."""
+    value = headline(metric, scores)
     return None if value is None else float(value)
 
 

@@ -1,4 +1,4 @@
-"""The report sections of the four studies (`jaxstilts/configs/studies/`), over every setting of
+"""The report sections of the four studies (`configs/studies/`), over every setting of
 a sweep's axes and over its seeds; each a Markdown table, its CSV and a figure:
 
   gains.md/.csv, gains.png                 gain over the baseline per cell, mean ± std over

@@ -183,6 +183,8 @@ class Task:
         COPA); `target.prepare_epochs` sets their length, 0 leaves them out.
     query_max_length: retrieval and retrieval pairs: tokens of a query (None: `max_length`, which
         then bounds the candidates only; XTREME-R's LAReQA: 96 question, 256 answer tokens).
+    scored_as: the XTREME task whose official scorer and prediction folder this task uses
+        (`demo_xnli` and `xnli` as `xnli`); None: its own metric, files under its own name.
     """
 
     name: str
@@ -202,6 +204,7 @@ class Task:
     tags: frozenset[str] = frozenset()
     description: str = ""
     default_data_dir: str | None = None  # local root used when none is given (embedded demo data)
+    scored_as: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "kind", Kind(self.kind))

@@ -129,6 +129,7 @@ BITEXT_HUB = RowMap(fields={"query": "source_sentence", "candidate": "target_sen
 
 XNLI = Task(
     name="xnli",
+    scored_as="xnli",
     kind=Kind.PAIR_CLASSIFICATION,
     metric="accuracy",
     languages=XNLI_LANGS,
@@ -169,6 +170,7 @@ XNLI = Task(
 
 PAWSX = Task(
     name="pawsx",
+    scored_as="pawsx",
     kind=Kind.PAIR_CLASSIFICATION,
     metric="accuracy",
     languages=PAWSX_LANGS,
@@ -218,6 +220,7 @@ PAWSX = Task(
 
 UDPOS = Task(
     name="udpos",
+    scored_as="udpos",
     kind=Kind.TAGGING,
     metric="seqeval_f1",
     languages=UDPOS_LANGS,
@@ -244,6 +247,7 @@ UDPOS = Task(
 
 PANX = Task(
     name="panx",
+    scored_as="panx",
     kind=Kind.TAGGING,
     metric="seqeval_f1",
     languages=PANX_LANGS,
@@ -286,6 +290,7 @@ PANX = Task(
 
 XQUAD = Task(
     name="xquad",
+    scored_as="xquad",
     kind=Kind.SPAN_EXTRACTION,
     metric="squad",
     languages=XQUAD_LANGS,
@@ -308,6 +313,7 @@ XQUAD = Task(
 
 MLQA = Task(
     name="mlqa",
+    scored_as="mlqa",
     kind=Kind.SPAN_EXTRACTION,
     metric="mlqa",
     languages=MLQA_LANGS,
@@ -351,6 +357,7 @@ MLQA = Task(
 
 TYDIQA = Task(
     name="tydiqa",
+    scored_as="tydiqa",
     kind=Kind.SPAN_EXTRACTION,
     metric="squad",
     languages=TYDIQA_LANGS,
@@ -387,6 +394,7 @@ TYDIQA = Task(
 
 BUCC = Task(
     name="bucc2018",
+    scored_as="bucc2018",
     kind=Kind.RETRIEVAL,
     metric="bucc_f1",
     languages=BUCC_LANGS,
@@ -433,6 +441,7 @@ BUCC = Task(
 
 TATOEBA = Task(
     name="tatoeba",
+    scored_as="tatoeba",
     kind=Kind.RETRIEVAL,
     metric="tatoeba_accuracy",
     languages=TATOEBA_LANGS,
@@ -575,6 +584,7 @@ SIQA = Task(
 
 XCOPA = Task(
     name="xcopa",
+    scored_as="xcopa",
     kind=Kind.MULTIPLE_CHOICE,
     metric="accuracy",
     languages=XCOPA_LANGS,
@@ -636,6 +646,7 @@ MEWSLIX_PAIRS = Task(
 
 MEWSLIX = Task(
     name="mewslix",
+    scored_as="mewslix",
     kind=Kind.RETRIEVAL,
     metric="map@20",
     languages=MEWSLIX_LANGS,
@@ -689,6 +700,7 @@ LAREQA_SQUAD = Task(
 
 LAREQA = Task(
     name="lareqa",
+    scored_as="lareqa",
     kind=Kind.RETRIEVAL,
     metric="map@20",
     languages=LAREQA_LANGS,

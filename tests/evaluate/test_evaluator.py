@@ -22,7 +22,7 @@ from jaxstilts.evaluate.metrics import retrieval
 from jaxstilts.evaluate.predict import Predictor, plan_batches, predict
 from jaxstilts.evaluate.reference import predict_per_language_loop
 from jaxstilts.evaluate.results import read_results
-from jaxstilts.evaluate.xtreme import score_folder
+from jaxstilts.evaluate.xtreme import SCORERS, score_folder
 from jaxstilts.model import XLMRConfig, XLMRModel
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.partitioning import make_mesh
@@ -256,13 +256,14 @@ def test_empty_features_give_empty_outputs(models):
 
 def _gold_folder(tmp_path, task, gold):
     """A label folder in the benchmark's layout (QA labels are SQuAD-format datasets)."""
+    fmt = SCORERS[task].metric.submission
     for lang, labels in gold.items():
-        if submission.task_format(task) == "squad":
-            path = tmp_path / "labels" / task / submission.file_name(task, lang)
+        if fmt == "squad":
+            path = tmp_path / "labels" / task / submission.file_name(fmt, lang)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps({"data": labels}), encoding="utf-8")
         else:
-            submission.write_predictions(tmp_path / "labels", task, lang, labels)
+            submission.write_predictions(tmp_path / "labels", task, lang, labels, fmt)
     return tmp_path / "labels"
 
 
@@ -277,7 +278,7 @@ def test_evaluate_xnli_writes_files_the_official_scorer_agrees_with(tmp_path, mo
         assert result.predictions[lang] == [NLI[i] for i in slow[rows]]
         want = 100 * np.mean(slow[rows] == f["label"][rows])
         assert result.scores[lang]["accuracy"] == pytest.approx(want)
-        assert submission.read_predictions(tmp_path / "predictions", "xnli", lang) == \
+        assert submission.read_predictions(tmp_path / "predictions", "xnli", lang, "label") == \
             result.predictions[lang]
     official = score_folder(tmp_path / "predictions", _gold_folder(tmp_path, "xnli", result.gold))
     assert official["tasks"]["xnli"]["languages"] == result.scores
@@ -328,7 +329,7 @@ def test_evaluate_xquad_decodes_answers_per_language(tmp_path, models, features,
         assert set(result.scores[lang]) == {"exact_match", "f1"}
     assert any(result.predictions[lang][f"q{i}"] for lang in LANGUAGES for i in range(27)
                if f"q{i}" in result.predictions[lang])
-    assert submission.read_predictions(tmp_path / "predictions", "xquad", "zh") == \
+    assert submission.read_predictions(tmp_path / "predictions", "xquad", "zh", "squad") == \
         result.predictions["zh"]
     official = score_folder(tmp_path / "predictions", _gold_folder(tmp_path, "xquad", result.gold))
     for lang, scores in result.scores.items():

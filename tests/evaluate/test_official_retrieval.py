@@ -99,7 +99,7 @@ def test_tatoeba_submission_lines_follow_xtreme_sorted_english(tokenizer, tmp_pa
                         for s, t in zip(sides, texts)])
     preds, gold, _ = language_predictions("tatoeba", {"vectors": vectors}, features,
                                           links=features.examples.gold)
-    path = submission.write_predictions(tmp_path, "tatoeba", "de", preds["de"])
+    path = submission.write_predictions(tmp_path, "tatoeba", "de", preds["de"], "label")
     official = (OFFICIAL / "expected/tatoeba/test_de_predictions.txt").read_text()
     assert path.read_text() == official
     # The gold follows the same order. "Alles klar." lies on "Thank you.": "Thank you." finds
@@ -124,5 +124,5 @@ def test_xquad_test_files_stripped_by_download_data_are_predicted_not_scored(tok
     assert set(preds["de"]) == {i for i, lang in zip(examples.rows["id"],
                                                      examples.rows["language"]) if lang == "de"}
     assert any("scores need the labels" in n for n in notes)
-    path = submission.write_predictions(tmp_path, "xquad", "de", preds["de"])
+    path = submission.write_predictions(tmp_path, "xquad", "de", preds["de"], "squad")
     assert set(json.loads(path.read_text())) == set(preds["de"])

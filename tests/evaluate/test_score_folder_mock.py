@@ -101,15 +101,18 @@ def test_complete_xtreme_r_folder_gets_the_xtreme_r_score(mock_dir, tmp_path):
         shutil.copytree(mock_dir / side, root)
         for task, languages in xtreme.LANGUAGES["xtreme-r"].items():
             if (root / task).is_dir():
-                donor = "en" if (root / task / file_name(task, "en")).exists() else "de"
-                _fill(root / task, donor, languages, file_name(task, "xx").split(".")[-1])
+                fmt = xtreme.SCORERS[task].metric.submission
+                donor = "en" if (root / task / file_name(fmt, "en")).exists() else "de"
+                _fill(root / task, donor, languages, file_name(fmt, "xx").split(".")[-1])
         roots[side] = root
     for language in xtreme.LANGUAGES["xtreme-r"]["xcopa"]:
-        write_predictions(roots["predictions"], "xcopa", language, [0, 1, 1, 0])
-        write_predictions(roots["labels"], "xcopa", language, [0, 1, 0, 0])  # 75 %
+        write_predictions(roots["predictions"], "xcopa", language, [0, 1, 1, 0], "jsonl")
+        write_predictions(roots["labels"], "xcopa", language, [0, 1, 0, 0], "jsonl")  # 75 %
     for language in xtreme.LANGUAGES["xtreme-r"]["lareqa"]:
-        write_predictions(roots["predictions"], "lareqa", language, {"q": ["b", "a", "c"]})
-        write_predictions(roots["labels"], "lareqa", language, {"q": ["a", "c"]})  # (1/2+2/3)/2
+        write_predictions(roots["predictions"], "lareqa", language, {"q": ["b", "a", "c"]},
+                          "ranking")
+        write_predictions(roots["labels"], "lareqa", language, {"q": ["a", "c"]},
+                          "ranking")  # (1/2+2/3)/2
 
     result = xtreme.score_folder(roots["predictions"], roots["labels"], "xtreme-r")
     assert result["missing_tasks"] == [] and result["incomplete_tasks"] == []

@@ -9,8 +9,9 @@ import pytest
 
 from jaxstilts.config import experiment_defaults
 from jaxstilts.evaluate.metrics.tagging import pos_scores
-from jaxstilts.evaluate.validation import Validation, major_score
-from jaxstilts.evaluate.xtreme import score_language
+from jaxstilts.evaluate.scoring import METRICS
+from jaxstilts.evaluate.validation import Validation
+from jaxstilts.evaluate.xtreme import SCORERS
 from jaxstilts.experiment.feeds import _validation
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "data"
@@ -46,25 +47,26 @@ def test_validation_is_the_first_examples_in_file_order_not_the_shortest(tmp_pat
     assert isinstance(validation, Validation)
     rows = validation.features.examples.rows
     assert rows["text_a"] == PREMISES[:3]  # jiant's cache order: the file's
-    assert (validation.head, validation.scorer, validation.metric) == ("xnli", "xnli", "accuracy")
+    assert validation.head == "xnli"  # MNLI trains XNLI's head, scored by MNLI's own metric
+    assert (validation.scorer.name, validation.scorer.metric.name) == ("mnli", "accuracy")
 
 
 def test_validation_scores_with_the_task_metric_as_jiants_major_figure():
     # QA: jiant's XlingQA/MLQA/SQuAD schemes report (EM + F1) / 2.
     gold = [{"paragraphs": [{"qas": [{"id": "q1", "answers": [{"text": "in Warsaw"}]},
                                      {"id": "q2", "answers": [{"text": "nine"}]}]}]}]
-    scores = score_language("xquad", {"q1": "Warsaw", "q2": "nine"}, gold, "en")
+    scores = SCORERS["xquad"].metric.score({"q1": "Warsaw", "q2": "nine"}, gold, "en")
     assert scores["exact_match"] == 50.0 and scores["f1"] == pytest.approx(100 * (2 / 3 + 1) / 2)
-    assert major_score("squad", scores) == pytest.approx((scores["exact_match"] +
-                                                          scores["f1"]) / 200)
+    for metric in ("squad", "squad_v2", "mlqa"):
+        assert METRICS[metric].early_stopping(scores) == pytest.approx(
+            (scores["exact_match"] + scores["f1"]) / 200)
     # Tagging: jiant's F1TaggingEvaluationScheme is seqeval F1 (UD-POS and PAN-X alike); CCG's
     # scheme is token accuracy.
     tags = pos_scores([["NOUN", "VERB", "NOUN"]], [["NOUN", "NOUN", "NOUN"]])
-    assert major_score("seqeval_f1", tags) == pytest.approx(tags["f1"] / 100)
-    assert major_score("token_accuracy", tags) == pytest.approx(2 / 3)
-    assert major_score("accuracy", {"accuracy": 75.0}) == 0.75
-    with pytest.raises(ValueError, match="no validation score for metric 'bleu'"):
-        major_score("bleu", {})
+    assert METRICS["seqeval_f1"].early_stopping(tags) == pytest.approx(tags["f1"] / 100)
+    assert SCORERS["udpos"].metric.early_stopping(tags) == pytest.approx(tags["f1"] / 100)
+    assert METRICS["token_accuracy"].early_stopping(tags) == pytest.approx(2 / 3)
+    assert METRICS["accuracy"].early_stopping({"accuracy": 75.0}) == 0.75
 
 
 def test_tydiqa_validates_on_the_english_dev_set(tokenizer):
@@ -73,5 +75,5 @@ def test_tydiqa_validates_on_the_english_dev_set(tokenizer):
     validation = _validation(config, "target", "tydiqa", "tydiqa", tokenizer, None)
     ids = validation.features.examples.rows["id"]
     assert ids == ["english-dev-0", "english-dev-1"]  # jiant's tydiqa_en val: tydiqa.en.dev
-    assert (validation.scorer, validation.metric) == ("tydiqa", "squad")
+    assert (validation.scorer.name, validation.scorer.metric.name) == ("tydiqa", "squad")
     assert np.all(validation.features.lengths() > 0)

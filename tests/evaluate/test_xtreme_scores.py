@@ -5,23 +5,28 @@ import shutil
 import pytest
 
 from jaxstilts.evaluate.metrics import ScoringError
+from jaxstilts.evaluate.scoring import task_score
 from jaxstilts.evaluate.xtreme import (
     CATEGORIES,
     LANGUAGES,
+    SCORERS,
     category_scores,
     overall_score,
     score_folder,
     summarize_task,
-    task_score,
 )
 
 
 def test_task_figure():
-    assert task_score("mlqa", {"exact_match": 40.0, "f1": 60.0}) == 50.0
-    assert task_score("panx", {"f1": 70.0, "precision": 1.0, "token_accuracy": 9.0}) == 70.0
-    assert task_score("udpos", {"f1": 70.0, "token_accuracy": 90.0}) == 70.0
-    assert task_score("xnli", {"accuracy": 80.0}) == 80.0
-    assert task_score("mewslix", {"map@20": 30.0}) == 30.0
+    assert task_score(SCORERS["mlqa"], {"exact_match": 40.0, "f1": 60.0}) == 50.0
+    assert task_score(SCORERS["panx"], {"f1": 70.0, "precision": 1.0,
+                                        "token_accuracy": 9.0}) == 70.0
+    assert task_score(SCORERS["udpos"], {"f1": 70.0, "token_accuracy": 90.0}) == 70.0
+    assert task_score(SCORERS["xnli"], {"accuracy": 80.0}) == 80.0
+    assert task_score(SCORERS["mewslix"], {"map@20": 30.0}) == 30.0
+    assert task_score(SCORERS["bucc2018"], {"f1": 40.0, "precision": 90.0}) == 40.0
+    with pytest.raises(ScoringError, match="tatoeba: no tatoeba_accuracy headline"):
+        task_score(SCORERS["tatoeba"], {"f1": 40.0})
 
 
 def test_benchmark_task_lists():
@@ -49,7 +54,7 @@ def test_overall_and_category_scores():
 
 
 def test_summarize_task_reports_missing_languages():
-    summary = summarize_task("pawsx", {"en": {"accuracy": 50.0}, "de": {"accuracy": 70.0}})
+    summary = summarize_task(SCORERS["pawsx"], {"en": {"accuracy": 50.0}, "de": {"accuracy": 70.0}})
     assert list(summary["languages"]) == ["de", "en"]  # benchmark order
     assert summary["average"] == {"accuracy": 60.0}
     assert summary["missing_languages"] == ["es", "fr", "ja", "ko", "zh"]

@@ -1,5 +1,7 @@
 """Config files and command-line overrides: validated before any compute, errors name the key."""
 
+from pathlib import Path
+
 import pytest
 
 from jaxstilts.config import ConfigError, load_config
@@ -98,6 +100,18 @@ def test_an_unknown_name_lists_the_packaged_configs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match=r"nope: no such config file.*packaged: demo, "):
         load_config("nope")
+
+
+def test_the_packaged_configs_are_the_configs_folder_beside_the_package():
+    """The design card's layout: configs/ at the top of the checkout is `jaxstilts.configs` (the
+    wheel installs it under that name, setup.py), and the names resolve into it."""
+    import jaxstilts.configs
+    from jaxstilts.config import configs_root, resolve_config_path
+
+    top = Path(__file__).resolve().parents[2] / "configs"
+    assert configs_root() == top == Path(jaxstilts.configs.__file__).resolve().parent
+    assert resolve_config_path("paper/stilts.py") == top / "paper" / "stilts.py"
+    assert not (top.parent / "jaxstilts" / "configs" / "__init__.py").exists()
 
 
 def test_the_defaults_and_the_schema_hold_the_same_keys_each_documented_and_valid():

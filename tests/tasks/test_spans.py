@@ -368,5 +368,5 @@ def test_xquad_ids_repeat_in_every_language_and_predictions_stay_per_language(
     assert sorted(gold) == sorted(languages)
     out = tmp_path / "submission"
     for lang in languages:
-        path = submission.write_predictions(out, "xquad", lang, preds[lang])
+        path = submission.write_predictions(out, "xquad", lang, preds[lang], "squad")
         assert json.loads(path.read_text("utf-8")) == preds[lang]

@@ -14,6 +14,7 @@ from jaxstilts.evaluate.evaluator import language_predictions
 from jaxstilts.evaluate.metrics import bucc
 from jaxstilts.evaluate.metrics.errors import ScoringError
 from jaxstilts.evaluate.predict import feature_column
+from jaxstilts.evaluate.xtreme import SCORERS
 from jaxstilts.tasks import featurize, load_examples
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -79,7 +80,8 @@ def test_stripped_test_split_is_predicted_and_written_not_scored(task, raw_root,
         "predictions written, scores need the labels" for lang in languages)
     # the same inputs with their labels (the release): the same predictions, and gold to score
     assert predicted["release"][0] == preds and sorted(predicted["release"][1]) == sorted(preds)
-    path = submission.write_predictions(tmp_path, task, languages[0], preds[languages[0]])
+    path = submission.write_predictions(tmp_path, task, languages[0], preds[languages[0]],
+                                        SCORERS[task].metric.submission)
     assert len(path.read_text().strip().split("\n")) >= sum(
         lang == languages[0] for lang in processed.rows["language"])
 
@@ -98,7 +100,7 @@ def test_processed_tatoeba_gives_xtremes_submission_and_no_score(tokenizer, tmp_
     preds, gold, notes = language_predictions("tatoeba", {"vectors": vectors}, features,
                                               links=examples.gold)
     assert gold == {} and any("scores need the labels" in n for n in notes)
-    path = submission.write_predictions(tmp_path, "tatoeba", "de", preds["de"])
+    path = submission.write_predictions(tmp_path, "tatoeba", "de", preds["de"], "label")
     assert path.read_text() == (OFFICIAL / "expected/tatoeba/test_de_predictions.txt").read_text()
 
 

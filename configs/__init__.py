@@ -1,4 +1,4 @@
-"""Experiment configs shipped with the package: `jaxstilts run tiny`,
+"""Experiment configs, installed with the package as `jaxstilts.configs`: `jaxstilts run tiny`,
 `jaxstilts run paper/stilts.py:mnli,xnli`.
 
 Each module defines `get_config(arg=None)` returning an ml_collections ConfigDict. Names resolve
