@@ -201,14 +201,9 @@ def bench_aot(b: BenchConfig) -> dict:
     from flax import nnx
 
     from jaxstilts.model.modeling import MultiTaskModel
-    from jaxstilts.model.partitioning import batch_sharding, make_mesh
+    from jaxstilts.model.partitioning import batch_sharding, make_mesh, param_shardings
     from jaxstilts.train.optim import OptimConfig, make_optimizer
-    from jaxstilts.train.state import (
-        TrainState,
-        param_shardings,
-        split_model,
-        train_state_shardings,
-    )
+    from jaxstilts.train.state import TrainState, split_model, train_state_shardings
     from jaxstilts.train.step import Steps
 
     jax.config.update("jax_enable_compilation_cache", False)

@@ -45,9 +45,10 @@ from jaxstilts.kinds import Kind
 from jaxstilts.model import XLMRConfig, load_pretrained, load_tokenizer
 from jaxstilts.model.hf import resolve_folder
 from jaxstilts.model.modeling import MultiTaskModel
-from jaxstilts.model.partitioning import make_mesh
+from jaxstilts.model.partitioning import make_mesh, place_params
 from jaxstilts.model.tokenizer import tiny_tokenizer_dir
-from jaxstilts.report.runs import run_name
+from jaxstilts.naming import run_name
+from jaxstilts.paths import abs_path
 from jaxstilts.tasks import (
     demo_mlm_files,
     features_of,
@@ -59,14 +60,12 @@ from jaxstilts.tasks import (
 )
 from jaxstilts.train.checkpoint import (
     NoRestorableCheckpoint,
-    abs_path,
     handoff_checkpoint,
     restore_encoder,
     restore_params,
 )
 from jaxstilts.train.loop import LoopConfig, TaskFeed, train
 from jaxstilts.train.optim import OptimConfig
-from jaxstilts.train.state import place_params
 from jaxstilts.workdir import open_run, record_evaluation
 
 log = logging.getLogger(__name__)

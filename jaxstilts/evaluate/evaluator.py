@@ -36,6 +36,7 @@ from jaxstilts.evaluate import postprocess, results, submission
 from jaxstilts.evaluate.metrics.errors import ScoringError
 from jaxstilts.evaluate.predict import feature_column as _column
 from jaxstilts.evaluate.predict import predict
+from jaxstilts.evaluate.span_decode import decode_answers
 from jaxstilts.evaluate.xtreme import SCORER_KINDS, Benchmark, score_language, summarize_task
 
 log = logging.getLogger("jaxstilts.evaluate")
@@ -231,10 +232,8 @@ def _tagging(task, outputs, features, examples, languages, label_names, notes):
 
 
 def _span(task, outputs, features, examples, languages, notes, *, n_best, max_answer_length):
-    """Answer text per question id, by the tasks package's decoder (XTREME's rules, see there)
+    """Answer text per question id, by `span_decode` (XTREME's rules, see there)
     for arrays and `Features` alike; XTREME's QA tasks have no unanswerable questions."""
-    from jaxstilts.tasks.span_decode import decode_answers  # here: `tasks` loads `datasets`
-
     ids = _required(examples, "id", task)
     contexts = _required(examples, "context", task)
     example_index = np.asarray(_required(features, "example_index", task))

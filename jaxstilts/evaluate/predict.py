@@ -43,8 +43,7 @@ from jaxstilts.data.buckets import Batch
 from jaxstilts.kinds import IGNORE, head_kind
 from jaxstilts.model.attention import check_right_padded
 from jaxstilts.model.heads import default_retrieval_layer
-from jaxstilts.model.partitioning import batch_sharding
-from jaxstilts.train.state import place_params
+from jaxstilts.model.partitioning import batch_sharding, place_params
 
 BUCKETS = (32, 64, 128, 256, 512)
 LENGTH_MULTIPLE = 8
@@ -232,7 +231,7 @@ def _mesh_of(params: Any) -> Mesh | None:
 
 def _placed(params: Any, mesh: Mesh | None) -> bool:
     """Whether `params` is a pure dict already laid out on `mesh` (the pipeline and the trainer
-    place parameters once, with `train.state.place_params`)."""
+    place parameters once, with `model.partitioning.place_params`)."""
     if mesh is None or not isinstance(params, dict):
         return False
     leaves = jax.tree.leaves(params)

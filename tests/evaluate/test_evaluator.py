@@ -22,13 +22,12 @@ from jaxstilts.evaluate.metrics import retrieval
 from jaxstilts.evaluate.predict import Predictor, plan_batches, predict
 from jaxstilts.evaluate.reference import predict_per_language_loop
 from jaxstilts.evaluate.results import read_results
+from jaxstilts.evaluate.span_decode import decode_answers
 from jaxstilts.evaluate.xtreme import score_folder
 from jaxstilts.model import XLMRConfig, XLMRModel
 from jaxstilts.model.modeling import MultiTaskModel
-from jaxstilts.model.partitioning import make_mesh
+from jaxstilts.model.partitioning import make_mesh, place_params
 from jaxstilts.model.tokenizer import multichecklist_path
-from jaxstilts.tasks.span_decode import decode_answers
-from jaxstilts.train.state import place_params
 from tests.tasks import oracles
 
 LANGUAGES = ("en", "ru", "zh")

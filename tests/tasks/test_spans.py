@@ -8,15 +8,13 @@ language and script; the vectorized decoder equals a loop transcription of XTREM
 import numpy as np
 import pytest
 
-from jaxstilts.tasks import (
-    FeaturizeConfig,
+from jaxstilts.evaluate.span_decode import (
+    Prediction,
     decode_answers,
     decode_predictions,
-    featurize,
-    get_task,
-    load_examples,
+    max_context_mask,
 )
-from jaxstilts.tasks.span_decode import Prediction, max_context_mask
+from jaxstilts.tasks import FeaturizeConfig, featurize, get_task, load_examples
 from tests.tasks.conftest import fixture_languages
 from tests.tasks.oracles import decode_span_predictions, decode_spans
 
