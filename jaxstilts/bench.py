@@ -477,8 +477,7 @@ def bench_pipeline(b: BenchConfig, rows: int = 20_000, seed: int = 0) -> dict:
     lengths = np.clip(rng.lognormal(np.log(40), 0.5, rows).astype(int), 8, b.seq)
     out = {}
     for name, buckets in (("bucketed", default_buckets(b.seq)), ("fixed", (b.seq,))):
-        settings = PlanSettings(batch_size=b.batch, buckets=tuple(buckets), shuffle=True,
-                                seed=seed, drop_remainder=True)
+        settings = PlanSettings(batch_size=b.batch, buckets=tuple(buckets), seed=seed)
         plan = epoch_plan(lengths, settings, 0)
         out[name] = {"buckets": list(buckets), "padding_fraction": padding_fraction(lengths, plan)}
     return out

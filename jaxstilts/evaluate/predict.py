@@ -2,12 +2,11 @@
 
 Why this shape: evaluating language by language at a fixed padded length wastes most of the
 compute on padding and pays Python overhead per language. Here the examples of all languages are
-pooled, bucketed by length into a few fixed lengths (the smallest of `BUCKETS` that fits, trimmed
-to the bucket's longest row rounded up to a multiple of 8), cut into fixed-size batches (the
-training loader's `Batch`: the last one padded with -1 rows, collated as copies of a real row and
-masked out by `valid`), sharded over the mesh's data-parallel axes, and the outputs scattered
-back to the original row order. A bucket count of compiled shapes per head kind, whatever the
-number of languages.
+pooled and batched by the data package's one planner (`data.buckets.evaluation_plan`: a few fixed
+lengths, fixed-size batches of the training loader's `Batch`, the last of a length padded with
+-1 rows, collated as copies of a real row and masked out by `valid`), sharded over the mesh's
+data-parallel axes, and the outputs scattered back to the original row order. A bucket count of
+compiled shapes per head kind, whatever the number of languages.
 
 Inputs are features in the featurizers' batch contract (`input_ids`, `attention_mask`
 [N, L] or [N, C, L] for multiple choice), either as a dict of numpy arrays or as any object with
@@ -39,15 +38,13 @@ import numpy as np
 from flax import nnx
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from jaxstilts.data.buckets import Batch
+from jaxstilts.data.buckets import EVAL_BUCKETS, Batch, evaluation_plan
 from jaxstilts.kinds import IGNORE, head_kind
 from jaxstilts.model.attention import check_right_padded
 from jaxstilts.model.heads import default_retrieval_layer
 from jaxstilts.model.partitioning import batch_sharding, place_params
 
-BUCKETS = (32, 64, 128, 256, 512)
-LENGTH_MULTIPLE = 8
-__all__ = ["BUCKETS", "Predictor", "feature_column", "head_kind", "plan_batches", "predict"]
+__all__ = ["Predictor", "feature_column", "head_kind", "predict"]
 
 
 # --------------------------------------------------------------------------------------- sources
@@ -131,45 +128,6 @@ def _pad_ragged(rows: Sequence, width: int, fill: int) -> np.ndarray:
     for i, r in enumerate(rows):
         out[i, :len(r)] = r
     return out
-
-
-# ------------------------------------------------------------------------------------------ plan
-
-
-def bucket_lengths(lengths: np.ndarray, buckets: Sequence[int] = BUCKETS,
-                   multiple: int = LENGTH_MULTIPLE, limit: int | None = None) -> np.ndarray:
-    """Each row's padded length: the smallest bucket that fits, trimmed to the longest row of
-    that bucket rounded up to `multiple`, and never beyond `limit` (the features' width)."""
-    lengths = np.maximum(np.asarray(lengths, np.int64), 1)
-    edges = np.asarray(sorted(buckets), np.int64)
-    slot = np.searchsorted(edges, lengths)  # beyond the last bucket: the "max" bucket
-    out = np.empty_like(lengths)
-    for s in np.unique(slot):
-        members = slot == s
-        longest = int(lengths[members].max())
-        padded = -(-longest // multiple) * multiple
-        if s < len(edges):
-            padded = min(padded, int(edges[s]))
-        out[members] = padded if limit is None else min(padded, max(limit, longest))
-    return out
-
-
-def plan_batches(lengths: np.ndarray, batch_size: int, buckets: Sequence[int] = BUCKETS,
-                 multiple: int = LENGTH_MULTIPLE, limit: int | None = None) -> list[Batch]:
-    """Fixed-size batches covering every row once, grouped by padded length, longest first;
-    the last batch of a length is padded with -1 rows."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    padded = bucket_lengths(lengths, buckets, multiple, limit)
-    batches = []
-    for length in sorted(np.unique(padded).tolist(), reverse=True):
-        members = np.flatnonzero(padded == length)
-        members = members[np.argsort(-np.asarray(lengths)[members], kind="stable")]
-        for start in range(0, len(members), batch_size):
-            rows = members[start:start + batch_size]
-            rows = np.concatenate([rows, np.full(batch_size - len(rows), -1)])
-            batches.append(Batch(rows, int(length)))
-    return batches
 
 
 # ----------------------------------------------------------------------------------- device side
@@ -287,7 +245,7 @@ class Predictor:
 
     def __call__(self, features: Any, kind: str, batch_size: int = 32, *,
                  layer: int | None = None, return_logits: bool = False,
-                 buckets: Sequence[int] = BUCKETS, progress: bool = False
+                 buckets: Sequence[int] = EVAL_BUCKETS, progress: bool = False
                  ) -> dict[str, np.ndarray]:
         """Outputs for every row of `features`, in row order (see the module docstring).
 
@@ -302,7 +260,7 @@ class Predictor:
         width = int(getattr(source, "max_length", 0)) or None
         layer = self.default_layer if layer is None else layer
         fn = _compiled(self.graphdef, kind, self.task, layer, return_logits, self.mesh)
-        plan = plan_batches(source.lengths(), batch_size, buckets, limit=width)
+        plan = evaluation_plan(source.lengths(), batch_size, buckets, limit=width)
         width = width or max((b.length for b in plan), default=1)
         outputs: dict[str, np.ndarray] = {}
         pending: list[tuple[Batch, Any]] = []
@@ -359,7 +317,7 @@ def _empty_outputs(fn, params, source, width) -> dict[str, np.ndarray]:
 def predict(model: nnx.Module | tuple[nnx.GraphDef, Any], features: Any, kind: str,
             batch_size: int = 32, mesh: Mesh | None = None, *, task: str | None = None,
             layer: int | None = None, return_logits: bool = False,
-            buckets: Sequence[int] = BUCKETS, progress: bool = False) -> dict[str, np.ndarray]:
+            buckets: Sequence[int] = EVAL_BUCKETS, progress: bool = False) -> dict[str, np.ndarray]:
     """Predict every row of `features` with `model` (see `Predictor` and the module docstring)."""
     return Predictor(model, mesh, task=task)(features, kind, batch_size, layer=layer,
                                              return_logits=return_logits, buckets=buckets,

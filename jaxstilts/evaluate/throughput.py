@@ -20,7 +20,8 @@ import numpy as np
 from flax import nnx
 from jax.sharding import Mesh
 
-from jaxstilts.evaluate.predict import BUCKETS, head_kind, predict
+from jaxstilts.data.buckets import EVAL_BUCKETS
+from jaxstilts.evaluate.predict import head_kind, predict
 from jaxstilts.evaluate.reference import predict_per_language_loop
 
 
@@ -49,7 +50,7 @@ def _timed(fn) -> tuple[float, Any]:
 
 def throughput(model: nnx.Module | tuple[nnx.GraphDef, Any], features: Any, kind: str, *,
                batch_size: int = 32, mesh: Mesh | None = None, task: str | None = None,
-               loop_jit: bool = True, buckets: Sequence[int] = BUCKETS) -> dict[str, float]:
+               loop_jit: bool = True, buckets: Sequence[int] = EVAL_BUCKETS) -> dict[str, float]:
     """Examples/s of `predict` and of `predict_per_language_loop`, cold and warm, and the ratios.
 
     The loop is jitted per example length by default (eager runs are far slower still). Also
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--min-length", type=int, default=10)
     parser.add_argument("--max-length", type=int, default=120)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--buckets", default=",".join(map(str, BUCKETS)),
+    parser.add_argument("--buckets", default=",".join(map(str, EVAL_BUCKETS)),
                         help="comma-separated bucket lengths")
     args = parser.parse_args(argv)
     config = XLMRConfig.preset(args.preset)

@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 from flax import nnx
 
+from jaxstilts.data.buckets import evaluation_plan
 from jaxstilts.evaluate import submission
 from jaxstilts.evaluate.evaluator import TaskEvaluation, evaluate_task, write_evaluation
 from jaxstilts.evaluate.metrics import retrieval
-from jaxstilts.evaluate.predict import Predictor, plan_batches, predict
+from jaxstilts.evaluate.predict import Predictor, predict
 from jaxstilts.evaluate.reference import predict_per_language_loop
 from jaxstilts.evaluate.results import read_results
 from jaxstilts.evaluate.span_decode import decode_answers
@@ -173,7 +174,7 @@ def test_fixture_lengths_are_mixed_and_the_batch_does_not_divide(features):
         assert set(lengths.tolist()) == set(LENGTHS), kind
         assert len(mask) % BATCH and len(mask) % 8
         assert len(set(features[kind]["language"].tolist())) >= 3
-    plan = plan_batches(lengths, BATCH, limit=WIDTH)
+    plan = evaluation_plan(lengths, BATCH, limit=WIDTH)
     assert sorted({b.length for b in plan}) == [32, 96]
 
 

@@ -1,5 +1,6 @@
-"""The evaluator's host side without a model: batch plans and word merging (the answer decoder
-is the tasks package's, tested in tests/tasks/test_spans.py)."""
+"""The evaluator's host side without a model: inputs, languages and word merging (batch plans are
+the data package's, tested in tests/data/test_pipeline.py; the answer decoder in
+tests/tasks/test_spans.py)."""
 
 import numpy as np
 import pytest
@@ -7,31 +8,9 @@ import pytest
 from jaxstilts.evaluate import postprocess
 from jaxstilts.evaluate.predict import (
     ArrayFeatures,
-    bucket_lengths,
     head_kind,
-    plan_batches,
     split_by_language,
 )
-
-
-@pytest.mark.parametrize("batch_size", [1, 7, 32, 1000])
-def test_plan_covers_every_row_once_at_a_fitting_length(batch_size):
-    lengths = np.random.default_rng(batch_size).integers(1, 600, 523)
-    plan = plan_batches(lengths, batch_size, limit=600)
-    rows = np.concatenate([b.rows[b.valid] for b in plan])
-    assert sorted(rows.tolist()) == list(range(523))  # none lost, none twice
-    assert all(len(b.rows) == batch_size and b.valid[: b.valid.sum()].all() for b in plan)
-    assert all((lengths[b.filled] <= b.length).all() for b in plan)  # padding rows too
-    # one shape per bucket: 32, 64, 128, 256, 512 and "max" (600)
-    assert len({b.length for b in plan}) <= 6
-    assert max(b.length for b in plan) == 600
-
-
-def test_bucket_lengths_trim_to_the_longest_row_of_the_bucket():
-    lengths = np.array([3, 17, 40, 41, 129, 200])
-    assert bucket_lengths(lengths).tolist() == [24, 24, 48, 48, 200, 200]
-    assert bucket_lengths(lengths, multiple=1).tolist() == [17, 17, 41, 41, 200, 200]
-    assert bucket_lengths(np.array([20, 29]), limit=30).tolist() == [30, 30]
 
 
 def test_array_features_lengths_and_collate():
