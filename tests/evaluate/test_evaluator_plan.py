@@ -6,25 +6,26 @@ import numpy as np
 import pytest
 
 from jaxstilts.evaluate import postprocess
-from jaxstilts.evaluate.predict import (
-    ArrayFeatures,
-    head_kind,
-    split_by_language,
-)
+from jaxstilts.evaluate.predict import head_kind, split_by_language
+from jaxstilts.tasks import get_task
+from jaxstilts.tasks.features import features_from_ids
 
 
-def test_array_features_lengths_and_collate():
-    mask = np.array([[1, 1, 0, 0], [1, 1, 1, 1], [0, 0, 0, 0]])
-    ids = np.where(mask, 7, 1)
-    source = ArrayFeatures({"input_ids": ids, "attention_mask": mask})
-    assert source.lengths().tolist() == [2, 4, 0]
-    batch = source.collate(np.array([1, 0]), 3)
-    assert batch["input_ids"].tolist() == [[7, 7, 7], [7, 7, 1]]
-    choices = ArrayFeatures({"input_ids": ids[None].repeat(2, 0), "attention_mask":
-                             np.stack([mask, mask[::-1]])})
-    assert choices.lengths().tolist() == [4, 4]  # the longest choice
-    with pytest.raises(ValueError, match="width"):
-        source.collate(np.array([0]), 5)
+def test_features_columns_pad_per_token_rows_to_the_width():
+    task = get_task("xquad")
+    columns = {"input_ids": [[0, 7, 2], [0, 7, 7, 7, 2]], "language": ["en", "de"],
+               "offset_mapping": [[[-1, -1], [0, 4], [-1, -1]],
+                                  [[-1, -1], [0, 2], [3, 5], [6, 9], [-1, -1]]],
+               "example_id": ["a", "b"]}
+    features = features_from_ids(task, columns, 6)
+    assert features.lengths().tolist() == [3, 5]
+    offsets = features.column("offset_mapping")
+    assert offsets.shape == (2, 6, 2) and offsets[0, 3:].tolist() == [[-1, -1]] * 3
+    assert offsets[1, 2].tolist() == [3, 5]
+    assert features.column("language").tolist() == ["en", "de"]
+    assert features.column("example_id") == ["a", "b"] and features.column("tags") is None
+    batch = features.collate(np.array([1, 0]), 5)
+    assert batch["input_ids"].tolist() == [[0, 7, 7, 7, 2], [0, 7, 2, 1, 1]]  # right-padded
 
 
 def test_split_by_language_keeps_input_order():
