@@ -1,6 +1,6 @@
 """The evaluator's host side without a model: inputs, languages and word merging (batch plans are
 the data package's, tested in tests/data/test_pipeline.py; the answer decoder in
-tests/tasks/test_spans.py)."""
+tests/evaluate/test_span_decode.py)."""
 
 import numpy as np
 import pytest
