@@ -66,8 +66,7 @@ def evaluate_target(config: ml_collections.ConfigDict, target: str, model: Any, 
 def _evaluate(config, scorer: str, head: str, model, mesh, features: Features, folder,
               progress: bool) -> TaskEvaluation:
     return evaluate_task(model, scorer, features, output_dir=folder, mesh=mesh, head=head,
-                         batch_size=config.evaluate.batch_size, label_names=features.labels,
-                         progress=progress, name=head)
+                         batch_size=config.evaluate.batch_size, progress=progress, name=head)
 
 
 def _trained_head(model, target: str) -> bool:
