@@ -199,14 +199,9 @@ def bench_aot(b: BenchConfig) -> dict:
     from flax import nnx
 
     from jaxstilts.model.modeling import MultiTaskModel
-    from jaxstilts.model.partitioning import batch_sharding, make_mesh
+    from jaxstilts.model.partitioning import batch_sharding, make_mesh, param_shardings
     from jaxstilts.train.optim import OptimConfig, make_optimizer
-    from jaxstilts.train.state import (
-        TrainState,
-        param_shardings,
-        split_model,
-        train_state_shardings,
-    )
+    from jaxstilts.train.state import TrainState, split_model, train_state_shardings
     from jaxstilts.train.step import Steps
 
     jax.config.update("jax_enable_compilation_cache", False)
@@ -461,8 +456,7 @@ def bench_pipeline(b: BenchConfig, rows: int = 20_000, seed: int = 0) -> dict:
     lengths = np.clip(rng.lognormal(np.log(40), 0.5, rows).astype(int), 8, b.seq)
     out = {}
     for name, buckets in (("bucketed", default_buckets(b.seq)), ("fixed", (b.seq,))):
-        settings = PlanSettings(batch_size=b.batch, buckets=tuple(buckets), shuffle=True,
-                                seed=seed, drop_remainder=True)
+        settings = PlanSettings(batch_size=b.batch, buckets=tuple(buckets), seed=seed)
         plan = epoch_plan(lengths, settings, 0)
         out[name] = {"buckets": list(buckets), "padding_fraction": padding_fraction(lengths, plan)}
     return out

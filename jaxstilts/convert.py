@@ -19,7 +19,8 @@ from etils import epath
 from flax import nnx
 
 from jaxstilts.model import XLMRConfig, XLMRModel, load_pretrained, save_pretrained
-from jaxstilts.train.checkpoint import abs_path, read_only_manager, restore_encoder
+from jaxstilts.paths import abs_path
+from jaxstilts.train.checkpoint import read_only_manager, restore_encoder
 
 
 def _is_hf(folder: epath.Path) -> bool:

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from jaxstilts.config_schema import ADDS_WORK, FREE, KEYS, recorded_before, reopens, resume_policy
+from jaxstilts.paths import abs_path
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,6 @@ class WorkdirLock:
     """`with WorkdirLock(workdir, "run"):` -- raise `WorkdirBusy` at once if another holds it."""
 
     def __init__(self, workdir: str | Path, command: str):
-        from jaxstilts.train.checkpoint import abs_path
-
         self.workdir = abs_path(workdir)
         self.path = self.workdir / LOCK_NAME
         self.info = {"pid": os.getpid(), "host": socket.gethostname(), "command": command,
@@ -253,8 +252,6 @@ def config_differences(config, workdir: str | Path) -> dict[str, tuple]:
     (keys free on a resume left out, see `config_schema`, and what the run does not read: see
     `_as_read`);
     {} for a new workdir."""
-    from jaxstilts.train.checkpoint import abs_path
-
     file = abs_path(workdir) / "config.json"
     if not file.exists():
         return {}
@@ -302,8 +299,6 @@ def open_run(config, workdir: str | Path, allow_change: bool = False) -> list[st
     """
     import jax
 
-    from jaxstilts.train.checkpoint import abs_path
-
     workdir = abs_path(workdir)
     diff = config_differences(config, workdir)
     shown = "; ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in diff.items())
@@ -341,8 +336,6 @@ def record_evaluation(config, workdir: str | Path) -> None:
     that made eval/ and run.json), the rest stays what trained the checkpoints; a change is
     appended to `config_changes.json`."""
     import jax
-
-    from jaxstilts.train.checkpoint import abs_path
 
     file = abs_path(workdir) / "config.json"
     if jax.process_index() != 0 or not file.exists():

@@ -1,22 +1,34 @@
 """Batch plans: which rows form each batch, and at which of a few fixed lengths it is padded.
 
-A plan is a pure function of (row lengths, seed, epoch, settings), so it can be recomputed on
-restore instead of stored, and every host computes the same global plan and takes its slice of
-each batch -- all hosts agree on the bucket length of every step.
+The one planner of training and evaluation (both hand out the same `Batch`). A plan is a pure
+function of the row lengths and settings (and, training, the seed and epoch), so it can be
+recomputed on restore instead of stored, and every host computes the same global plan and takes
+its slice of each batch -- all hosts agree on the length of every step.
 
-Rows are shuffled, grouped into pools of `pool_batches` batches, sorted by bucket inside a pool
-(so a batch holds rows padded to the same length), cut into batches, and the batch order is
-shuffled again. Training sorts by bucket, not by exact length: the padding is the same (a batch
-is padded to its bucket anyway), and rows of one bucket stay in random order. Sorting by exact
-length made batches of one length, and where length goes with the label (the demo's neutral
-pairs have odd lengths) batches of one label, which kept a tiny model from learning at all.
+Training (`epoch_plan`): rows are shuffled, grouped into pools of `pool_batches` batches,
+sorted by bucket inside a pool (so a batch holds rows padded to the same length), cut into
+batches, and the batch order is shuffled again. Training sorts by bucket, not by exact length:
+the padding is the same (a batch is padded to its bucket anyway), and rows of one bucket stay in
+random order. Sorting by exact length made batches of one length, and where length goes with the
+label (the demo's neutral pairs have odd lengths) batches of one label, which kept a tiny model
+from learning at all.
+The incomplete last batch is dropped (the next epoch reshuffles, so every row is seen).
+
+Evaluation (`evaluation_plan`): every row exactly once, in order of length, longest first; each
+row is padded to the smallest of `EVAL_BUCKETS` that fits, trimmed to the longest row of its
+bucket rounded up to `LENGTH_MULTIPLE` (a few compiled shapes, little padding), and the last
+batch of each length is filled with padding rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+EVAL_BUCKETS = (32, 64, 128, 256, 512)
+LENGTH_MULTIPLE = 8
 
 
 def default_buckets(max_length: int, count: int = 4, smallest: int = 16) -> tuple[int, ...]:
@@ -40,11 +52,11 @@ def bucket_of(length: int, buckets: tuple[int, ...]) -> int:
 
 @dataclass(frozen=True)
 class PlanSettings:
+    """A training plan's settings (rows are always shuffled, the short last batch dropped)."""
+
     batch_size: int  # global: rows per step over all hosts
     buckets: tuple[int, ...]
-    shuffle: bool
     seed: int
-    drop_remainder: bool
     pool_batches: int = 32
 
 
@@ -72,27 +84,22 @@ class Batch:
 
 
 def epoch_plan(lengths: np.ndarray, settings: PlanSettings, epoch: int) -> list[Batch]:
-    """The batches of one epoch, deterministic in (settings.seed, epoch)."""
+    """The training batches of one epoch, deterministic in (settings.seed, epoch)."""
     n, size = len(lengths), settings.batch_size
     rng = np.random.default_rng([settings.seed, epoch])
-    order = rng.permutation(n) if settings.shuffle else np.arange(n)
-    pool = size * settings.pool_batches if settings.shuffle else max(n, 1)
-    # training: the bucket of each row (stable sort keeps the shuffled order inside a bucket)
-    key = np.searchsorted(settings.buckets, lengths) if settings.shuffle else lengths
+    order = rng.permutation(n)
+    pool = size * settings.pool_batches
+    key = np.searchsorted(settings.buckets, lengths)  # the bucket of each row
     batches = []
     for start in range(0, n, pool):
         chunk = order[start : start + pool]
-        chunk = chunk[np.argsort(key[chunk], kind="stable")]
+        chunk = chunk[np.argsort(key[chunk], kind="stable")]  # shuffled order kept in a bucket
         for b in range(0, len(chunk), size):
             batches.append(chunk[b : b + size])
     batches = _carry_remainders(batches, size)
     if batches and len(batches[-1]) < size:
-        if settings.drop_remainder:
-            batches.pop()
-        else:
-            batches[-1] = np.concatenate([batches[-1], np.full(size - len(batches[-1]), -1)])
-    if settings.shuffle:
-        batches = [batches[i] for i in rng.permutation(len(batches))]
+        batches.pop()
+    batches = [batches[i] for i in rng.permutation(len(batches))]
     return [
         Batch(rows, bucket_of(int(lengths[rows[rows >= 0]].max()), settings.buckets))
         for rows in batches
@@ -115,3 +122,39 @@ def padding_fraction(tokens: np.ndarray, plan: list[Batch], width: int = 1) -> f
     real = sum(int(tokens[b.rows[b.rows >= 0]].sum()) for b in plan)
     total = sum(len(b.rows) * b.length for b in plan) * width
     return 1.0 - real / total if total else 0.0
+
+
+def evaluation_lengths(lengths: np.ndarray, buckets: Sequence[int] = EVAL_BUCKETS,
+                       multiple: int = LENGTH_MULTIPLE, limit: int | None = None) -> np.ndarray:
+    """Each row's padded length: the smallest bucket that fits, trimmed to the longest row of
+    that bucket rounded up to `multiple`, and never beyond `limit` (the features' width)."""
+    lengths = np.maximum(np.asarray(lengths, np.int64), 1)
+    edges = np.asarray(sorted(buckets), np.int64)
+    slot = np.searchsorted(edges, lengths)  # beyond the last bucket: the "max" bucket
+    out = np.empty_like(lengths)
+    for s in np.unique(slot):
+        members = slot == s
+        longest = int(lengths[members].max())
+        padded = -(-longest // multiple) * multiple
+        if s < len(edges):
+            padded = min(padded, int(edges[s]))
+        out[members] = padded if limit is None else min(padded, max(limit, longest))
+    return out
+
+
+def evaluation_plan(lengths: np.ndarray, batch_size: int, buckets: Sequence[int] = EVAL_BUCKETS,
+                    multiple: int = LENGTH_MULTIPLE, limit: int | None = None) -> list[Batch]:
+    """Fixed-size batches covering every row once, grouped by padded length, longest first;
+    the last batch of a length is padded with -1 rows."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    padded = evaluation_lengths(lengths, buckets, multiple, limit)
+    batches = []
+    for length in sorted(np.unique(padded).tolist(), reverse=True):
+        members = np.flatnonzero(padded == length)
+        members = members[np.argsort(-np.asarray(lengths)[members], kind="stable")]
+        for start in range(0, len(members), batch_size):
+            rows = members[start:start + batch_size]
+            rows = np.concatenate([rows, np.full(batch_size - len(rows), -1)])
+            batches.append(Batch(rows, int(length)))
+    return batches

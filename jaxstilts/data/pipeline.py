@@ -6,9 +6,9 @@ iterator state is just "how many batches were handed out" (plus a description of
 refuse restoring into a different one). Grain reads and collates batches in threads; the state
 it reports counts consumed batches, not prefetched ones.
 
-Training: `train=True` shuffles and drops the incomplete last batch (the next epoch reshuffles, so
-every row is seen). Evaluation: `train=False` keeps the order (sorted by length, to waste little
-padding), pads the last batch with copies of a real row, and marks real rows in `valid`.
+Training only: rows are shuffled and the incomplete last batch is dropped (the next epoch
+reshuffles, so every row is seen). Evaluation plans its batches with the same planner
+(`buckets.evaluation_plan`) and collates them in `evaluate.predict`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import grain
@@ -29,7 +29,6 @@ from jaxstilts.data.buckets import (
     epoch_plan,
     padding_fraction,
 )
-from jaxstilts.kinds import IGNORE
 from jaxstilts.tasks.features import Features
 
 log = logging.getLogger("jaxstilts.data")
@@ -46,7 +45,6 @@ class LoaderConfig:
     """
 
     batch_size: int
-    train: bool = True
     seed: int = 0
     num_epochs: int | None = 1
     buckets: tuple[int, ...] | None = None
@@ -95,10 +93,10 @@ class _Plan:
 
 
 class BatchLoader:
-    """Fixed-shape numpy batches of one featurized split.
+    """Fixed-shape numpy training batches of one featurized split.
 
     Keys: the contract's for the task kind (see `jaxstilts.tasks.featurize`) plus
-    `example_index`, `feature_index` (-1 on padding rows) and `valid` (bool).
+    `example_index`, `feature_index` and `valid` (bool; all True: training batches are full).
     """
 
     def __init__(self, features: Features, config: LoaderConfig):
@@ -109,16 +107,14 @@ class BatchLoader:
         self.settings = PlanSettings(
             batch_size=config.batch_size,
             buckets=tuple(sorted(buckets)),
-            shuffle=config.train,
             seed=config.seed,
-            drop_remainder=config.train,
             pool_batches=config.pool_batches,
         )
         self.plan = _Plan(features.lengths(), self.settings, config.num_epochs)
         if self.plan.per_epoch == 0:
             raise ValueError(
-                f"{len(features)} rows make no full batch of {config.batch_size} "
-                "(use train=False to pad the last batch)"
+                f"{features.task.name} {features.examples.split}: {len(features)} rows make no "
+                f"full batch of {config.batch_size}"
             )
         self.rows_per_shard = config.batch_size // config.shard_count
         self.dataset = grain.MapDataset.source(self.plan).map(self._collate)
@@ -139,11 +135,15 @@ class BatchLoader:
 
     def description(self) -> dict[str, Any]:
         """What a saved state is only valid for."""
+        s = self.settings
         return {
             "rows": len(self.features),
             "task": self.features.task.name,
             "split": self.features.examples.split,
-            "settings": {**asdict(self.settings), "buckets": list(self.settings.buckets)},
+            # as written when the loader also served evaluation (shuffle and drop_remainder were
+            # settings then), so that saved states restore and checkpoints stay byte-identical
+            "settings": {"batch_size": s.batch_size, "buckets": list(s.buckets), "shuffle": True,
+                         "seed": s.seed, "drop_remainder": True, "pool_batches": s.pool_batches},
             "num_epochs": self.config.num_epochs,
             "shard": [self.config.shard_index, self.config.shard_count],
         }
@@ -167,15 +167,8 @@ class BatchLoader:
         _, batch = item
         k = self.config.shard_index
         rows = batch.rows[k * self.rows_per_shard : (k + 1) * self.rows_per_shard]
-        valid = rows >= 0
-        filler = int(batch.rows[batch.rows >= 0][0])
-        out = self.features.collate(np.where(valid, rows, filler), batch.length)
-        out["valid"] = valid
-        if not valid.all():
-            out["example_index"] = np.where(valid, out["example_index"], -1).astype(np.int32)
-            out["feature_index"] = np.where(valid, out["feature_index"], -1).astype(np.int32)
-            if "labels" in out:
-                out["labels"][~valid] = IGNORE
+        out = self.features.collate(rows, batch.length)
+        out["valid"] = np.ones(len(rows), bool)
         return out
 
 

@@ -7,8 +7,8 @@ and predicted by the head in one batched pass of the evaluator; a case passes wh
 its examples' answers equals the expected one after XTREME-R's clean-up (`answer_matches`), as
 CheckList's MFT with XTREME-R's `expect_squad` judges. Written to the folder: `checklist.json`
 (failure rate in % per test × language, case counts, a few failing examples per cell),
-`checklist_results_table.csv` (XTREME-R's `results_table.csv` shape); the pipeline adds the
-heatmap `checklist.png` (`report/checklist.py`).
+`checklist_results_table.csv` (XTREME-R's `results_table.csv` shape); the experiment adds the
+heatmap `checklist.png` (`plot_failure_heatmap`, also drawn by sweep reports for differences).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 from etils import epath
 
+from jaxstilts.figures import annotate_cells, save_png
 from jaxstilts.tasks.checklist import SHORT, TESTS, Case, answer_matches
 
 log = logging.getLogger("jaxstilts.evaluate")
@@ -150,3 +151,52 @@ def run_checklist(model: Any, tokenizer: Any, task: str, *, folder: str | Path |
     if folder is not None:
         write_checklist(summary, folder)
     return summary
+
+
+# ---------------------------------------------------------------- the heatmap
+
+Rates = dict[str, dict[str, float]]  # test short name -> language -> failure rate (%)
+
+
+def failure_tests(rates: Rates) -> list[str]:
+    return [SHORT[t] for t in TESTS if SHORT[t] in rates]
+
+
+def _languages(rates: Rates) -> list[str]:
+    langs = {lang for by_lang in rates.values() for lang in by_lang}
+    return sorted(langs, key=lambda lang: (lang != "en", lang))
+
+
+def plot_failure_heatmap(rates: Rates, path: Path, title: str, signed: bool = False) -> bool:
+    """Tests (rows) × languages (columns); signed values (differences) on a diverging scale,
+    lower is better either way. False when there is nothing to draw."""
+    import matplotlib
+    import numpy as np
+    from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure
+
+    tests, langs = failure_tests(rates), _languages(rates)
+    if not tests or not langs:
+        return False
+    data = np.ma.masked_invalid(np.array(
+        [[rates[t].get(lang, np.nan) for lang in langs] for t in tests], dtype=float))
+    if data.mask.all():
+        return False
+    if signed:
+        lim = float(np.abs(data).max()) or 1.0
+        cmap, norm = matplotlib.colormaps["RdBu_r"], Normalize(-lim, lim)
+    else:
+        cmap, norm = matplotlib.colormaps["magma_r"], Normalize(0.0, 100.0)
+    fig = Figure(figsize=(max(5.0, 1.6 + 0.42 * len(langs)), 1.4 + 0.45 * len(tests)))
+    ax = fig.add_subplot()
+    image = ax.imshow(data, cmap=cmap.with_extremes(bad="0.88"), norm=norm, aspect="auto")
+    if len(langs) <= 25:
+        annotate_cells(ax, data, image, signed)
+    ax.set_xticks(range(len(langs)), langs, rotation=90 if len(langs) > 12 else 0)
+    ax.set_yticks(range(len(tests)), tests)
+    ax.set_xlabel("language")
+    ax.set_title(title)
+    bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
+    bar.set_label("Δ failure rate vs baseline (points)" if signed else "failure rate (%)")
+    ax.tick_params(length=0)
+    return save_png(fig, path, dpi=120)

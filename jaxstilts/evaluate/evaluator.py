@@ -1,26 +1,27 @@
 """Evaluate a model on an XTREME task: predict all languages in one pass, score each language with
 the official metrics, write the submission files and `results.json`.
 
-    result = evaluate_task(model, "xnli", features, label_names=labels, output_dir="runs/x")
+    result = evaluate_task(model, "xnli", features, output_dir="runs/x")
 
 The task is a `Scorer` (`xtreme.scorer_of(task)`: its folder, kind and metric) or the name of
 one of XTREME's tasks (its official scorer, as above).
 
-`features` is the featurizers' batch contract (a dict of numpy arrays, or the tasks package's
-`Features` together with its host columns) with a `language` per row. What else a task needs:
+`features` is featurized examples (the tasks package's `Features`: the one input evaluation
+takes), with a `language` per row; its columns (`Features.column`) and its examples' rows give
+what a task needs:
 
 | task                    | needs                                                              |
 |-------------------------|--------------------------------------------------------------------|
-| xnli, pawsx             | `label` in features (or `gold`); `label_names` to write names     |
-| xcopa                   | `label` in features (or `gold`)                                    |
-| panx, udpos             | `labels` [N, L] with -100 off first sub-words (or `word_ids`),    |
-|                         | `label_names`; gold from `labels` unless `gold` gives it          |
-| xquad, mlqa, tydiqa     | `offset_mapping` [N, L, 2], `example_index`; `examples` with      |
-|                         | `id`, `context`, `answers` (SQuAD `{"text": [...]}` or a list)    |
+| xnli, pawsx             | `label` (or `gold`); label names (`Features.labels`) to write them |
+| xcopa                   | `label` (or `gold`)                                                |
+| panx, udpos             | `labels` with -100 off first sub-words (or `word_ids`), label      |
+|                         | names; gold from the examples' `tags`, else from `labels`          |
+| xquad, mlqa, tydiqa     | `offset_mapping`, `example_index`; examples with `id`, `context`,  |
+|                         | `answers` (SQuAD `{"text": [...]}` or a list)                      |
 | tatoeba, bucc2018,      | `id`, `side` (query / candidate), optionally `group` and `text`;  |
 | mewslix, lareqa         | `links` (query id -> gold candidate ids)                          |
 
-The evaluator knows nothing of training: it takes a model (or graphdef and params) and arrays.
+The evaluator knows nothing of training: it takes a model (or graphdef and params) and features.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from flax import nnx
@@ -37,10 +38,13 @@ from jax.sharding import Mesh
 
 from jaxstilts.evaluate import postprocess, results, submission
 from jaxstilts.evaluate.metrics.errors import ScoringError
-from jaxstilts.evaluate.predict import feature_column as _column
 from jaxstilts.evaluate.predict import predict
 from jaxstilts.evaluate.scoring import Scorer
+from jaxstilts.evaluate.span_decode import decode_answers
 from jaxstilts.evaluate.xtreme import Benchmark, as_scorer, summarize_task
+
+if TYPE_CHECKING:
+    from jaxstilts.tasks.features import Features
 
 log = logging.getLogger("jaxstilts.evaluate")
 
@@ -58,6 +62,7 @@ class TaskEvaluation:
     paths: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+
     def __post_init__(self):
         self.scorer = as_scorer(self.scorer)
 
@@ -67,8 +72,15 @@ class TaskEvaluation:
         return self.scorer.name
 
 
+def _column(table: Any, key: str) -> Any:
+    """A host column of `Features` (padded per-token columns) or of its examples' rows."""
+    if hasattr(table, "column"):
+        return table.column(key)
+    return table[key] if key in table.column_names else None
+
+
 def _required(table: Any, key: str, what: str) -> Any:
-    value = _column(table, key) if table is not None else None
+    value = _column(table, key)
     if value is None:
         raise ScoringError(f"{what}: missing {key!r}")
     return value
@@ -96,7 +108,7 @@ def _no_gold(task: str, lang: str) -> str:
 
 
 def language_predictions(
-    scorer: Scorer | str, outputs: Mapping[str, np.ndarray], features: Any, examples: Any = None, *,
+    scorer: Scorer | str, outputs: Mapping[str, np.ndarray], features: Features, *,
     label_names: Sequence[str] | None = None, links: Mapping[str, Sequence[str]] | None = None,
     n_best: int = 20, max_answer_length: int = 30, bucc_threshold: float | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
@@ -104,11 +116,10 @@ def language_predictions(
     scorer = as_scorer(scorer)
     task, kind = scorer.name, scorer.kind.head
     languages = np.asarray(_required(features, "language", task))
-    if examples is None:  # the tasks package's Features carry their examples
-        examples = getattr(getattr(features, "examples", None), "rows", None)
+    examples = features.examples.rows
     notes: list[str] = []
     if kind in ("classification", "multiple_choice"):
-        names = label_names or getattr(features, "labels", None)
+        names = label_names or features.labels
         names = names if kind == "classification" else None
         as_label = (lambda i: names[int(i)]) if names else int
         preds = _by_language([as_label(i) for i in outputs["label"]], languages)
@@ -139,8 +150,7 @@ def language_predictions(
 
 
 def evaluate_task(
-    model: nnx.Module | tuple[nnx.GraphDef, Any], task: Scorer | str, features: Any,
-    examples: Any = None,
+    model: nnx.Module | tuple[nnx.GraphDef, Any], task: Scorer | str, features: Features,
     *, gold: Mapping[str, Any] | None = None, label_names: Sequence[str] | None = None,
     links: Mapping[str, Sequence[str]] | None = None, output_dir: str | Path | None = None,
     benchmark: Benchmark = "xtreme", batch_size: int = 32, mesh: Mesh | None = None,
@@ -151,16 +161,17 @@ def evaluate_task(
     """Predict, score every language, and (with `output_dir`) write `predictions/<task>/test-*`
     and merge this task into `results.json` (plus its Markdown and CSV tables).
 
-    `gold` (language -> labels in the metric's form) overrides gold taken from the features or
-    examples; languages without gold are predicted and written but not scored. `head` names the
-    task's head in a multi-task model; `layer` the retrieval layer; `name` the task's name in
-    results.json when it is not the scorer's (a run's `demo_xnli` scored as `xnli`).
+    `gold` (language -> labels in the metric's form) overrides gold taken from the features and
+    their examples; `label_names` default to `features.labels`; languages without gold are
+    predicted and written but not scored. `head` names the task's head in a multi-task model;
+    `layer` the retrieval layer; `name` the task's name in results.json when it is not the
+    scorer's (a run's `demo_xnli` scored as `xnli`).
     """
     scorer = as_scorer(task)
     outputs = predict(model, features, scorer.kind.head, batch_size, mesh, task=head, layer=layer,
                       progress=progress)
     predictions, derived, notes = language_predictions(
-        scorer, outputs, features, examples, label_names=label_names, links=links, n_best=n_best,
+        scorer, outputs, features, label_names=label_names, links=links, n_best=n_best,
         max_answer_length=max_answer_length, bucc_threshold=bucc_threshold)
     for note in notes:  # said, not only recorded: e.g. scores that need the removed labels
         log.warning("%s", note)
@@ -208,7 +219,7 @@ def _example_languages(example_index: np.ndarray, languages: np.ndarray, example
 
 def _tagging(task, outputs, features, examples, languages, label_names, notes):
     """Tags per word, rows of one sentence merged; gold from the examples' tags when given."""
-    label_names = label_names or getattr(features, "labels", None)
+    label_names = label_names or features.labels
     if not label_names:
         raise ScoringError(f"{task}: label_names are needed to write tags")
     word_ids = _column(features, "word_ids")
@@ -241,10 +252,8 @@ def _tagging(task, outputs, features, examples, languages, label_names, notes):
 
 
 def _span(task, outputs, features, examples, languages, notes, *, n_best, max_answer_length):
-    """Answer text per question id, by the tasks package's decoder (XTREME's rules, see there)
+    """Answer text per question id, by `span_decode` (XTREME's rules, see there)
     for arrays and `Features` alike; XTREME's QA tasks have no unanswerable questions."""
-    from jaxstilts.tasks.span_decode import decode_answers  # here: `tasks` loads `datasets`
-
     ids = _required(examples, "id", task)
     contexts = _required(examples, "context", task)
     example_index = np.asarray(_required(features, "example_index", task))

@@ -23,7 +23,7 @@ from jax.sharding import Mesh
 from jaxstilts.evaluate.evaluator import TaskEvaluation, evaluate_task
 from jaxstilts.evaluate.metrics import bucc
 from jaxstilts.evaluate.perturb import with_noise
-from jaxstilts.evaluate.predict import feature_column, predict
+from jaxstilts.evaluate.predict import predict
 from jaxstilts.evaluate.scoring import Scorer
 from jaxstilts.evaluate.xtreme import scorer_of
 from jaxstilts.kinds import Kind
@@ -68,8 +68,7 @@ def evaluate_target(config: ml_collections.ConfigDict, target: str, model: Any, 
 def _evaluate(config, scorer: Scorer, head: str, model, mesh, features: Features, folder,
               progress: bool) -> TaskEvaluation:
     return evaluate_task(model, scorer, features, output_dir=folder, mesh=mesh, head=head,
-                         batch_size=config.evaluate.batch_size, label_names=features.labels,
-                         progress=progress, name=head)
+                         batch_size=config.evaluate.batch_size, progress=progress, name=head)
 
 
 def _trained_head(model, target: str) -> bool:
@@ -95,8 +94,8 @@ def _retrieval(config, target: str, scorer: Scorer, languages: tuple[str, ...], 
     if scorer.name == "bucc2018":  # the mining threshold is chosen on dev, then applied to test
         dev = features_of(config.data, target, "validation", tokenizer, languages)
         vectors = predict(model, dev, "retrieval", e.batch_size, mesh, layer=layer)["vectors"]
-        threshold = bucc.dev_threshold(feature_column(dev, "id"), feature_column(dev, "side"),
-                                       vectors, dev.examples.gold, feature_column(dev, "text"))
+        threshold = bucc.dev_threshold(dev.column("id"), dev.column("side"),
+                                       vectors, dev.examples.gold, dev.column("text"))
     return evaluate_task(model, scorer, features, output_dir=folder, batch_size=e.batch_size,
                          mesh=mesh, layer=layer, head=head, links=features.examples.gold,
                          bucc_threshold=threshold, progress=progress, name=target)

@@ -2,17 +2,15 @@
 
 Why this shape: evaluating language by language at a fixed padded length wastes most of the
 compute on padding and pays Python overhead per language. Here the examples of all languages are
-pooled, bucketed by length into a few fixed lengths (the smallest of `BUCKETS` that fits, trimmed
-to the bucket's longest row rounded up to a multiple of 8), cut into fixed-size batches (the
-training loader's `Batch`: the last one padded with -1 rows, collated as copies of a real row and
-masked out by `valid`), sharded over the mesh's data-parallel axes, and the outputs scattered
-back to the original row order. A bucket count of compiled shapes per head kind, whatever the
-number of languages.
+pooled and batched by the data package's one planner (`data.buckets.evaluation_plan`: a few fixed
+lengths, fixed-size batches of the training loader's `Batch`, the last of a length padded with
+-1 rows, collated as copies of a real row and masked out by `valid`), sharded over the mesh's
+data-parallel axes, and the outputs scattered back to the original row order. A bucket count of
+compiled shapes per head kind, whatever the number of languages.
 
-Inputs are features in the featurizers' batch contract (`input_ids`, `attention_mask`
-[N, L] or [N, C, L] for multiple choice), either as a dict of numpy arrays or as any object with
-`lengths()` and `collate(indices, length)` (the tasks package's `Features`). Outputs are numpy
-arrays with one row per input row, in input order:
+The input is featurized examples, the tasks package's `Features` (the one container evaluation
+reads: its `lengths()` plan the batches, its `collate` pads them, right-padded, into the batch
+contract). Outputs are numpy arrays with one row per feature row, in row order:
 
 | kind            | keys                                                                  |
 |-----------------|-----------------------------------------------------------------------|
@@ -23,15 +21,15 @@ arrays with one row per input row, in input order:
 | retrieval       | vectors [N, D] float32: mean-pooled layer-`layer` hidden states, or   |
 |                 | with `task` the unit vectors of that task's dual-encoder head         |
 
-W is the input width (the dict's L, or `Features.max_length`), so positions line up with the
-featurizer's offset mappings and label arrays.
+W is `Features.max_length`, so positions line up with the featurizer's offset mappings and label
+arrays (`Features.column`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -39,138 +37,15 @@ import numpy as np
 from flax import nnx
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from jaxstilts.data.buckets import Batch
-from jaxstilts.kinds import IGNORE, head_kind
-from jaxstilts.model.attention import check_right_padded
+from jaxstilts.data.buckets import EVAL_BUCKETS, Batch, evaluation_plan
+from jaxstilts.kinds import head_kind
 from jaxstilts.model.heads import default_retrieval_layer
-from jaxstilts.model.partitioning import batch_sharding
-from jaxstilts.train.state import place_params
+from jaxstilts.model.partitioning import batch_sharding, place_params
 
-BUCKETS = (32, 64, 128, 256, 512)
-LENGTH_MULTIPLE = 8
-__all__ = ["BUCKETS", "Predictor", "feature_column", "head_kind", "plan_batches", "predict"]
+if TYPE_CHECKING:  # the evaluator loads `datasets` only with the features it is given
+    from jaxstilts.tasks.features import Features
 
-
-# --------------------------------------------------------------------------------------- sources
-
-
-class Source(Protocol):
-    """What the evaluator reads features through (the tasks package's `Features` is one)."""
-
-    def __len__(self) -> int: ...
-    def lengths(self) -> np.ndarray: ...
-    def collate(self, indices: np.ndarray, length: int) -> Mapping[str, np.ndarray]: ...
-
-
-class ArrayFeatures:
-    """A dict of padded numpy arrays seen as a `Source`: rows sliced, columns trimmed."""
-
-    def __init__(self, arrays: Mapping[str, Any]):
-        if "input_ids" not in arrays or "attention_mask" not in arrays:
-            raise KeyError("features need 'input_ids' and 'attention_mask'")
-        self.input_ids = np.asarray(arrays["input_ids"])
-        self.attention_mask = np.asarray(arrays["attention_mask"])
-        if self.input_ids.shape != self.attention_mask.shape:
-            raise ValueError(f"input_ids {self.input_ids.shape} and attention_mask "
-                             f"{self.attention_mask.shape} differ in shape")
-        self.max_length = self.input_ids.shape[-1]
-
-    def __len__(self) -> int:
-        return self.input_ids.shape[0]
-
-    def lengths(self) -> np.ndarray:
-        """Position of the last real token + 1 (for multiple choice, over the choices)."""
-        shape = self.attention_mask.shape
-        mask = self.attention_mask.reshape(shape[0], math.prod(shape[1:-1]), shape[-1]) != 0
-        last = np.where(mask.any(-1), self.max_length - np.argmax(mask[..., ::-1], axis=-1), 0)
-        return last.max(axis=1)
-
-    def collate(self, indices: np.ndarray, length: int) -> dict[str, np.ndarray]:
-        if length > self.max_length:
-            raise ValueError(f"length {length} exceeds the features' width {self.max_length}")
-        return {"input_ids": self.input_ids[indices, ..., :length].astype(np.int32),
-                "attention_mask": self.attention_mask[indices, ..., :length].astype(np.int32)}
-
-
-def as_source(features: Any) -> Source:
-    """`features` itself if it collates, else a dict of arrays wrapped in `ArrayFeatures`."""
-    if hasattr(features, "collate") and hasattr(features, "lengths"):
-        return features
-    return ArrayFeatures(features)
-
-
-_RAGGED_FILL = {"labels": IGNORE, "word_ids": -1, "offset_mapping": -1, "context_mask": 0}
-
-
-def feature_column(features: Any, key: str) -> Any:
-    """A host column (`language`, `label`, `offset_mapping`, ...) of a dict of arrays, a
-    `datasets.Dataset`, the tasks package's `Examples` (`.rows`) or `Features` (`.dataset`,
-    unpadded: per-token columns are padded here to its `max_length`); None if absent."""
-    if features is None:
-        return None
-    width = getattr(features, "max_length", None)
-    table = features
-    for name in ("dataset", "rows"):  # `Features.dataset`, `Examples.rows`
-        inner = getattr(features, name, None)
-        if inner is not None and hasattr(inner, "column_names"):
-            table = inner
-            break
-    if hasattr(table, "column_names"):
-        if key not in table.column_names:
-            return None
-        values = table[key]
-        if key in _RAGGED_FILL and width:
-            return _pad_ragged(values, int(width), _RAGGED_FILL[key])
-        return np.asarray(values) if key in ("language", "label", "example_index") else values
-    return features.get(key) if isinstance(features, Mapping) else None
-
-
-def _pad_ragged(rows: Sequence, width: int, fill: int) -> np.ndarray:
-    rows = [np.asarray(r) for r in rows]
-    tail = rows[0].shape[1:] if rows else ()
-    out = np.full((len(rows), width) + tail, fill, np.int64)
-    for i, r in enumerate(rows):
-        out[i, :len(r)] = r
-    return out
-
-
-# ------------------------------------------------------------------------------------------ plan
-
-
-def bucket_lengths(lengths: np.ndarray, buckets: Sequence[int] = BUCKETS,
-                   multiple: int = LENGTH_MULTIPLE, limit: int | None = None) -> np.ndarray:
-    """Each row's padded length: the smallest bucket that fits, trimmed to the longest row of
-    that bucket rounded up to `multiple`, and never beyond `limit` (the features' width)."""
-    lengths = np.maximum(np.asarray(lengths, np.int64), 1)
-    edges = np.asarray(sorted(buckets), np.int64)
-    slot = np.searchsorted(edges, lengths)  # beyond the last bucket: the "max" bucket
-    out = np.empty_like(lengths)
-    for s in np.unique(slot):
-        members = slot == s
-        longest = int(lengths[members].max())
-        padded = -(-longest // multiple) * multiple
-        if s < len(edges):
-            padded = min(padded, int(edges[s]))
-        out[members] = padded if limit is None else min(padded, max(limit, longest))
-    return out
-
-
-def plan_batches(lengths: np.ndarray, batch_size: int, buckets: Sequence[int] = BUCKETS,
-                 multiple: int = LENGTH_MULTIPLE, limit: int | None = None) -> list[Batch]:
-    """Fixed-size batches covering every row once, grouped by padded length, longest first;
-    the last batch of a length is padded with -1 rows."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    padded = bucket_lengths(lengths, buckets, multiple, limit)
-    batches = []
-    for length in sorted(np.unique(padded).tolist(), reverse=True):
-        members = np.flatnonzero(padded == length)
-        members = members[np.argsort(-np.asarray(lengths)[members], kind="stable")]
-        for start in range(0, len(members), batch_size):
-            rows = members[start:start + batch_size]
-            rows = np.concatenate([rows, np.full(batch_size - len(rows), -1)])
-            batches.append(Batch(rows, int(length)))
-    return batches
+__all__ = ["Predictor", "head_kind", "predict"]
 
 
 # ----------------------------------------------------------------------------------- device side
@@ -232,7 +107,7 @@ def _mesh_of(params: Any) -> Mesh | None:
 
 def _placed(params: Any, mesh: Mesh | None) -> bool:
     """Whether `params` is a pure dict already laid out on `mesh` (the pipeline and the trainer
-    place parameters once, with `train.state.place_params`)."""
+    place parameters once, with `model.partitioning.place_params`)."""
     if mesh is None or not isinstance(params, dict):
         return False
     leaves = jax.tree.leaves(params)
@@ -286,9 +161,9 @@ class Predictor:
         sharding = batch_sharding(self.mesh, array.ndim)
         return jax.make_array_from_callback(array.shape, sharding, lambda index: array[index])
 
-    def __call__(self, features: Any, kind: str, batch_size: int = 32, *,
+    def __call__(self, features: Features, kind: str, batch_size: int = 32, *,
                  layer: int | None = None, return_logits: bool = False,
-                 buckets: Sequence[int] = BUCKETS, progress: bool = False
+                 buckets: Sequence[int] = EVAL_BUCKETS, progress: bool = False
                  ) -> dict[str, np.ndarray]:
         """Outputs for every row of `features`, in row order (see the module docstring).
 
@@ -296,15 +171,12 @@ class Predictor:
         shows a bar with ETA over the batches.
         """
         kind = head_kind(kind)
-        source = as_source(features)
-        n = len(source)
+        n, width = len(features), int(features.max_length)
         shards = data_parallel_size(self.mesh)
         batch_size = -(-batch_size // shards) * shards  # every shard gets the same rows
-        width = int(getattr(source, "max_length", 0)) or None
         layer = self.default_layer if layer is None else layer
         fn = _compiled(self.graphdef, kind, self.task, layer, return_logits, self.mesh)
-        plan = plan_batches(source.lengths(), batch_size, buckets, limit=width)
-        width = width or max((b.length for b in plan), default=1)
+        plan = evaluation_plan(features.lengths(), batch_size, buckets, limit=width)
         outputs: dict[str, np.ndarray] = {}
         pending: list[tuple[Batch, Any]] = []
 
@@ -318,15 +190,14 @@ class Predictor:
 
             plan = tqdm(plan, desc=f"predict ({kind})", unit="batch")
         for batch in plan:  # dispatch is asynchronous: collate the next batch while this one runs
-            arrays = source.collate(batch.filled, batch.length)
+            arrays = features.collate(batch.filled, batch.length)
             ids = self._put(np.asarray(arrays["input_ids"], np.int32))
-            check_right_padded(arrays["attention_mask"], "evaluation batch attention_mask")
             mask = self._put(np.asarray(arrays["attention_mask"], np.int32))
             pending.append((batch, fn(self.params, ids, mask)))
             drain(keep=2)
         drain(keep=0)
         if not outputs:  # an empty set: shapes from an abstract evaluation of one row
-            outputs = _empty_outputs(fn, self.params, source, width)
+            outputs = _empty_outputs(fn, self.params, features, width)
         return outputs
 
 
@@ -350,17 +221,17 @@ def _scatter(outputs: dict[str, np.ndarray], result: Mapping[str, np.ndarray], b
             outputs[key][rows] = value
 
 
-def _empty_outputs(fn, params, source, width) -> dict[str, np.ndarray]:
-    probe = source.collate(np.zeros(0, np.int64), width)
+def _empty_outputs(fn, params, features: Features, width: int) -> dict[str, np.ndarray]:
+    probe = features.collate(np.zeros(0, np.int64), width)
     spec = jax.ShapeDtypeStruct((1,) + tuple(np.shape(probe["input_ids"])[1:]), jnp.int32)
     abstract = jax.eval_shape(fn, params, spec, spec)
     return {k: np.zeros((0,) + v.shape[1:], v.dtype) for k, v in abstract.items()}
 
 
-def predict(model: nnx.Module | tuple[nnx.GraphDef, Any], features: Any, kind: str,
+def predict(model: nnx.Module | tuple[nnx.GraphDef, Any], features: Features, kind: str,
             batch_size: int = 32, mesh: Mesh | None = None, *, task: str | None = None,
             layer: int | None = None, return_logits: bool = False,
-            buckets: Sequence[int] = BUCKETS, progress: bool = False) -> dict[str, np.ndarray]:
+            buckets: Sequence[int] = EVAL_BUCKETS, progress: bool = False) -> dict[str, np.ndarray]:
     """Predict every row of `features` with `model` (see `Predictor` and the module docstring)."""
     return Predictor(model, mesh, task=task)(features, kind, batch_size, layer=layer,
                                              return_logits=return_logits, buckets=buckets,

@@ -6,14 +6,17 @@ padding, sharding or scatter code.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import numpy as np
 from flax import nnx
 
-from jaxstilts.evaluate.predict import as_source, feature_column, head_kind
+from jaxstilts.evaluate.predict import head_kind
 from jaxstilts.model.heads import default_retrieval_layer
+
+if TYPE_CHECKING:
+    from jaxstilts.tasks.features import Features
 
 
 def _forward(model: nnx.Module, kind: str, task: str | None, layer: int, ids, mask):
@@ -36,21 +39,20 @@ def _jitted(graphdef: nnx.GraphDef, kind: str, task: str | None, layer: int):
 
 
 def predict_per_language_loop(
-    model: nnx.Module | tuple[nnx.GraphDef, Any], features: Any, kind: str, *,
+    model: nnx.Module | tuple[nnx.GraphDef, Any], features: Features, kind: str, *,
     task: str | None = None, layer: int | None = None, jit: bool = False,
     return_logits: bool = False,
 ) -> dict[str, np.ndarray]:
     """The outputs `evaluate.predict.predict` gives, computed example by example.
 
-    Languages are visited in order of first appearance (`features["language"]`; one language if
+    Languages are visited in order of first appearance (the `language` column; one language if
     absent). `jit=False` runs eagerly; `jit=True` compiles once per distinct example length.
     """
     if isinstance(model, tuple):
         model = nnx.merge(*model)
     kind = head_kind(kind)
-    source = as_source(features)
-    lengths = np.asarray(source.lengths())
-    n, width = len(source), int(getattr(source, "max_length", 0) or max(lengths, default=1))
+    lengths = np.asarray(features.lengths())
+    n, width = len(features), int(features.max_length)
     layer = layer if layer is not None else (getattr(model, "retrieval_layer", None)
                                              or default_retrieval_layer(model.config))
     if jit:
@@ -60,14 +62,14 @@ def predict_per_language_loop(
     else:
         run = lambda ids, mask: _forward(model, kind, task, layer, ids, mask)
 
-    languages = feature_column(features, "language")
+    languages = features.column("language")
     languages = np.asarray(languages) if languages is not None else np.zeros(n)
     columns: dict[str, list] = {}
     order: list[int] = []
     for language in dict.fromkeys(languages.tolist()):
         for i in np.flatnonzero(languages == language):
             length = max(int(lengths[i]), 1)
-            row = source.collate(np.asarray([i]), length)
+            row = features.collate(np.asarray([i]), length)
             out = run(np.asarray(row["input_ids"], np.int32),
                       np.asarray(row["attention_mask"], np.int32))
             for key, value in _outputs(kind, out, return_logits, width).items():

@@ -13,31 +13,45 @@ import argparse
 import json
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import numpy as np
 from flax import nnx
 from jax.sharding import Mesh
 
-from jaxstilts.evaluate.predict import BUCKETS, head_kind, predict
+from jaxstilts.data.buckets import EVAL_BUCKETS
+from jaxstilts.evaluate.predict import head_kind, predict
 from jaxstilts.evaluate.reference import predict_per_language_loop
+
+if TYPE_CHECKING:
+    from jaxstilts.tasks.features import Features
+
+
+SYNTHETIC_TASKS = {"classification": "xnli", "multiple_choice": "hellaswag", "span": "xquad",
+                   "tagging": "panx", "retrieval": "tatoeba"}  # a task of each head kind
 
 
 def synthetic_features(kind: str = "classification", languages: int = 5, per_language: int = 200,
                        min_length: int = 10, max_length: int = 120, width: int = 128,
-                       vocab_size: int = 4002, choices: int = 4, seed: int = 0
-                       ) -> dict[str, np.ndarray]:
-    """Random token ids in the batch contract: lengths uniform in [min_length, max_length]."""
+                       vocab_size: int = 4002, seed: int = 0) -> Features:
+    """Random token ids as `Features` of a task of `kind` (`SYNTHETIC_TASKS`; its number of
+    choices): lengths uniform in [min_length, max_length], padded to `width`."""
+    from jaxstilts.tasks import get_task
+    from jaxstilts.tasks.features import features_from_ids
+
+    task = get_task(SYNTHETIC_TASKS[head_kind(kind)])
     rng = np.random.default_rng(seed)
     n = languages * per_language
-    shape = (n, choices, width) if head_kind(kind) == "multiple_choice" else (n, width)
+    shape = (n, task.num_choices, width) if task.num_choices else (n, width)
     lengths = rng.integers(min_length, max_length + 1, shape[:-1])
-    mask = (np.arange(width) < lengths[..., None]).astype(np.int32)
-    ids = np.where(mask == 1, rng.integers(5, vocab_size, shape), 1).astype(np.int32)
-    ids[..., 0] = np.where(lengths > 0, 0, 1)
+    ids = rng.integers(5, vocab_size, shape)
+    ids[..., 0] = 0  # <s>
+    rows = [[r[:k].tolist() for r, k in zip(row, length)] if task.num_choices
+            else row[:length].tolist() for row, length in zip(ids, lengths)]
     language = np.repeat([f"l{i}" for i in range(languages)], per_language)
-    return {"input_ids": ids, "attention_mask": mask, "language": rng.permutation(language)}
+    return features_from_ids(task, {"input_ids": rows,
+                                    "language": rng.permutation(language).tolist()}, width)
 
 
 def _timed(fn) -> tuple[float, Any]:
@@ -47,15 +61,15 @@ def _timed(fn) -> tuple[float, Any]:
     return time.perf_counter() - start, out
 
 
-def throughput(model: nnx.Module | tuple[nnx.GraphDef, Any], features: Any, kind: str, *,
+def throughput(model: nnx.Module | tuple[nnx.GraphDef, Any], features: Features, kind: str, *,
                batch_size: int = 32, mesh: Mesh | None = None, task: str | None = None,
-               loop_jit: bool = True, buckets: Sequence[int] = BUCKETS) -> dict[str, float]:
+               loop_jit: bool = True, buckets: Sequence[int] = EVAL_BUCKETS) -> dict[str, float]:
     """Examples/s of `predict` and of `predict_per_language_loop`, cold and warm, and the ratios.
 
     The loop is jitted per example length by default (eager runs are far slower still). Also
     checks that both give the same argmax labels / nearly the same values, and says so.
     """
-    n = len(features["input_ids"])
+    n = len(features)
     fast = lambda: predict(model, features, kind, batch_size, mesh, task=task, buckets=buckets)
     slow = lambda: predict_per_language_loop(model, features, kind, task=task, jit=loop_jit)
     fast_cold, fast_out = _timed(fast)
@@ -86,7 +100,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--min-length", type=int, default=10)
     parser.add_argument("--max-length", type=int, default=120)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--buckets", default=",".join(map(str, BUCKETS)),
+    parser.add_argument("--buckets", default=",".join(map(str, EVAL_BUCKETS)),
                         help="comma-separated bucket lengths")
     args = parser.parse_args(argv)
     config = XLMRConfig.preset(args.preset)

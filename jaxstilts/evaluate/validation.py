@@ -49,8 +49,7 @@ class Validation:
 
     def __call__(self, graphdef: Any, params: dict, mesh: Mesh) -> float:
         evaluation = evaluate_task((graphdef, params), self.scorer, self.features, mesh=mesh,
-                                   head=self.head, batch_size=self.batch_size,
-                                   label_names=self.features.labels)
+                                   head=self.head, batch_size=self.batch_size)
         if len(evaluation.scores) != 1:
             raise ValueError(f"validation of {self.head}: expected one language, got "
                              f"{sorted(evaluation.scores)}")

@@ -47,7 +47,7 @@ def _feed(config, features, phase, seed: int, validation=None) -> TaskFeed:
         raise ConfigError(f"{phase}.batch_size={p.batch_size}: task {features.task.name} has "
                           f"only {len(features)} training rows; lower "
                           f"--config.{phase}.batch_size or give the task more data")
-    loader = BatchLoader(features, LoaderConfig(batch_size=p.batch_size, train=True, seed=seed,
+    loader = BatchLoader(features, LoaderConfig(batch_size=p.batch_size, seed=seed,
                                                 num_epochs=None, **shard))
     return TaskFeed(features.task.kind.head, iter(loader), scorer=validation)
 

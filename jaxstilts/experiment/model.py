@@ -12,9 +12,9 @@ from jaxstilts.model import XLMRConfig, load_pretrained, load_tokenizer
 from jaxstilts.model.config import changes_of
 from jaxstilts.model.hf import resolve_folder
 from jaxstilts.model.modeling import MultiTaskModel
+from jaxstilts.model.partitioning import place_params
 from jaxstilts.model.tokenizer import tiny_tokenizer_dir
 from jaxstilts.train.checkpoint import restore_encoder, restore_params
-from jaxstilts.train.state import place_params
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,9 @@ from jaxstilts.experiment.feeds import (
 )
 from jaxstilts.experiment.model import build_model, phase_model
 from jaxstilts.kinds import Kind
+from jaxstilts.paths import abs_path
 from jaxstilts.tasks import features_of, get_task
-from jaxstilts.train.checkpoint import NoRestorableCheckpoint, abs_path, handoff_checkpoint
+from jaxstilts.train.checkpoint import NoRestorableCheckpoint, handoff_checkpoint
 from jaxstilts.train.loop import LoopConfig, train
 from jaxstilts.train.optim import OptimConfig
 
@@ -164,8 +165,7 @@ def evaluate_phase(config, target: str, folder, mesh, tokenizer, encoder_from,
 def checklist_target(config, target: str, model, mesh, tokenizer, folder) -> dict:
     """MultiCheckList on the target's span head: checklist.json, .csv and .png in `folder`;
     returns what run.json keeps (failure rates and case counts)."""
-    from jaxstilts.evaluate.checklist import PNG_FILE, run_checklist
-    from jaxstilts.report.checklist import plot_failure_heatmap
+    from jaxstilts.evaluate.checklist import PNG_FILE, plot_failure_heatmap, run_checklist
 
     e = config.evaluate
     summary = run_checklist(model, tokenizer, target, folder=folder,

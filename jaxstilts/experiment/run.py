@@ -19,9 +19,9 @@ from jaxstilts.experiment.phases import checklist_target, evaluate_phase, run_ph
 from jaxstilts.experiment.setup import validate_config
 from jaxstilts.kinds import Kind
 from jaxstilts.model.partitioning import make_mesh
-from jaxstilts.report.runs import run_name
+from jaxstilts.naming import run_name
+from jaxstilts.paths import abs_path
 from jaxstilts.tasks import features_of, get_task, has_target_phase, target_training
-from jaxstilts.train.checkpoint import abs_path
 from jaxstilts.workdir import open_run, record_evaluation
 
 log = logging.getLogger(__name__)

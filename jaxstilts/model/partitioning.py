@@ -83,6 +83,23 @@ def state_shardings(state: nnx.State, mesh: Mesh, rules=RULES):
     return jax.tree.map(one, state, is_leaf=lambda x: isinstance(x, nnx.Variable))
 
 
+def param_shardings(params: nnx.State, mesh: Mesh, rules=RULES) -> dict:
+    """Pure-dict shardings of an NNX parameter state, from its logical axis names."""
+    return nnx.to_pure_dict(state_shardings(params, mesh, rules))
+
+
+def place_params(params: nnx.State, mesh: Mesh, rules=RULES) -> dict:
+    """Parameters as global arrays laid out on `mesh` by their logical axes: the one way the
+    trainer, the pipeline's evaluation and the predictor place them (here, beside the rules, so
+    evaluation places parameters without reaching up into training). Every process passes the same
+    host values (a seeded init or loaded weights), so this works across hosts too; the arrays are
+    new buffers (the training step may donate them without touching the caller's model)."""
+    shardings = param_shardings(params, mesh, rules)
+    values = jax.tree.map(np.asarray, nnx.to_pure_dict(params))
+    return jax.tree.map(lambda v, s: jax.make_array_from_callback(v.shape, s, lambda i: v[i]),
+                        values, shardings)
+
+
 def batch_sharding(mesh: Mesh, ndim: int, rules=RULES) -> NamedSharding:
     """Batch arrays: the leading dimension split over the data-parallel axes."""
     lead = dict(rules)["batch"]

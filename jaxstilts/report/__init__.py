@@ -22,16 +22,16 @@ Runs whose status is not "done" are listed as missing and left out of every numb
 cell are averaged in the per-setting tables and kept apart in the study sections.
 
 
-Modules: `runs` (reading run records, run names, task types, settings), `tables` (scores,
+Modules: `runs` (reading run records, task types, settings), `tables` (scores,
 deltas, languages; Markdown and CSV), `analyses` (relatedness, resource split), `seeds` (over
 seeds: spreads, the paired test, gaps, robustness, the paper's figures), `plots` (heatmaps, bars,
 curves), `studies` (the studies' sections), `write` (the report folder).
 """
 
+from jaxstilts.naming import BASELINE, run_name
 from jaxstilts.report.analyses import relatedness_table, resource_table
 from jaxstilts.report.plots import heatmap_data, label, plot_heatmap, plot_language_heatmap
 from jaxstilts.report.runs import (
-    BASELINE,
     MULTI_TASK,
     Run,
     Sweep,
@@ -40,7 +40,6 @@ from jaxstilts.report.runs import (
     language_score,
     load_runs,
     run_from_record,
-    run_name,
     target_type,
 )
 from jaxstilts.report.tables import delta_table, language_table, score_table, to_csv, to_markdown

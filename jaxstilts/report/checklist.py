@@ -10,57 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from statistics import mean
 
+from jaxstilts.evaluate.checklist import Rates, failure_tests, plot_failure_heatmap
 from jaxstilts.report.runs import BASELINE, Sweep
 from jaxstilts.report.tables import Table, format_cell, to_csv
-from jaxstilts.tasks.checklist import SHORT, TESTS
-
-Rates = dict[str, dict[str, float]]  # test short name -> language -> failure rate (%)
-
-
-def _tests(rates: Rates) -> list[str]:
-    return [SHORT[t] for t in TESTS if SHORT[t] in rates]
-
-
-def _languages(rates: Rates) -> list[str]:
-    langs = {lang for by_lang in rates.values() for lang in by_lang}
-    return sorted(langs, key=lambda lang: (lang != "en", lang))
-
-
-def plot_failure_heatmap(rates: Rates, path: Path, title: str, signed: bool = False) -> bool:
-    """Tests (rows) × languages (columns); signed values (differences) on a diverging scale,
-    lower is better either way. False when there is nothing to draw."""
-    import matplotlib
-    import numpy as np
-    from matplotlib.colors import Normalize
-    from matplotlib.figure import Figure
-
-    from jaxstilts.report.plots import _annotate, save_png
-
-    tests, langs = _tests(rates), _languages(rates)
-    if not tests or not langs:
-        return False
-    data = np.ma.masked_invalid(np.array(
-        [[rates[t].get(lang, np.nan) for lang in langs] for t in tests], dtype=float))
-    if data.mask.all():
-        return False
-    if signed:
-        lim = float(np.abs(data).max()) or 1.0
-        cmap, norm = matplotlib.colormaps["RdBu_r"], Normalize(-lim, lim)
-    else:
-        cmap, norm = matplotlib.colormaps["magma_r"], Normalize(0.0, 100.0)
-    fig = Figure(figsize=(max(5.0, 1.6 + 0.42 * len(langs)), 1.4 + 0.45 * len(tests)))
-    ax = fig.add_subplot()
-    image = ax.imshow(data, cmap=cmap.with_extremes(bad="0.88"), norm=norm, aspect="auto")
-    if len(langs) <= 25:
-        _annotate(ax, data, image, signed)
-    ax.set_xticks(range(len(langs)), langs, rotation=90 if len(langs) > 12 else 0)
-    ax.set_yticks(range(len(tests)), tests)
-    ax.set_xlabel("language")
-    ax.set_title(title)
-    bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
-    bar.set_label("Δ failure rate vs baseline (points)" if signed else "failure rate (%)")
-    ax.tick_params(length=0)
-    return save_png(fig, path, dpi=120)
 
 
 def rate_differences(run: Rates, base: Rates) -> Rates:
@@ -77,7 +29,7 @@ def checklist_table(sweep: Sweep, target: str) -> Table | None:
         return None
     base = sweep.run(BASELINE, target)
     base_rates = base.checklist if base and base.checklist else None
-    tests = _tests(sweep.run(rows[0], target).checklist)
+    tests = failure_tests(sweep.run(rows[0], target).checklist)
     header = ["row", *tests] + ([f"Δ {t}" for t in tests] if base_rates else [])
     body = []
     for row in rows:

@@ -3,13 +3,13 @@ imported only when drawing)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from jaxstilts.figures import annotate_cells, format_cell, save_png
 from jaxstilts.report.runs import Sweep
-from jaxstilts.report.tables import delta_table, format_cell, language_table, score_table
+from jaxstilts.report.tables import delta_table, language_table, score_table
 
 # Figure labels as the paper prints them; other names are shown as they are.
 LABELS = {
@@ -85,7 +85,7 @@ def _draw(rows: list[str], cols: list[str], values: list[list[float | None]], is
     fig = Figure(figsize=(max(5.0, 2.4 + 0.9 * len(cols)), max(3.0, 1.6 + 0.5 * len(rows))))
     ax = fig.add_subplot()
     image = ax.imshow(data, cmap=cmap.with_extremes(bad="0.88"), norm=norm, aspect="auto")
-    _annotate(ax, data, image, is_delta)
+    annotate_cells(ax, data, image, is_delta)
     ax.axvline(len(cols) - 1.5, color="white", linewidth=4)  # sets the average column apart
     ax.set_xticks(range(len(cols)), cols, rotation=30 if len(cols) > 6 else 0,
                   ha="right" if len(cols) > 6 else "center")
@@ -219,12 +219,3 @@ def plot_lines(lines: dict[str, list[tuple[float, float, float | None]]], path: 
     ax.set_title(title)
     ax.legend(fontsize=8)
     return save_png(fig, path)
-
-
-def save_png(fig: Any, path: Path, dpi: int = 150) -> bool:
-    """`fig` laid out and written to `path` as PNG (via bytes, so that gs:// paths work too)."""
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    path.write_bytes(buffer.getvalue())
-    return True

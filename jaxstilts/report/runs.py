@@ -1,4 +1,5 @@
-"""Runs of a sweep: reading `run.json` records, naming runs, and grouping tasks by type."""
+"""Runs of a sweep: reading `run.json` records and grouping tasks by type (run names:
+`jaxstilts.naming`)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from typing import Any
 from etils import epath
 
 from jaxstilts.evaluate.scoring import headline
+from jaxstilts.naming import BASELINE, run_name
 from jaxstilts.tasks.problems import INVALID_JSON, DataError
 
-BASELINE = "baseline"
 MULTI_TASK = "multi-task"
 
 # The paper's grouping of its intermediate and target tasks; dict order is the table order.
@@ -155,11 +156,6 @@ def language_score(scores: Mapping[str, float], metric: str | None = None) -> fl
     (`evaluate.scoring.METRICS`)."""
     value = headline(metric, scores)
     return None if value is None else float(value)
-
-
-def run_name(intermediate: Sequence[str], target: str) -> str:
-    """`<a+b>__<target>`, or `baseline__<target>`: a run's name and its folder in a sweep."""
-    return f"{'+'.join(intermediate) or BASELINE}__{target}"
 
 
 def run_from_record(record: Mapping[str, Any]) -> Run:

@@ -8,6 +8,7 @@ import io
 from collections.abc import Sequence
 from statistics import mean
 
+from jaxstilts.figures import format_cell
 from jaxstilts.report.runs import Sweep
 
 
@@ -26,14 +27,6 @@ def _avg(values: Sequence[Cell]) -> float | None:
     if not values or any(not isinstance(v, float) for v in values):
         return None
     return mean(values)  # type: ignore[arg-type]
-
-
-def format_cell(value: Cell, signed: bool, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, str | int):
-        return str(value)
-    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
 
 
 def to_markdown(table: Table, signed: bool = False) -> str:

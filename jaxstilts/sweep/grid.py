@@ -24,7 +24,7 @@ import ml_collections
 
 from jaxstilts.config import ConfigError, apply_override
 from jaxstilts.config_schema import axis_refusal, reads, retrains
-from jaxstilts.report.runs import run_name
+from jaxstilts.naming import run_name
 
 AXIS_VALUES = "|"  # separates an axis's values: "data.max_length=128|256"
 # Which phases an axis retrains (and so which it shares) is each key's policy in

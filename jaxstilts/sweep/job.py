@@ -25,8 +25,8 @@ from jaxstilts.experiment.model import tokenizer_of
 from jaxstilts.experiment.phases import run_phase
 from jaxstilts.experiment.run import run_experiment
 from jaxstilts.model.partitioning import make_mesh
+from jaxstilts.paths import abs_path
 from jaxstilts.sweep.plan import Job, is_done, job_state, read_plan, record_dir
-from jaxstilts.train.checkpoint import abs_path
 from jaxstilts.train.preemption import Preempted
 from jaxstilts.workdir import hold, open_run
 

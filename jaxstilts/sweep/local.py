@@ -16,10 +16,10 @@ from pathlib import Path
 
 import ml_collections
 
+from jaxstilts.paths import abs_path
 from jaxstilts.sweep.job import JobNotReady, one_line, run_job
 from jaxstilts.sweep.plan import Job, plan_sweep, write_plan
 from jaxstilts.sweep.status import counts, duration, grid_states, job_seconds, time_left
-from jaxstilts.train.checkpoint import abs_path
 from jaxstilts.train.preemption import Preempted
 from jaxstilts.workdir import ConfigChanged, WorkdirBusy
 

@@ -18,9 +18,9 @@ import ml_collections
 from jaxstilts.config import ConfigError
 from jaxstilts.experiment.run import STAGES, config_from_json
 from jaxstilts.experiment.setup import validate_config
+from jaxstilts.paths import abs_path
 from jaxstilts.sweep.grid import sweep_configs
 from jaxstilts.tasks import target_training
-from jaxstilts.train.checkpoint import abs_path
 from jaxstilts.workdir import lock_holder
 
 PLAN_FILE = "plan.json"

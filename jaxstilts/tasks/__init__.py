@@ -37,7 +37,6 @@ from jaxstilts.tasks.registry import (
     task_names,
 )
 from jaxstilts.tasks.sources import Examples, load_examples
-from jaxstilts.tasks.span_decode import Prediction, decode_answers, decode_predictions
 
 __all__ = [
     "DEFAULT_MAX_LENGTH",
@@ -51,14 +50,11 @@ __all__ = [
     "Kind",
     "LoadReport",
     "LocalSource",
-    "Prediction",
     "RowMap",
     "SourceUnavailable",
     "Sources",
     "Task",
     "TfdsSource",
-    "decode_answers",
-    "decode_predictions",
     "demo_mlm_files",
     "featurize",
     "features_of",

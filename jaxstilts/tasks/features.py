@@ -18,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 
 from jaxstilts.kinds import IGNORE, Kind
+from jaxstilts.tasks.base import Task
+from jaxstilts.tasks.problems import LoadReport
 from jaxstilts.tasks.sources import Examples
 
 
@@ -144,9 +146,61 @@ class Features:
         batch["feature_index"] = indices.astype(np.int32)
         return batch
 
+    def column(self, key: str) -> np.ndarray | list | None:
+        """A host column of `dataset` (`language`, `label`, `offset_mapping`, `id`, ...), None
+        if absent: per-token columns padded to `max_length` (the width of the evaluator's
+        outputs), `language`/`label`/`example_index` as arrays, the rest as stored."""
+        if key not in self.dataset.column_names:
+            return None
+        values = self.dataset[key]
+        if key in _PER_TOKEN_FILL:
+            return _pad_rows(values, self.max_length, _PER_TOKEN_FILL[key])
+        return np.asarray(values) if key in ("language", "label", "example_index") else values
+
     def arrays(self, length: int | None = None) -> dict[str, np.ndarray]:
         """The whole set at `length` (default: the max length): the fixed-shape contract, plus
         `language` (strings) for multilingual sets."""
         batch = self.collate(np.arange(len(self)), length or self.max_length)
         batch["language"] = np.asarray(self.dataset["language"], dtype=str)
         return batch
+
+
+_PER_TOKEN_FILL = {"labels": IGNORE, "word_ids": -1, "offset_mapping": -1, "context_mask": 0}
+
+
+def _pad_rows(rows: Sequence, width: int, fill: int) -> np.ndarray:
+    rows = [np.asarray(r) for r in rows]
+    tail = rows[0].shape[1:] if rows else ()
+    out = np.full((len(rows), width) + tail, fill, np.int64)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out
+
+
+def features_from_ids(
+    task: Task,
+    columns: dict[str, list],
+    max_length: int,
+    *,
+    examples: dict[str, list] | None = None,
+    labels: tuple[str, ...] | None = None,
+    pad_id: int = 1,
+    split: str = "test",
+) -> Features:
+    """`Features` of `task` from token ids already made (`columns`: unpadded `input_ids`, per
+    choice for multiple choice, plus the kind's columns and `language`), with `examples` as the
+    example rows (default: one per feature row): synthetic sets for the throughput benchmark and
+    the evaluator's tests, in the featurizers' own container."""
+    n = len(columns["input_ids"])
+    columns = {"example_index": list(range(n)), **columns}
+    for name in task.kind.targets:  # gold the set does not have: 0 (never read by evaluation)
+        if name not in columns:
+            columns[name] = [0] * n
+    rows = examples if examples is not None else {"language": list(columns["language"])}
+    languages = tuple(dict.fromkeys(rows["language"]))
+    digest = f"synthetic-{task.name}-{n}"
+    loaded = Examples(task, split, languages, datasets.Dataset.from_dict(rows),
+                      LoadReport(read=len(rows["language"]), kept=len(rows["language"])),
+                      "synthetic", digest)
+    dataset = datasets.Dataset.from_dict(columns)
+    return Features(loaded, dataset, max_length, pad_id, labels, FeaturizeConfig(max_length))

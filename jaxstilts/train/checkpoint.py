@@ -22,6 +22,7 @@ import orbax.checkpoint as ocp
 from etils import epath
 
 from jaxstilts.logs import drop_expected_library_notices
+from jaxstilts.paths import abs_path
 from jaxstilts.train.state import TrainState
 
 log = logging.getLogger(__name__)
@@ -59,12 +60,6 @@ class NoRestorableCheckpoint(RuntimeError):
 
 def _as_tree(state: TrainState) -> dict:
     return {"step": state.step, "params": state.params, "opt_state": state.opt_state}
-
-
-def abs_path(p: str | Path) -> epath.Path:
-    """Local paths (made absolute, as Orbax requires) and gs:// URLs alike (etils epath)."""
-    text = str(p)
-    return epath.Path(text if "://" in text else os.path.abspath(text))
 
 
 class Checkpointer:

@@ -15,7 +15,7 @@ import optax
 from flax import nnx
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from jaxstilts.model.partitioning import RULES, state_shardings
+from jaxstilts.model.partitioning import RULES, param_shardings, place_params
 
 
 class TrainState(NamedTuple):
@@ -30,22 +30,6 @@ def split_model(model: nnx.Module) -> tuple[nnx.GraphDef, nnx.State]:
     if jax.tree.leaves(rest):
         raise ValueError("the model holds non-parameter state; the functional step expects none")
     return graphdef, params
-
-
-def param_shardings(params: nnx.State, mesh: Mesh, rules=RULES) -> dict:
-    """Pure-dict shardings of an NNX parameter state, from its logical axis names."""
-    return nnx.to_pure_dict(state_shardings(params, mesh, rules))
-
-
-def place_params(params: nnx.State, mesh: Mesh, rules=RULES) -> dict:
-    """Parameters as global arrays laid out on `mesh` by their logical axes: the one way the
-    trainer, the pipeline's evaluation and the predictor place them. Every process passes the same
-    host values (a seeded init or loaded weights), so this works across hosts too; the arrays are
-    new buffers (the training step may donate them without touching the caller's model)."""
-    shardings = param_shardings(params, mesh, rules)
-    values = jax.tree.map(np.asarray, nnx.to_pure_dict(params))
-    return jax.tree.map(lambda v, s: jax.make_array_from_callback(v.shape, s, lambda i: v[i]),
-                        values, shardings)
 
 
 def _keys(path) -> tuple:

@@ -1,4 +1,5 @@
-"""Grain pipeline: bucketed fixed shapes, seeded shuffling, shards, eval padding, exact resume."""
+"""Grain pipeline and batch plans: bucketed fixed shapes, seeded shuffling, shards, exact resume;
+the evaluation plan covers every row once."""
 
 import json
 from pathlib import Path
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from jaxstilts.data import BatchLoader, LoaderConfig, default_buckets
-from jaxstilts.data.buckets import PlanSettings, epoch_plan
+from jaxstilts.data.buckets import PlanSettings, epoch_plan, evaluation_lengths, evaluation_plan
 from jaxstilts.tasks import FeaturizeConfig, featurize, load_examples
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "data"
@@ -80,42 +81,63 @@ def test_training_batches_mix_lengths_within_a_bucket():
     demo's neutral pairs are one token longer), length-sorted batches were one-label batches and
     a tiny model never learned. Every batch here must hold both lengths."""
     lengths = np.array([20, 21] * 256)
-    settings = PlanSettings(batch_size=16, buckets=(16, 32), shuffle=True, seed=0,
-                            drop_remainder=True)
+    settings = PlanSettings(batch_size=16, buckets=(16, 32), seed=0)
     plan = epoch_plan(lengths, settings, 0)
     mixed = [len(set(lengths[b.rows].tolist())) == 2 for b in plan]
     assert all(b.length == 32 for b in plan) and np.mean(mixed) > 0.9
 
 
-def test_evaluation_pads_the_last_batch_and_loses_nothing(demo):
-    loader = BatchLoader(demo, LoaderConfig(batch_size=64, train=False))
-    batches = collect(iter(loader))
+def test_evaluation_plan_pads_the_last_batch_and_loses_nothing(demo):
+    plan = evaluation_plan(demo.lengths(), 64, limit=demo.max_length)
+    batches = [demo.collate(b.filled, b.length) for b in plan]
     assert all(b["input_ids"].shape[0] == 64 for b in batches)
-    valid = np.concatenate([b["valid"] for b in batches])
+    valid = np.concatenate([b.valid for b in plan])
     rows = np.concatenate([b["feature_index"] for b in batches])[valid]
     assert sorted(rows.tolist()) == list(range(len(demo)))
-    last = batches[-1]
-    assert (~last["valid"]).sum() == -len(demo) % 64
-    assert (last["example_index"][~last["valid"]] == -1).all()
-    assert (last["attention_mask"][~last["valid"]].sum(1) > 0).all()  # copies of a real row
-    lengths = [b["input_ids"].shape[1] for b in batches]
-    assert lengths == sorted(lengths)  # sorted by length: little padding
+    lasts = [i for i, b in enumerate(plan) if i + 1 == len(plan) or plan[i + 1].length != b.length]
+    assert all(plan[i].valid.all() for i in range(len(plan)) if i not in lasts)
+    assert any(not plan[i].valid.all() for i in lasts)  # a length's last batch is padded
+    for i in lasts:  # with copies of a real row
+        assert (batches[i]["attention_mask"][~plan[i].valid].sum(1) > 0).all()
+    lengths = [b.length for b in plan]
+    assert lengths == sorted(lengths, reverse=True)  # longest first: little padding
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 32, 1000])
+def test_evaluation_plan_covers_every_row_once_at_a_fitting_length(batch_size):
+    lengths = np.random.default_rng(batch_size).integers(1, 600, 523)
+    plan = evaluation_plan(lengths, batch_size, limit=600)
+    rows = np.concatenate([b.rows[b.valid] for b in plan])
+    assert sorted(rows.tolist()) == list(range(523))  # none lost, none twice
+    assert all(len(b.rows) == batch_size and b.valid[: b.valid.sum()].all() for b in plan)
+    assert all((lengths[b.filled] <= b.length).all() for b in plan)  # padding rows too
+    # one shape per bucket: 32, 64, 128, 256, 512 and "max" (600)
+    assert len({b.length for b in plan}) <= 6
+    assert max(b.length for b in plan) == 600
+
+
+def test_evaluation_lengths_trim_to_the_longest_row_of_the_bucket():
+    lengths = np.array([3, 17, 40, 41, 129, 200])
+    assert evaluation_lengths(lengths).tolist() == [24, 24, 48, 48, 200, 200]
+    assert evaluation_lengths(lengths, multiple=1).tolist() == [17, 17, 41, 41, 200, 200]
+    assert evaluation_lengths(np.array([20, 29]), limit=30).tolist() == [30, 30]
+    with pytest.raises(ValueError, match="batch_size"):
+        evaluation_plan(lengths, 0)
 
 
 def test_shards_split_each_global_batch_and_agree_on_its_length(demo):
-    def shard(index, train):
-        config = LoaderConfig(batch_size=32, shard_index=index, shard_count=2, train=train, seed=5)
+    def shard(index):
+        config = LoaderConfig(batch_size=32, shard_index=index, shard_count=2, seed=5)
         return collect(iter(BatchLoader(demo, config)))
 
-    for train in (True, False):
-        a, b = shard(0, train), shard(1, train)
-        whole = collect(iter(BatchLoader(demo, LoaderConfig(batch_size=32, seed=5, train=train))))
-        assert len(a) == len(b) == len(whole)
-        for x, y, w in zip(a, b, whole, strict=True):
-            assert x["input_ids"].shape == y["input_ids"].shape == (16, w["input_ids"].shape[1])
-            np.testing.assert_array_equal(
-                np.concatenate([x["feature_index"], y["feature_index"]]), w["feature_index"]
-            )
+    a, b = shard(0), shard(1)
+    whole = collect(iter(BatchLoader(demo, LoaderConfig(batch_size=32, seed=5))))
+    assert len(a) == len(b) == len(whole)
+    for x, y, w in zip(a, b, whole, strict=True):
+        assert x["input_ids"].shape == y["input_ids"].shape == (16, w["input_ids"].shape[1])
+        np.testing.assert_array_equal(
+            np.concatenate([x["feature_index"], y["feature_index"]]), w["feature_index"]
+        )
     with pytest.raises(ValueError, match="not divisible"):
         LoaderConfig(batch_size=30, shard_count=4)
 
@@ -165,16 +187,16 @@ def test_every_kind_batches(tokenizer):
     for name, split, language, key, ndim in cases:
         examples = load_examples(name, split, language, data_dir=FIXTURES)
         features = featurize(examples, tokenizer, FeaturizeConfig(max_length=64))
-        loader = BatchLoader(features, LoaderConfig(batch_size=4, train=False))
-        batches = collect(iter(loader))
-        assert sum(int(b["valid"].sum()) for b in batches) == len(features)
-        for batch in batches:
-            assert batch["input_ids"].ndim == ndim and batch["input_ids"].shape[0] == 4
-            if key == "labels":
-                assert (batch["labels"][~batch["valid"]] == -100).all()
-            elif key:
-                assert batch[key].shape == (4,)
-    with pytest.raises(ValueError, match="no full batch"):
+        batches = collect(iter(BatchLoader(features, LoaderConfig(batch_size=1))))  # training
+        assert len(batches) == len(features) and all(b["valid"].all() for b in batches)
+        plan = evaluation_plan(features.lengths(), 4, limit=features.max_length)  # evaluation
+        assert sum(int(b.valid.sum()) for b in plan) == len(features)
+        for batch in batches + [features.collate(b.filled, b.length) for b in plan]:
+            rows = len(batch["feature_index"])
+            assert batch["input_ids"].ndim == ndim and batch["input_ids"].shape[0] == rows
+            if key:
+                assert batch[key].shape[0] == rows
+    with pytest.raises(ValueError, match="bucc2018 test: .* no full batch of 64"):
         BatchLoader(features, LoaderConfig(batch_size=64))
 
 

@@ -1,9 +1,10 @@
 """The vectorized evaluator against the plain per-example loop, on tiny random models.
 
-Features are built in the featurizers' contract from real multilingual text (MultiCheckList, three
-scripts) with the session tokenizer. Every example is cut to one of three lengths (two share the
-32 bucket, one lies in the 128 bucket), so the evaluator compiles two shapes per kind and the
-jitted reference loop three, and the batch size (4, or 8 over 8 devices) divides no set.
+Features are built from real multilingual text (MultiCheckList, three scripts) with the session
+tokenizer, as padded arrays (what the assertions read) and as the `Features` evaluation takes.
+Every example is cut to one of three lengths (two share the 32 bucket, one lies in the 128
+bucket), so the evaluator compiles two shapes per kind and the jitted reference loop three, and
+the batch size (4, or 8 over 8 devices) divides no set.
 """
 
 import csv
@@ -16,19 +17,21 @@ import numpy as np
 import pytest
 from flax import nnx
 
+from jaxstilts.data.buckets import evaluation_plan
 from jaxstilts.evaluate import submission
 from jaxstilts.evaluate.evaluator import TaskEvaluation, evaluate_task, write_evaluation
 from jaxstilts.evaluate.metrics import retrieval
-from jaxstilts.evaluate.predict import Predictor, plan_batches, predict
+from jaxstilts.evaluate.predict import Predictor, predict
 from jaxstilts.evaluate.reference import predict_per_language_loop
 from jaxstilts.evaluate.results import read_results
+from jaxstilts.evaluate.span_decode import decode_answers
 from jaxstilts.evaluate.xtreme import SCORERS, score_folder
 from jaxstilts.model import XLMRConfig, XLMRModel
 from jaxstilts.model.modeling import MultiTaskModel
-from jaxstilts.model.partitioning import make_mesh
+from jaxstilts.model.partitioning import make_mesh, place_params
 from jaxstilts.model.tokenizer import multichecklist_path
-from jaxstilts.tasks.span_decode import decode_answers
-from jaxstilts.train.state import place_params
+from jaxstilts.tasks import get_task
+from jaxstilts.tasks.features import Features, features_from_ids
 from tests.tasks import oracles
 
 LANGUAGES = ("en", "ru", "zh")
@@ -138,6 +141,42 @@ def features(tokenizer, sentences):
     return out
 
 
+TASKS = {"classification": "xnli", "multiple_choice": "siqa", "span": "xquad", "tagging": "panx",
+         "retrieval": "tatoeba"}  # siqa: three choices, as the arrays have
+PER_TOKEN = ("labels", "offset_mapping")
+
+
+def _as_features(kind, arrays, examples=None, labels=None):
+    """The padded arrays as `Features`: rows cut to their real tokens, host columns kept."""
+    mask = arrays["attention_mask"] != 0
+    real = mask.reshape(len(mask), -1, mask.shape[-1]).any(1)  # over the choices
+    columns = {"input_ids": [[list(c[m]) for c, m in zip(r, rm)] if r.ndim == 2 else list(r[m])
+                             for r, m, rm in zip(arrays["input_ids"], real, mask)]}
+    for key, value in arrays.items():
+        if key in ("input_ids", "attention_mask"):
+            continue
+        value = np.asarray(value)
+        columns[key] = ([v[m].tolist() for v, m in zip(value, real)] if key in PER_TOKEN
+                        else value.tolist())
+    return features_from_ids(get_task(TASKS[kind]), columns, WIDTH, examples=examples,
+                             labels=labels)
+
+
+def _subset(features, rows):
+    """`features` restricted to `rows` (the examples kept whole)."""
+    return Features(features.examples, features.dataset.select(rows), features.max_length,
+                    features.pad_id, features.labels, features.config)
+
+
+@pytest.fixture(scope="module")
+def featurized(features):
+    """kind -> `Features` of the same rows."""
+    labels = {"classification": NLI, "tagging": TAGS}
+    return {kind: _as_features(kind, features[kind], labels=labels.get(kind),
+                               examples=features["span_examples"] if kind == "span" else None)
+            for kind in KINDS}
+
+
 def _randomized(model, seed):
     """Every parameter shifted by N(0, 0.3): a fresh init's heads are nearly constant."""
     rng = np.random.default_rng(seed)
@@ -155,13 +194,13 @@ def models():
 
 
 @pytest.fixture(scope="module")
-def evaluated(models, features):
+def evaluated(models, featurized):
     """kind -> (evaluator outputs, reference loop outputs), computed once."""
     out = {}
     for kind in KINDS:
         logits = kind in ("classification", "multiple_choice", "tagging")
-        fast = predict(models[kind], features[kind], kind, BATCH, return_logits=logits)
-        slow = predict_per_language_loop(models[kind], features[kind], kind, jit=True,
+        fast = predict(models[kind], featurized[kind], kind, BATCH, return_logits=logits)
+        slow = predict_per_language_loop(models[kind], featurized[kind], kind, jit=True,
                                          return_logits=logits)
         out[kind] = (fast, slow)
     return out
@@ -174,7 +213,7 @@ def test_fixture_lengths_are_mixed_and_the_batch_does_not_divide(features):
         assert set(lengths.tolist()) == set(LENGTHS), kind
         assert len(mask) % BATCH and len(mask) % 8
         assert len(set(features[kind]["language"].tolist())) >= 3
-    plan = plan_batches(lengths, BATCH, limit=WIDTH)
+    plan = evaluation_plan(lengths, BATCH, limit=WIDTH)
     assert sorted({b.length for b in plan}) == [32, 96]
 
 
@@ -202,14 +241,14 @@ def test_evaluator_equals_the_per_example_loop(kind, evaluated, features):
 
 @pytest.mark.parametrize("kind,mesh_shape", [("classification", dict(data=8)),
                                              ("span", dict(data=4, fsdp=2))])
-def test_sharded_equals_unsharded(kind, mesh_shape, models, features, evaluated):
+def test_sharded_equals_unsharded(kind, mesh_shape, models, featurized, evaluated):
     mesh = make_mesh(**mesh_shape)
     predictor = Predictor(models[kind], mesh)
     if "fsdp" in mesh_shape:  # parameters really are split over the fsdp axis
         word = predictor.params["encoder"]["embeddings"]["word"]
         assert word.sharding.spec[1] == "fsdp"
     assert predictor._put(np.zeros((8, 3))).sharding.shard_shape((8, 3)) == (1, 3)  # 8 ways
-    sharded = predictor(features[kind], kind, 8, return_logits=kind == "classification")
+    sharded = predictor(featurized[kind], kind, 8, return_logits=kind == "classification")
     fast, _ = evaluated[kind]
     # fsdp splits contractions into partial sums (another float32 summation order): up to
     # ~1e-5 apart on logits of scale 2; a wrong sharding is off by the logits' own scale.
@@ -217,7 +256,7 @@ def test_sharded_equals_unsharded(kind, mesh_shape, models, features, evaluated)
         np.testing.assert_allclose(sharded[key], fast[key], atol=5e-5, rtol=1e-5, err_msg=key)
 
 
-def test_parameters_placed_once_are_not_placed_again(models, features, evaluated):
+def test_parameters_placed_once_are_not_placed_again(models, featurized, evaluated):
     """The pipeline places parameters with `place_params`; the predictor takes them as they are
     (no merge, split and second copy), with the same outputs."""
     mesh = make_mesh(data=8)
@@ -225,29 +264,27 @@ def test_parameters_placed_once_are_not_placed_again(models, features, evaluated
     params = place_params(state, mesh)
     predictor = Predictor((graphdef, params), mesh)
     assert predictor.params is params
-    out = predictor(features["classification"], "classification", 8)
+    out = predictor(featurized["classification"], "classification", 8)
     np.testing.assert_array_equal(out["label"], evaluated["classification"][0]["label"])
 
 
-def test_graphdef_and_params_and_multitask_heads(models, features, evaluated):
+def test_graphdef_and_params_and_multitask_heads(models, featurized, evaluated):
     model = models["classification"]
     graphdef, state = nnx.split(model)
-    from_parts = predict((graphdef, nnx.to_pure_dict(state)), features["classification"],
+    from_parts = predict((graphdef, nnx.to_pure_dict(state)), featurized["classification"],
                          "pair_classification", BATCH, return_logits=True)
     np.testing.assert_array_equal(from_parts["logits"], evaluated["classification"][0]["logits"])
     multi = _randomized(MultiTaskModel(CONFIG, {"qa": ("span", None), "nli": ("classification", 3)},
                                        rngs=nnx.Rngs(3)), 3)
     rows = np.asarray([0, 1, 3, 4, 6])  # lengths 13 and 29 only: few compiles
-    small = {k: v[rows] for k, v in features["span"].items()}
+    small = _subset(featurized["span"], rows)
     fast = predict(multi, small, "span", BATCH, task="qa")
     slow = predict_per_language_loop(multi, small, "span", task="qa", jit=True)
     np.testing.assert_allclose(fast["start_logits"], slow["start_logits"], atol=1e-5)
 
 
-def test_empty_features_give_empty_outputs(models):
-    empty = {"input_ids": np.zeros((0, WIDTH), np.int32),
-             "attention_mask": np.zeros((0, WIDTH), np.int32)}
-    out = predict(models["span"], empty, "span", BATCH)
+def test_empty_features_give_empty_outputs(models, featurized):
+    out = predict(models["span"], _subset(featurized["span"], []), "span", BATCH)
     assert out["start_logits"].shape == (0, WIDTH)
 
 
@@ -268,9 +305,9 @@ def _gold_folder(tmp_path, task, gold):
 
 
 def test_evaluate_xnli_writes_files_the_official_scorer_agrees_with(tmp_path, models, features,
-                                                                    evaluated):
+                                                                    featurized, evaluated):
     f = features["classification"]
-    result = evaluate_task(models["classification"], "xnli", f, label_names=NLI,
+    result = evaluate_task(models["classification"], "xnli", featurized["classification"],
                            output_dir=tmp_path, batch_size=BATCH)
     slow = evaluated["classification"][1]["label"]
     for lang in LANGUAGES:
@@ -286,10 +323,11 @@ def test_evaluate_xnli_writes_files_the_official_scorer_agrees_with(tmp_path, mo
     assert result.summary["missing_languages"]  # XNLI has 15 languages; three were evaluated
 
 
-def test_evaluate_panx_tags_words_and_merges_results(tmp_path, models, features, evaluated):
+def test_evaluate_panx_tags_words_and_merges_results(tmp_path, models, features, featurized,
+                                                     evaluated):
     f = features["tagging"]
     (tmp_path / "results.json").write_text('{"xnli": {"en": {"accuracy": 50.0}}}')
-    result = evaluate_task(models["tagging"], "panx", f, label_names=TAGS, output_dir=tmp_path,
+    result = evaluate_task(models["tagging"], "panx", featurized["tagging"], output_dir=tmp_path,
                            batch_size=BATCH)
     slow = evaluated["tagging"][1]["token_label"]
     first = f["labels"] != -100
@@ -314,9 +352,10 @@ def test_languages_evaluated_one_at_a_time_all_stay_in_results(tmp_path):
         "tatoeba": {"de": {"accuracy": 50.0}, "fr": {"accuracy": 75.0}}}
 
 
-def test_evaluate_xquad_decodes_answers_per_language(tmp_path, models, features, evaluated):
+def test_evaluate_xquad_decodes_answers_per_language(tmp_path, models, features, featurized,
+                                                     evaluated):
     f, examples = features["span"], features["span_examples"]
-    result = evaluate_task(models["span"], "xquad", f, examples, output_dir=tmp_path,
+    result = evaluate_task(models["span"], "xquad", featurized["span"], output_dir=tmp_path,
                            batch_size=BATCH)
     slow = evaluated["span"][1]
     want = decode_answers(slow["start_logits"], slow["end_logits"], f["offset_mapping"],
@@ -336,11 +375,14 @@ def test_evaluate_xquad_decodes_answers_per_language(tmp_path, models, features,
         assert official["tasks"]["xquad"]["languages"][lang] == pytest.approx(scores)
 
 
-def test_evaluate_tatoeba_and_lareqa_from_pooled_vectors(models, features, evaluated):
+def test_evaluate_tatoeba_and_lareqa_from_pooled_vectors(models, features, featurized,
+                                                         evaluated):
     f, links = features["retrieval"], features["retrieval_links"]
     vectors = evaluated["retrieval"][1]["vectors"]
-    tatoeba = evaluate_task(models["retrieval"], "tatoeba", f, links=links, batch_size=BATCH)
-    lareqa = evaluate_task(models["retrieval"], "lareqa", f, links=links, batch_size=BATCH)
+    tatoeba = evaluate_task(models["retrieval"], "tatoeba", featurized["retrieval"], links=links,
+                            batch_size=BATCH)
+    lareqa = evaluate_task(models["retrieval"], "lareqa", featurized["retrieval"], links=links,
+                           batch_size=BATCH)
     for lang in LANGUAGES:
         q = np.flatnonzero((f["side"] == "query") & (f["language"] == lang))
         c = q + 1  # each query's English pair is the next row
@@ -352,50 +394,6 @@ def test_evaluate_tatoeba_and_lareqa_from_pooled_vectors(models, features, evalu
         assert lareqa.predictions[lang] == dict(zip(f["id"][q].tolist(), ranked))
         assert 0 <= lareqa.scores[lang]["map@20"] <= 100
     assert jax.tree.leaves(tatoeba.scores)
-
-
-class _RaggedFeatures:
-    """The tasks package's `Features` protocol: unpadded rows in a `datasets.Dataset`."""
-
-    def __init__(self, arrays):
-        import datasets
-
-        mask = arrays["attention_mask"] == 1
-        columns = {"input_ids": [r[m].tolist() for r, m in zip(arrays["input_ids"], mask)],
-                   "labels": [r[m].tolist() for r, m in zip(arrays["labels"], mask)],
-                   "language": arrays["language"].tolist(),
-                   "example_index": arrays["example_index"].tolist()}
-        self.dataset = datasets.Dataset.from_dict(columns)
-        self.max_length = WIDTH
-        self._rows = columns["input_ids"]
-
-    def __len__(self):
-        return len(self._rows)
-
-    def lengths(self):
-        return np.asarray([len(r) for r in self._rows])
-
-    def collate(self, indices, length):
-        ids = np.ones((len(indices), length), np.int32)
-        mask = np.zeros((len(indices), length), np.int32)
-        for i, r in enumerate(indices):
-            ids[i, : len(self._rows[r])] = self._rows[r]
-            mask[i, : len(self._rows[r])] = 1
-        return {"input_ids": ids, "attention_mask": mask}
-
-
-def test_features_objects_with_ragged_host_columns(models, features):
-    arrays = features["tagging"]
-    ragged = _RaggedFeatures(arrays)
-    from_ragged = evaluate_task(models["tagging"], "panx", ragged, label_names=TAGS,
-                                batch_size=BATCH)
-    from_arrays = evaluate_task(models["tagging"], "panx", arrays, label_names=TAGS,
-                                batch_size=BATCH)
-    assert from_ragged.predictions == from_arrays.predictions
-    assert from_ragged.scores == from_arrays.scores
-    loop = predict_per_language_loop(models["tagging"], ragged, "tagging", jit=True)
-    fast = predict(models["tagging"], ragged, "tagging", BATCH)
-    np.testing.assert_array_equal(loop["token_label"], fast["token_label"])
 
 
 # ------------------------------------------------- the tasks package's Features (fixture files)

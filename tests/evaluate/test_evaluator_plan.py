@@ -1,51 +1,31 @@
-"""The evaluator's host side without a model: batch plans and word merging (the answer decoder
-is the tasks package's, tested in tests/tasks/test_spans.py)."""
+"""The evaluator's host side without a model: inputs, languages and word merging (batch plans are
+the data package's, tested in tests/data/test_pipeline.py; the answer decoder in
+tests/evaluate/test_span_decode.py)."""
 
 import numpy as np
 import pytest
 
 from jaxstilts.evaluate import postprocess
-from jaxstilts.evaluate.predict import (
-    ArrayFeatures,
-    bucket_lengths,
-    head_kind,
-    plan_batches,
-    split_by_language,
-)
+from jaxstilts.evaluate.predict import head_kind, split_by_language
+from jaxstilts.tasks import get_task
+from jaxstilts.tasks.features import features_from_ids
 
 
-@pytest.mark.parametrize("batch_size", [1, 7, 32, 1000])
-def test_plan_covers_every_row_once_at_a_fitting_length(batch_size):
-    lengths = np.random.default_rng(batch_size).integers(1, 600, 523)
-    plan = plan_batches(lengths, batch_size, limit=600)
-    rows = np.concatenate([b.rows[b.valid] for b in plan])
-    assert sorted(rows.tolist()) == list(range(523))  # none lost, none twice
-    assert all(len(b.rows) == batch_size and b.valid[: b.valid.sum()].all() for b in plan)
-    assert all((lengths[b.filled] <= b.length).all() for b in plan)  # padding rows too
-    # one shape per bucket: 32, 64, 128, 256, 512 and "max" (600)
-    assert len({b.length for b in plan}) <= 6
-    assert max(b.length for b in plan) == 600
-
-
-def test_bucket_lengths_trim_to_the_longest_row_of_the_bucket():
-    lengths = np.array([3, 17, 40, 41, 129, 200])
-    assert bucket_lengths(lengths).tolist() == [24, 24, 48, 48, 200, 200]
-    assert bucket_lengths(lengths, multiple=1).tolist() == [17, 17, 41, 41, 200, 200]
-    assert bucket_lengths(np.array([20, 29]), limit=30).tolist() == [30, 30]
-
-
-def test_array_features_lengths_and_collate():
-    mask = np.array([[1, 1, 0, 0], [1, 1, 1, 1], [0, 0, 0, 0]])
-    ids = np.where(mask, 7, 1)
-    source = ArrayFeatures({"input_ids": ids, "attention_mask": mask})
-    assert source.lengths().tolist() == [2, 4, 0]
-    batch = source.collate(np.array([1, 0]), 3)
-    assert batch["input_ids"].tolist() == [[7, 7, 7], [7, 7, 1]]
-    choices = ArrayFeatures({"input_ids": ids[None].repeat(2, 0), "attention_mask":
-                             np.stack([mask, mask[::-1]])})
-    assert choices.lengths().tolist() == [4, 4]  # the longest choice
-    with pytest.raises(ValueError, match="width"):
-        source.collate(np.array([0]), 5)
+def test_features_columns_pad_per_token_rows_to_the_width():
+    task = get_task("xquad")
+    columns = {"input_ids": [[0, 7, 2], [0, 7, 7, 7, 2]], "language": ["en", "de"],
+               "offset_mapping": [[[-1, -1], [0, 4], [-1, -1]],
+                                  [[-1, -1], [0, 2], [3, 5], [6, 9], [-1, -1]]],
+               "example_id": ["a", "b"]}
+    features = features_from_ids(task, columns, 6)
+    assert features.lengths().tolist() == [3, 5]
+    offsets = features.column("offset_mapping")
+    assert offsets.shape == (2, 6, 2) and offsets[0, 3:].tolist() == [[-1, -1]] * 3
+    assert offsets[1, 2].tolist() == [3, 5]
+    assert features.column("language").tolist() == ["en", "de"]
+    assert features.column("example_id") == ["a", "b"] and features.column("tags") is None
+    batch = features.collate(np.array([1, 0]), 5)
+    assert batch["input_ids"].tolist() == [[0, 7, 7, 7, 2], [0, 7, 2, 1, 1]]  # right-padded
 
 
 def test_split_by_language_keeps_input_order():

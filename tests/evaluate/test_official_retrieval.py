@@ -13,7 +13,6 @@ import pytest
 from jaxstilts.evaluate import submission
 from jaxstilts.evaluate.evaluator import language_predictions
 from jaxstilts.evaluate.metrics import bucc
-from jaxstilts.evaluate.predict import feature_column
 from jaxstilts.tasks import featurize, load_examples
 
 OFFICIAL = Path(__file__).resolve().parents[1] / "fixtures" / "official"
@@ -30,7 +29,7 @@ def bucc_splits(tokenizer):
     for split, raw in (("validation", "sample"), ("test", "training")):
         features = featurize(load_examples("bucc2018", split, "de", data_dir=RAW), tokenizer)
         table = np.load(OFFICIAL / "inputs" / f"bucc-{raw}-vectors.npz")
-        vectors = np.stack([table[i] for i in feature_column(features, "id")])
+        vectors = np.stack([table[i] for i in features.column("id")])
         out[split] = features, vectors
     return out
 
@@ -38,8 +37,8 @@ def bucc_splits(tokenizer):
 def test_bucc_repeated_sentences_are_never_predicted_as_xtreme(bucc_splits):
     expected = json.loads((OFFICIAL / "expected/bucc/results.json").read_text())
     dev, dev_vectors = bucc_splits["validation"]
-    threshold = bucc.dev_threshold(feature_column(dev, "id"), feature_column(dev, "side"),
-                                   dev_vectors, dev.examples.gold, feature_column(dev, "text"))
+    threshold = bucc.dev_threshold(dev.column("id"), dev.column("side"),
+                                   dev_vectors, dev.examples.gold, dev.column("text"))
     assert threshold == pytest.approx(expected["dev"]["best-threshold"], rel=1e-5)
     for split, name in (("validation", "dev"), ("test", "test")):
         features, vectors = bucc_splits[split]
@@ -68,7 +67,7 @@ def _gold(split):
 
 def _sides(split):
     features, vectors = split
-    ids, sides = np.asarray(feature_column(features, "id")), feature_column(features, "side")
+    ids, sides = np.asarray(features.column("id")), features.column("side")
     q, c = np.asarray(sides) == "query", np.asarray(sides) == "candidate"
     return ids[q].tolist(), vectors[q], ids[c].tolist(), vectors[c]
 
@@ -88,13 +87,13 @@ def test_paper_configs_hub_source_reads_bucc_from_the_official_corpora(tokenizer
     data.data_dir, data.cache_dir = str(RAW), ""
     features = features_of(data, "bucc2018", "test", tokenizer, "de")
     assert features.examples.source == "local"
-    assert feature_column(features, "side").count("candidate") == 8  # non-parallel ones too
+    assert features.column("side").count("candidate") == 8  # non-parallel ones too
 
 
 def test_tatoeba_submission_lines_follow_xtreme_sorted_english(tokenizer, tmp_path):
     features = featurize(load_examples("tatoeba", "test", "de", data_dir=RAW), tokenizer)
     table = np.load(OFFICIAL / "inputs" / "tatoeba-vectors.npz")
-    sides, texts = feature_column(features, "side"), feature_column(features, "text")
+    sides, texts = features.column("side"), features.column("text")
     vectors = np.stack([table[f"{'de' if s == 'query' else 'en'}:{t}"]
                         for s, t in zip(sides, texts)])
     preds, gold, _ = language_predictions("tatoeba", {"vectors": vectors}, features,

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from jaxstilts.evaluate.span_decode import Prediction, _fit, decode_predictions
 from jaxstilts.tasks.features import Features
-from jaxstilts.tasks.span_decode import Prediction, _fit, decode_predictions
 
 
 def decode_span_predictions(

@@ -13,7 +13,6 @@ from jaxstilts.evaluate import submission
 from jaxstilts.evaluate.evaluator import language_predictions
 from jaxstilts.evaluate.metrics import bucc
 from jaxstilts.evaluate.metrics.errors import ScoringError
-from jaxstilts.evaluate.predict import feature_column
 from jaxstilts.evaluate.xtreme import SCORERS
 from jaxstilts.tasks import featurize, load_examples
 
@@ -94,7 +93,7 @@ def test_processed_tatoeba_gives_xtremes_submission_and_no_score(tokenizer, tmp_
     assert examples.report.repaired == {"label_stripped": 8}
     features = featurize(examples, tokenizer)
     table = np.load(OFFICIAL / "inputs" / "tatoeba-vectors.npz")
-    sides, texts = feature_column(features, "side"), feature_column(features, "text")
+    sides, texts = features.column("side"), features.column("text")
     vectors = np.stack([table[f"{'de' if s == 'query' else 'en'}:{t}"]
                         for s, t in zip(sides, texts)])
     preds, gold, notes = language_predictions("tatoeba", {"vectors": vectors}, features,
@@ -115,11 +114,11 @@ def test_processed_bucc_dev_threshold_mines_xtremes_test_pairs(tokenizer):
         assert _content(examples, ()) == _content(release, ())
         features = featurize(examples, tokenizer)
         table = np.load(OFFICIAL / "inputs" / f"bucc-{raw}-vectors.npz")
-        split[name] = features, np.stack([table[i] for i in feature_column(features, "id")])
+        split[name] = features, np.stack([table[i] for i in features.column("id")])
     dev, dev_vectors = split["validation"]
     assert dev.examples.gold == load_examples("bucc2018", "validation", "de", data_dir=RAW).gold
-    threshold = bucc.dev_threshold(feature_column(dev, "id"), feature_column(dev, "side"),
-                                   dev_vectors, dev.examples.gold, feature_column(dev, "text"))
+    threshold = bucc.dev_threshold(dev.column("id"), dev.column("side"),
+                                   dev_vectors, dev.examples.gold, dev.column("text"))
     test, test_vectors = split["test"]
     assert test.examples.gold == {} and test.examples.report.repaired == {"label_stripped": 10}
     preds, gold, notes = language_predictions("bucc2018", {"vectors": test_vectors}, test,

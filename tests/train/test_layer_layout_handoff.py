@@ -10,10 +10,10 @@ from flax import nnx
 
 from jaxstilts.model.config import XLMRConfig
 from jaxstilts.model.modeling import XLMRModel
-from jaxstilts.model.partitioning import make_mesh
+from jaxstilts.model.partitioning import make_mesh, place_params
 from jaxstilts.model.xlmr import convert_layer_layout, layer_layout
 from jaxstilts.train.checkpoint import restore_encoder, saved_encoder_tree
-from jaxstilts.train.state import place_params, split_model
+from jaxstilts.train.state import split_model
 
 CFG = XLMRConfig.preset("tiny", num_hidden_layers=2, hidden_size=32, num_attention_heads=2,
                         intermediate_size=48, vocab_size=60)
