@@ -9,8 +9,8 @@ the official-format fixtures (2 intermediate tasks and the baseline × 2 targets
 one fixture experiment for a target of every kind (tagging, span QA, multiple choice with its
 preparatory stage, retrieval with and without training), then writes `inspect.json` (every
 checkpoint's parameter digest) beside each. `compare` compares every text file the runs wrote,
-byte for byte after removing what differs between any two runs (timings, absolute paths, the
-environment record, lock files), and the digests; it exits 1 on any difference and lists them.
+byte for byte after removing what differs between any two runs (timings, the output and
+checkout paths, the environment record, lock files), and the digests; it exits 1 on any difference and lists them.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ VOLATILE_KEYS = re.compile(r'"(seconds|wall_s|time|started|finished|elapsed\w*|\
 def make(tree: Path, out: Path, only: list[str]) -> None:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out.mkdir(parents=True, exist_ok=True)
+    (out / "tree.txt").write_text(str(tree))  # fixture paths in config.json name the checkout
     for name, args in EXPERIMENTS.items():
         if only and name not in only:
             continue
@@ -61,6 +62,9 @@ def make(tree: Path, out: Path, only: list[str]) -> None:
 def _normalized(path: Path, root: Path) -> str:
     text = path.read_text(encoding="utf-8", errors="replace")
     text = text.replace(str(root.resolve()), "<OUT>").replace(str(root), "<OUT>")
+    tree = root / "tree.txt"
+    if tree.exists():
+        text = text.replace(tree.read_text(), "<TREE>")
     return VOLATILE_KEYS.sub(lambda m: f'"{m.group(1)}": <volatile>', text)
 
 
