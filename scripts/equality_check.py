@@ -10,7 +10,8 @@ one fixture experiment for a target of every kind (tagging, span QA, multiple ch
 preparatory stage, retrieval with and without training), then writes `inspect.json` (every
 checkpoint's parameter digest) beside each. `compare` compares every text file the runs wrote,
 byte for byte after removing what differs between any two runs (timings, the output and
-checkout paths, the environment record, lock files), and the digests; it exits 1 on any difference and lists them.
+checkout paths, the environment record, lock files), and the digests; it exits 1 on any
+difference and lists them.
 """
 
 from __future__ import annotations
