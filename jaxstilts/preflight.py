@@ -12,6 +12,7 @@ import ml_collections
 
 from jaxstilts.config_schema import ConfigError, check_values, choice_error
 from jaxstilts.experiment.feeds import validates
+from jaxstilts.sweep.grid import sweep_configs
 from jaxstilts.tasks import get_task, target_training
 from jaxstilts.tasks.inventory import Entry, RowCounts, layout_line, split_entry
 from jaxstilts.tasks.problems import EMPTY_FILE, LANGUAGE_WITHOUT_ROWS, DataError
@@ -37,22 +38,29 @@ def check_config(config: ml_collections.ConfigDict, device_count: int | None = N
     for entry in config.sweep.intermediate:
         for name in entry.split("+"):
             _task("sweep.intermediate", name)
-    targets = [("target.task", config.target.task)] if config.target.task else []
-    targets += [("sweep.targets", t) for t in config.sweep.targets] if sweep else []
-    for key, name in targets:
-        t = _task(key, name)
-        split = config.evaluate.split
-        if split not in t.splits:
-            raise ConfigError(f"evaluate.split={split!r}: {name} has splits "
-                              f"{', '.join(t.splits)}: e.g. --config.evaluate.split="
-                              f"{'test' if 'test' in t.splits else next(iter(t.splits))}")
-        missing = [lang for lang in config.evaluate.languages if lang not in t.languages_of(split)]
-        if missing:
-            raise ConfigError(f"evaluate.languages: {name} {split} has no {', '.join(missing)} "
-                              f"(it has {','.join(t.languages_of(split))}): e.g. "
-                              f"--config.evaluate.languages={','.join(t.languages_of(split)[:3])}")
+    # each run with its own evaluation settings (a sweep's `per_task` and axes may set them)
+    runs = [("target.task", config)] if config.target.task else []
+    if sweep and config.sweep.targets:
+        runs += [("sweep.targets", run) for _, run in sweep_configs(config)]
+    for key, run in runs:
+        _check_evaluation(key, run.target.task, run.evaluate)
     if config.evaluate.checklist:
         _check_checklist(config)
+
+
+def _check_evaluation(key: str, name: str, evaluate: ml_collections.ConfigDict) -> None:
+    """The evaluation split and languages exist for target `name`."""
+    t = _task(key, name)
+    if evaluate.split not in t.splits:
+        raise ConfigError(f"evaluate.split={evaluate.split!r}: {name} has splits "
+                          f"{', '.join(t.splits)}: e.g. --config.evaluate.split="
+                          f"{'test' if 'test' in t.splits else next(iter(t.splits))}")
+    have = t.languages_of(evaluate.split)
+    missing = [lang for lang in evaluate.languages if lang not in have]
+    if missing:
+        raise ConfigError(f"evaluate.languages: {name} {evaluate.split} has no "
+                          f"{', '.join(missing)} (it has {','.join(have)}): e.g. "
+                          f"--config.evaluate.languages={','.join(have[:3])}")
 
 
 def _task(key: str, name: str):

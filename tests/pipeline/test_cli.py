@@ -496,3 +496,18 @@ def test_eval_on_a_sweep_names_its_runs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{tmp_path} is a sweep, not one run" in err
     assert f"--workdir {tmp_path / 'runs' / 'baseline__demo_xnli'}" in err
+
+
+def test_a_sweep_checks_each_targets_languages_with_its_own_per_task_settings():
+    """`sweep.per_task` may give a target its own evaluation languages (TyDiQA has no de): each
+    run is checked with its own settings, not with the sweep's shared ones."""
+    from jaxstilts.config import ConfigError, load_config
+    from jaxstilts.preflight import check_config
+
+    overrides = ["--config.target.task=xnli", "--config.sweep.targets=xnli,tydiqa",
+                 "--config.evaluate.languages=de"]
+    with pytest.raises(ConfigError, match="tydiqa test has no de"):
+        check_config(load_config("tiny", overrides), sweep=True)
+    check_config(load_config("tiny", [*overrides,
+                                      "--config.sweep.per_task=tydiqa: evaluate.languages=ar"]),
+                 sweep=True)
