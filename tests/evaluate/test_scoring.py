@@ -13,6 +13,7 @@ from jaxstilts.evaluate.scoring import METRICS, Metric, headline, task_score
 from jaxstilts.evaluate.xtreme import SCORERS, scorer_of, summarize_task
 from jaxstilts.kinds import Kind
 from jaxstilts.tasks import get_task, task_from_config
+from jaxstilts.tasks.features import features_from_ids
 
 NLI = ("entailment", "neutral", "contradiction")
 
@@ -55,7 +56,9 @@ def test_a_user_pair_classification_task_files_its_predictions_under_its_own_nam
     scorer = scorer_of(_user_nli())
     assert (scorer.name, scorer.kind, scorer.metric) == ("legal_nli", Kind.PAIR_CLASSIFICATION,
                                                          METRICS["accuracy"])
-    features = {"language": np.array(["en", "en", "de", "de"]), "label": np.array([0, 1, 2, 2])}
+    features = features_from_ids(_user_nli(), {"input_ids": [[0, 5, 2]] * 4,
+                                               "language": ["en", "en", "de", "de"],
+                                               "label": [0, 1, 2, 2]}, max_length=8)
     preds, gold, notes = language_predictions(scorer, {"label": np.array([0, 2, 2, 2])},
                                               features, label_names=NLI)
     scores = {lang: scorer.metric.score(preds[lang], gold[lang], lang) for lang in preds}
