@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jaxstilts.sweep.plan import Job, is_done, record_dir
+from jaxstilts.sweep.plan import Job, is_done, job_state, record_dir
 from jaxstilts.train.checkpoint import abs_path
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ TRIES = 3  # tries of a job that is preempted, killed or loses its worker or nod
 TAIL = 4000  # characters of a try's output kept in its log
 STOP_WAIT_S = 300.0  # how long a stopped driver waits for its jobs to save and exit
 RECORD = "ray.json"
+HELD_POLL_S = 5.0  # how often a job whose folder another process holds is looked at again
 
 
 @dataclass
@@ -311,6 +312,7 @@ class RayDriver:
         pending = [j for j in self.order if j not in done]
         submitted: set[str] = set()
         tries: dict[str, int] = {}
+        held: set[str] = set()  # ready, but its folder's lock is held by a live process
         started, finished = time.monotonic(), 0
         try:
             while True:
@@ -323,12 +325,22 @@ class RayDriver:
                         notice.warning("job %s: skipped, it waits for %s, which failed",
                                        job_id, blocker)
                     elif self._ready(job_id, done):
+                        if job_state(self.jobs[job_id], self.sweep_dir) == "running":
+                            held.add(job_id)  # a process of an earlier driver is still there
+                            continue
+                        held.discard(job_id)
                         tries[job_id] = tries.get(job_id, 0) + 1
                         self._submit(job_id, tries[job_id])
                         submitted.add(job_id)
                 if not self.running:
-                    break
-                ready, _ = ray.wait(list(self.running), num_returns=1)
+                    if not held:
+                        break
+                    time.sleep(HELD_POLL_S)
+                    continue
+                ready, _ = ray.wait(list(self.running), num_returns=1,
+                                    timeout=HELD_POLL_S if held else None)
+                if not ready:
+                    continue
                 collected = self._collect(ready[0])
                 if collected is None:
                     continue

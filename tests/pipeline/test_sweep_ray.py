@@ -1,0 +1,177 @@
+"""`jaxstilts sweep --launcher ray` on a real local Ray cluster (2 CPUs), the 2 x 2 fixture grid
+with its baseline: one job's process SIGKILLed mid-training, the driver SIGKILLed once some jobs
+are done and started again. The grid's files equal the local launcher's (the `sweep` fixture);
+the killed job was tried again and resumed from its checkpoint; the restarted driver ran only
+what was left; independent jobs ran at the same time."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .ray_cluster import local_ray_cluster
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = "tests/pipeline/sweep_config.py"
+
+
+@pytest.fixture(scope="module")
+def ray_address():
+    with local_ray_cluster(num_cpus=2) as address:
+        yield address
+
+
+def driver(workdir: Path, address: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONUNBUFFERED="1", JAX_PLATFORMS="cpu")
+    return subprocess.Popen([sys.executable, "-m", "jaxstilts.cli", "sweep", CONFIG,
+                             "--workdir", str(workdir), "--quiet", "--launcher", "ray",
+                             "--ray-address", address], cwd=REPO, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def job_processes(workdir: Path) -> dict[str, int]:
+    """The one-job processes on this machine that write into `workdir`: job id -> pid."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        argv = [a.decode() for a in argv]
+        if "--job" in argv and str(workdir) in argv:
+            found[argv[argv.index("--job") + 1]] = int(entry.name)
+    return found
+
+
+def stop_one_mid_training(workdir: Path, deadline: float) -> str:
+    """SIGKILL a job's process between its step-2 checkpoint and the end of its phase: it is
+    frozen (SIGSTOP) as soon as the checkpoint is there, checked, then killed."""
+    while time.time() < deadline:
+        for job, pid in job_processes(workdir).items():
+            phase = workdir / job / ("target" if job.startswith("runs/") else "")
+            if (phase / "checkpoints" / "2").is_dir() and not (phase / "done.json").exists():
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                except ProcessLookupError:
+                    continue
+                if (phase / "done.json").exists():  # too late: it finished the phase
+                    os.kill(pid, signal.SIGCONT)
+                    continue
+                os.kill(pid, signal.SIGKILL)
+                return job
+        time.sleep(0.05)
+    raise AssertionError("no job was caught between its checkpoint and its end")
+
+
+def tries(workdir: Path, job: str) -> list[dict]:
+    file = workdir / "jobs" / job / "ray.json"
+    return json.loads(file.read_text()) if file.exists() else []
+
+
+@pytest.fixture(scope="module")
+def ray_grid(ray_address, tmp_path_factory):
+    """The grid drained by Ray: one job killed mid-training (retried by the driver), then the
+    driver killed once that job and at least one other are done, then started again."""
+    workdir = tmp_path_factory.mktemp("ray-sweep")
+    first = driver(workdir, ray_address)
+    deadline = time.time() + 600
+    killed = stop_one_mid_training(workdir, deadline)
+    while time.time() < deadline and first.poll() is None:
+        done = [t for t in tries(workdir, killed) if t["outcome"] == "done"]
+        finished = list(workdir.glob("runs/*/run.json"))
+        if done and len(finished) >= 2:
+            break
+        time.sleep(0.2)
+    assert first.poll() is None, first.communicate()[0][-4000:]
+    os.killpg(first.pid, signal.SIGKILL)
+    first_out = first.communicate()[0]
+    finished = {str(p.parent.relative_to(workdir)): p.stat().st_mtime_ns
+                for p in [*workdir.glob("runs/*/run.json"), *workdir.glob("*/*/done.json")]}
+    second = driver(workdir, ray_address)
+    out = second.communicate(timeout=900)[0]
+    assert second.returncode == 0, out[-4000:]
+    return workdir, killed, finished, first_out, out
+
+
+def _normal(text: str, workdir: Path) -> str:
+    return text.replace(str(workdir), "WORKDIR")
+
+
+def test_the_ray_grid_equals_the_local_launchers(ray_grid, sweep):
+    from jaxstilts.convert import inspect_workdir
+
+    workdir, *_ = ray_grid
+    local, *_ = sweep
+    files = sorted(str(p.relative_to(local)) for p in local.rglob("*") if p.is_file() and (
+        p.name in ("run.json", "done.json", "results.json") or p.suffix == ".tsv"))
+    assert len(files) >= 6 * 2 + 2, files
+    for name in files:
+        want = json.loads(_normal((local / name).read_text(), local)) if name.endswith(
+            ".json") else (local / name).read_text()
+        got = json.loads(_normal((workdir / name).read_text(), workdir)) if name.endswith(
+            ".json") else (workdir / name).read_text()
+        assert got == want, name
+    ours, theirs = inspect_workdir(workdir)["phases"], inspect_workdir(local)["phases"]
+    assert sorted(ours) == sorted(theirs)
+    for phase, info in theirs.items():
+        want = {step: s["params_digest"] for step, s in info["checkpoints"].items()}
+        got = {step: s["params_digest"] for step, s in ours[phase]["checkpoints"].items()}
+        assert got == want, phase
+
+
+def test_a_killed_job_is_tried_again_and_resumes_from_its_checkpoint(ray_grid):
+    workdir, killed, *_ = ray_grid
+    record = tries(workdir, killed)
+    assert [t["outcome"] for t in record[:2]] == ["killed", "done"], record
+    assert record[0]["returncode"] == -signal.SIGKILL
+    log = (workdir / "jobs" / killed / "try-2.log").read_text()
+    assert "resuming from step 2" in log, log[-3000:]
+
+
+def test_a_restarted_driver_does_not_run_finished_jobs_again(ray_grid):
+    workdir, _, finished, first_out, out = ray_grid
+    assert finished, first_out[-3000:]
+    for folder, mtime in finished.items():
+        marker = "run.json" if folder.startswith("runs/") else "done.json"
+        assert (workdir / folder / marker).stat().st_mtime_ns == mtime, folder
+        if folder.startswith(("runs/", "intermediate/")):
+            assert f"job {folder} is done; skipping it" in out
+    second = max(t["driver_started"] for job in finished for t in tries(workdir, job))
+    restarted = {job for job in _jobs(workdir) for t in tries(workdir, job)
+                 if t["driver_started"] > second}
+    assert restarted and not restarted & set(finished), (restarted, finished)
+    assert sorted(p.parent.name for p in workdir.glob("runs/*/run.json")) == sorted(
+        p.parent.name for p in (workdir / "runs").iterdir() if p.is_dir())
+
+
+def test_independent_jobs_run_at_the_same_time(ray_grid):
+    workdir, *_ = ray_grid
+    spans = sorted((t["started"], t["finished"], job) for job in _jobs(workdir)
+                   for t in tries(workdir, job) if t["outcome"] == "done")
+    overlap = 0.0
+    for i, (start, end, _) in enumerate(spans):
+        for other_start, other_end, _ in spans[i + 1:]:
+            overlap += max(0.0, min(end, other_end) - max(start, other_start))
+    busy = sum(end - start for start, end, _ in spans)
+    wall = max(end for _, end, _ in spans) - min(start for start, _, _ in spans)
+    print(f"\n{len(spans)} job tries: {busy:.0f} s of job time in {wall:.0f} s of wall time, "
+          f"{overlap:.0f} s of it with two jobs at once")
+    for start, end, job in spans:
+        print(f"  {start - spans[0][0]:6.1f} .. {end - spans[0][0]:6.1f} s  {job}")
+    assert overlap > 0.25 * wall, spans
+
+
+def _jobs(workdir: Path) -> list[str]:
+    plan = json.loads((workdir / "plan.json").read_text())
+    return [job["id"] for job in plan["jobs"]]
+
