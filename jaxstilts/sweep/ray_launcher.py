@@ -4,9 +4,9 @@ for are done, so targets train side by side once their intermediate phase exists
 The driver (this module, in the `jaxstilts sweep --launcher ray` process) reads the plan, skips
 the jobs already done (a restarted driver continues the grid), and keeps every ready job
 submitted with the resources its config reserves (`sweep.job_resources`: {"GPU": 1.0}, TPU
-chips, CPUs). A task runs the one-job command (`jaxstilts sweep CONFIG --workdir W --job ID`) in
-a subprocess of the Ray worker: a fresh JAX per job, killed with its worker (PR_SET_PDEATHSIG),
-so a retry never races an orphan. The job takes its own folder's lock and writes into the one
+chips, CPUs). A task runs the one-job command (`jaxstilts job SWEEP_DIR JOB_ID`) in a
+subprocess of the Ray worker: a fresh JAX per job, killed with its worker (PR_SET_PDEATHSIG), so
+a retry never races an orphan. The job takes its own folder's lock and writes into the one
 shared workdir (a shared disk or gs://).
 
 A try that is preempted (exit 75, the job saved its checkpoint on SIGTERM), killed (a signal) or
@@ -31,11 +31,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from jaxstilts.config import ConfigError
 from jaxstilts.sweep.plan import Job, is_done, job_state, record_dir
+from jaxstilts.sweep.status import counts, duration, grid_states, time_left
 from jaxstilts.train.checkpoint import abs_path
 
 log = logging.getLogger(__name__)
@@ -162,17 +164,16 @@ def _last_line(text: str) -> str:
 class RayDriver:
     """Drains a plan on a Ray cluster; see the module docstring."""
 
-    def __init__(self, jobs: Sequence[Job], sweep_dir, command: list[str],
-                 tries: int = TRIES, cwd: str | None = None, spread: str = "STRICT_SPREAD"):
+    def __init__(self, jobs: Sequence[Job], sweep_dir, tries: int = TRIES,
+                 cwd: str | None = None, spread: str = "STRICT_SPREAD"):
         self.jobs = {job.id: job for job in jobs}
         self.order = [job.id for job in jobs]
         self.sweep_dir = abs_path(sweep_dir)
-        self.command = list(command)
         self.tries = tries
         self.cwd = cwd or os.getcwd()
         self.spread = spread
         self.result = Drained()
-        self.running: dict = {}  # object ref -> (job id, try number, group)
+        self.running: dict = {}  # object ref -> (job id, this driver's try number)
         self.groups: dict[str, list] = {}  # job id -> the refs of its processes (multi-process)
         self.started = time.time()
         self.remote = _remote_functions()
@@ -180,7 +181,8 @@ class RayDriver:
     # -- submitting
 
     def _argv(self, job: Job, extra: Sequence[str] = ()) -> list[str]:
-        return [*self.command, "--job", job.id, *extra]
+        """`jaxstilts job SWEEP_DIR JOB_ID` (its config is the plan's; `extra`: distributed.*)."""
+        return ["job", str(self.sweep_dir), job.id, "--quiet", *extra]
 
     def _submit(self, job_id: str, attempt: int) -> None:
         import ray
@@ -264,10 +266,10 @@ class RayDriver:
             record.error = self._error_of(job_id, result["output"])
         folder = record_dir(self.sweep_dir, job_id)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"try-{attempt}.log").write_text(result.get("output", ""))
         file = folder / RECORD  # every try of every driver that ran the job
         tries = json.loads(file.read_text()) if file.exists() else []
         tries.append({**record.to_json(), "driver_started": self.started})
+        (folder / f"try-{len(tries)}.log").write_text(result.get("output", ""))
         file.write_text(json.dumps(tries, indent=1))
         self.result.attempts.append(record)
         return record
@@ -291,15 +293,12 @@ class RayDriver:
     def _ready(self, job_id: str, done: set[str]) -> bool:
         return all(dep in done for dep in self.jobs[job_id].waits_for)
 
-    def _progress(self, pending: set[str], started: float, finished: int) -> str:
-        running = len({job for job, _ in self.running.values()})
-        text = (f"{len(self.result.done)} done, {running} running, "
-                f"{len(pending) - running} waiting, "
-                f"{len(self.result.failed) + len(self.result.blocked)} failed")
-        if finished and pending:
-            left = (time.monotonic() - started) / finished * len(pending)
-            text += f"; about {_minutes(left)} left"
-        return text
+    def _progress(self) -> str:
+        jobs = list(self.jobs.values())
+        states = grid_states(jobs, self.sweep_dir)
+        left = time_left(jobs, states, self.sweep_dir)
+        return counts(states) + (f"; about {duration(left)} of job time left"
+                                 if left is not None else "")
 
     def drain(self) -> Drained:
         import ray
@@ -313,7 +312,6 @@ class RayDriver:
         submitted: set[str] = set()
         tries: dict[str, int] = {}
         held: set[str] = set()  # ready, but its folder's lock is held by a live process
-        started, finished = time.monotonic(), 0
         try:
             while True:
                 for job_id in pending:
@@ -351,10 +349,9 @@ class RayDriver:
                     done.add(job_id)
                     self.result.done.append(job_id)
                     pending.remove(job_id)
-                    finished += 1
                     notice.info("job %s: done in %s on %s [%s]", job_id,
-                                _minutes(record.finished - record.started), record.node,
-                                self._progress(set(pending), started, finished))
+                                duration(record.finished - record.started), record.node,
+                                self._progress())
                 elif record.outcome != "failed" and attempt < self.tries:
                     notice.warning("job %s: %s (exit %s); trying again, from its checkpoint",
                                    job_id, record.outcome, record.returncode)
@@ -379,25 +376,22 @@ class RayDriver:
         ray.wait(refs, num_returns=len(refs), timeout=STOP_WAIT_S)
 
 
-def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
-
-
-def drain_with_ray(jobs: Sequence[Job], sweep_dir, command: list[str], address: str | None = None,
+def drain_with_ray(jobs: Sequence[Job], sweep_dir, address: str | None = None,
                    tries: int = TRIES) -> Drained:
     """Connect to the Ray cluster at `address` (None: RAY_ADDRESS, else a new local one) and
-    drain the plan. `command`: the one-job command's arguments before `--job ID` (config,
-    --workdir, overrides). SIGTERM stops the driver as Ctrl-C does: its jobs save first."""
+    drain the plan written in `sweep_dir`. SIGTERM stops the driver as Ctrl-C does: its jobs
+    save first."""
     try:
         import ray
     except ImportError:
-        raise RuntimeError("--launcher ray needs Ray: pip install 'jaxstilts[ray]'") from None
-    ray.init(address=address, log_to_driver=False, include_dashboard=False,
-             configure_logging=False) if address is None else ray.init(
-        address=address, log_to_driver=False, configure_logging=False)
+        raise ConfigError("--launcher ray needs Ray: pip install 'jaxstilts[ray]'") from None
+    local = {"include_dashboard": False} if address is None else {}  # a cluster of its own
+    with warnings.catch_warnings():  # Ray starts its processes by fork+exec: no JAX in them
+        warnings.filterwarnings("ignore", r"os\.fork\(\) was called", RuntimeWarning)
+        ray.init(address=address, log_to_driver=False, configure_logging=False, **local)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return RayDriver(jobs, sweep_dir, command, tries).drain()
+        return RayDriver(jobs, sweep_dir, tries).drain()
     finally:
         signal.signal(signal.SIGTERM, previous)
         ray.shutdown()
@@ -407,10 +401,23 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def command_prefix(config_arg: str, workdir, overrides: Sequence[str],
-                   extra: Sequence[str] = ()) -> list[str]:
-    """The one-job command's arguments before `--job`: a config file named by a relative path is
-    made absolute, so that workers started elsewhere find it."""
-    config = str(Path(config_arg).resolve()) if Path(config_arg).is_file() else config_arg
-    return ["sweep", config, "--workdir", str(abs_path(workdir)), "--quiet", *extra,
-            *overrides]
+def run_sweep_on_ray(config, sweep_dir, address: str | None = None,
+                     tries: int = TRIES) -> list[dict]:
+    """`jaxstilts sweep --launcher ray`: plan the sweep (every run's config checked first),
+    write `plan.json`, drain it on Ray; the run records in the plan's order. Raises
+    `SweepFailed` after the rest of the grid when jobs failed, KeyboardInterrupt when stopped
+    (its jobs saved first)."""
+    from jaxstilts.sweep.local import SweepFailed
+    from jaxstilts.sweep.plan import plan_sweep, write_plan
+
+    jobs = plan_sweep(config)
+    sweep_dir = abs_path(sweep_dir)
+    write_plan(jobs, sweep_dir)
+    drained = drain_with_ray(jobs, sweep_dir, address, tries)
+    if drained.stopped:
+        raise KeyboardInterrupt
+    records = [json.loads((sweep_dir / job.id / "run.json").read_text()) for job in jobs
+               if job.kind == "run" and job.id in drained.done]
+    if drained.failed or drained.blocked:
+        raise SweepFailed(records, drained.failed, drained.blocked)
+    return records

@@ -16,10 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from .local_sweep import CONFIG, REPO
 from .ray_cluster import local_ray_cluster
-
-REPO = Path(__file__).resolve().parents[2]
-CONFIG = "tests/pipeline/sweep_config.py"
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +29,7 @@ def ray_address():
 def driver(workdir: Path, address: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONUNBUFFERED="1", JAX_PLATFORMS="cpu")
     return subprocess.Popen([sys.executable, "-m", "jaxstilts.cli", "sweep", CONFIG,
-                             "--workdir", str(workdir), "--quiet", "--launcher", "ray",
+                             "--workdir", str(workdir), "--launcher", "ray",
                              "--ray-address", address], cwd=REPO, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -47,9 +45,10 @@ def job_processes(workdir: Path) -> dict[str, int]:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        argv = [a.decode() for a in argv]
-        if "--job" in argv and str(workdir) in argv:
-            found[argv[argv.index("--job") + 1]] = int(entry.name)
+        argv = [a.decode() for a in argv]  # python -m jaxstilts.cli job WORKDIR JOB_ID ...
+        if "jaxstilts.cli" in argv and argv[argv.index("jaxstilts.cli") + 1:][:2] == [
+                "job", str(workdir)]:
+            found[argv[argv.index("jaxstilts.cli") + 3]] = int(entry.name)
     return found
 
 
