@@ -377,10 +377,11 @@ class RayDriver:
 
 
 def drain_with_ray(jobs: Sequence[Job], sweep_dir, address: str | None = None,
-                   tries: int = TRIES) -> Drained:
+                   tries: int = TRIES, spread: str = "STRICT_SPREAD") -> Drained:
     """Connect to the Ray cluster at `address` (None: RAY_ADDRESS, else a new local one) and
     drain the plan written in `sweep_dir`. SIGTERM stops the driver as Ctrl-C does: its jobs
-    save first."""
+    save first. `spread`: how a multi-process job's processes are placed (a placement group
+    strategy; PACK lets them share a host, as on a one-machine test cluster)."""
     try:
         import ray
     except ImportError:
@@ -391,7 +392,7 @@ def drain_with_ray(jobs: Sequence[Job], sweep_dir, address: str | None = None,
         ray.init(address=address, log_to_driver=False, configure_logging=False, **local)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return RayDriver(jobs, sweep_dir, tries).drain()
+        return RayDriver(jobs, sweep_dir, tries, spread=spread).drain()
     finally:
         signal.signal(signal.SIGTERM, previous)
         ray.shutdown()

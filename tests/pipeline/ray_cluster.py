@@ -31,8 +31,9 @@ def local_ray_cluster(num_cpus: int = 2, timeout_s: float = 120.0) -> Iterator[s
     """Start a head node; yield its address; kill its process group."""
     temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # short: Ray's socket paths
     log = (temp / "head.log").open("w")
-    env = dict(os.environ, JAX_PLATFORMS="cpu", RAY_USAGE_STATS_ENABLED="0",
-               PYTHONUNBUFFERED="1")
+    # Jobs get the environment of their node's `ray start`: CPU JAX, gloo between processes.
+    env = dict(os.environ, JAX_PLATFORMS="cpu", JAX_CPU_COLLECTIVES_IMPLEMENTATION="gloo",
+               RAY_USAGE_STATS_ENABLED="0", PYTHONUNBUFFERED="1")
     head = subprocess.Popen(
         [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block",
          f"--port={_free_port()}", f"--num-cpus={num_cpus}", "--num-gpus=0",

@@ -174,3 +174,46 @@ def _jobs(workdir: Path) -> list[str]:
     plan = json.loads((workdir / "plan.json").read_text())
     return [job["id"] for job in plan["jobs"]]
 
+
+
+def test_a_job_of_two_processes_placed_by_ray_equals_one_process(ray_address, tmp_path):
+    """One run of the fixture grid (baseline -> xnli) as a job of two JAX processes (one CPU
+    device each, gloo), placed by the Ray launcher and coordinated through process 0's node,
+    against the same job in one process with two devices."""
+    import numpy as np
+
+    from jaxstilts.config import load_config
+    from jaxstilts.convert import _latest
+    from jaxstilts.sweep.plan import plan_sweep, write_plan
+    from jaxstilts.sweep.ray_launcher import drain_with_ray
+
+    config = load_config(str(REPO / CONFIG), [
+        "--config.sweep.intermediate=()", "--config.sweep.targets=xnli", "--config.mesh.data=2",
+        "--config.distributed.num_processes=2", "--config.evaluate.languages=en,de"])
+    jobs = plan_sweep(config)
+    assert [job.id for job in jobs] == ["runs/baseline__xnli"]
+    for folder in ("multi", "single"):
+        write_plan(jobs, tmp_path / folder)
+    env = dict(os.environ, JAX_PLATFORMS="cpu", JAX_NUM_CPU_DEVICES="2")
+    single = subprocess.Popen([sys.executable, "-m", "jaxstilts.cli", "job", str(tmp_path /
+                               "single"), jobs[0].id, "--quiet",
+                               "--config.distributed.num_processes=1"], cwd=REPO, env=env,
+                              text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    drained = drain_with_ray(jobs, tmp_path / "multi", ray_address, spread="PACK")
+    out = single.communicate(timeout=600)[0]
+    assert single.returncode == 0, out[-3000:]
+    assert drained.done == [jobs[0].id], (drained, (tmp_path / "multi" / "jobs" / jobs[0].id /
+                                                   "try-1.log").read_text()[-3000:])
+    record = tries(tmp_path / "multi", jobs[0].id)
+    assert len(record) == 1 and record[0]["outcome"] == "done"
+    runs = [json.loads((tmp_path / d / jobs[0].id / "run.json").read_text())
+            for d in ("multi", "single")]
+    assert runs[0]["results"] == runs[1]["results"]
+    assert set(runs[0]["results"]["xnli"]) == {"en", "de"}
+    _, multi = _latest(tmp_path / "multi" / jobs[0].id / "target")
+    _, one = _latest(tmp_path / "single" / jobs[0].id / "target")
+    import jax
+
+    diffs = [float(np.abs(np.asarray(a) - np.asarray(b)).max())
+             for a, b in zip(jax.tree.leaves(multi["params"]), jax.tree.leaves(one["params"]))]
+    assert diffs and max(diffs) <= 1e-5, max(diffs)
