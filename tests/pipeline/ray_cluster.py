@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -27,13 +28,17 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def local_ray_cluster(num_cpus: int = 2, timeout_s: float = 120.0) -> Iterator[str]:
-    """Start a head node; yield its address; kill its process group."""
+def local_ray_cluster(num_cpus: int = 2,
+                      timeout_s: float = 120.0) -> Iterator[tuple[str, dict[str, str]]]:
+    """Start a head node; yield its address and the environment a driver connects with (the
+    cluster's own token: Ray sends it to an explicitly named cluster only with
+    RAY_AUTH_MODE=token); kill its process group."""
     temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # short: Ray's socket paths
     log = (temp / "head.log").open("w")
+    auth = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
     # Jobs get the environment of their node's `ray start`: CPU JAX, gloo between processes.
     env = dict(os.environ, JAX_PLATFORMS="cpu", JAX_CPU_COLLECTIVES_IMPLEMENTATION="gloo",
-               RAY_USAGE_STATS_ENABLED="0", PYTHONUNBUFFERED="1")
+               RAY_USAGE_STATS_ENABLED="0", PYTHONUNBUFFERED="1", **auth)
     head = subprocess.Popen(
         [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block",
          f"--port={_free_port()}", f"--num-cpus={num_cpus}", "--num-gpus=0",
@@ -46,7 +51,7 @@ def local_ray_cluster(num_cpus: int = 2, timeout_s: float = 120.0) -> Iterator[s
                 raise RuntimeError("ray start --head did not start:\n"
                                    + (temp / "head.log").read_text()[-3000:])
             time.sleep(0.5)
-        yield found.group(1)
+        yield found.group(1), auth
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(head.pid, signal.SIGKILL)  # its group: GCS, raylet, workers, their jobs

@@ -21,13 +21,15 @@ from .ray_cluster import local_ray_cluster
 
 
 @pytest.fixture(scope="module")
-def ray_address():
-    with local_ray_cluster(num_cpus=2) as address:
-        yield address
+def ray_cluster():
+    """(address, the environment a driver connects with): one cluster for every Ray test."""
+    with local_ray_cluster(num_cpus=2) as cluster:
+        yield cluster
 
 
-def driver(workdir: Path, address: str) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONUNBUFFERED="1", JAX_PLATFORMS="cpu")
+def driver(workdir: Path, cluster) -> subprocess.Popen:
+    address, auth = cluster
+    env = dict(os.environ, PYTHONUNBUFFERED="1", JAX_PLATFORMS="cpu", **auth)
     return subprocess.Popen([sys.executable, "-m", "jaxstilts.cli", "sweep", CONFIG,
                              "--workdir", str(workdir), "--launcher", "ray",
                              "--ray-address", address], cwd=REPO, env=env, text=True,
@@ -52,10 +54,11 @@ def job_processes(workdir: Path) -> dict[str, int]:
     return found
 
 
-def stop_one_mid_training(workdir: Path, deadline: float) -> str:
+def stop_one_mid_training(workdir: Path, deadline: float, driven: subprocess.Popen) -> str:
     """SIGKILL a job's process between its step-2 checkpoint and the end of its phase: it is
     frozen (SIGSTOP) as soon as the checkpoint is there, checked, then killed."""
     while time.time() < deadline:
+        assert driven.poll() is None, driven.communicate()[0][-4000:]
         for job, pid in job_processes(workdir).items():
             phase = workdir / job / ("target" if job.startswith("runs/") else "")
             if (phase / "checkpoints" / "2").is_dir() and not (phase / "done.json").exists():
@@ -78,13 +81,13 @@ def tries(workdir: Path, job: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def ray_grid(ray_address, tmp_path_factory):
+def ray_grid(ray_cluster, tmp_path_factory):
     """The grid drained by Ray: one job killed mid-training (retried by the driver), then the
     driver killed once that job and at least one other are done, then started again."""
     workdir = tmp_path_factory.mktemp("ray-sweep")
-    first = driver(workdir, ray_address)
+    first = driver(workdir, ray_cluster)
     deadline = time.time() + 600
-    killed = stop_one_mid_training(workdir, deadline)
+    killed = stop_one_mid_training(workdir, deadline, first)
     while time.time() < deadline and first.poll() is None:
         done = [t for t in tries(workdir, killed) if t["outcome"] == "done"]
         finished = list(workdir.glob("runs/*/run.json"))
@@ -96,7 +99,7 @@ def ray_grid(ray_address, tmp_path_factory):
     first_out = first.communicate()[0]
     finished = {str(p.parent.relative_to(workdir)): p.stat().st_mtime_ns
                 for p in [*workdir.glob("runs/*/run.json"), *workdir.glob("*/*/done.json")]}
-    second = driver(workdir, ray_address)
+    second = driver(workdir, ray_cluster)
     out = second.communicate(timeout=900)[0]
     assert second.returncode == 0, out[-4000:]
     return workdir, killed, finished, first_out, out
@@ -176,7 +179,8 @@ def _jobs(workdir: Path) -> list[str]:
 
 
 
-def test_a_job_of_two_processes_placed_by_ray_equals_one_process(ray_address, tmp_path):
+def test_a_job_of_two_processes_placed_by_ray_equals_one_process(ray_cluster, tmp_path,
+                                                                  monkeypatch):
     """One run of the fixture grid (baseline -> xnli) as a job of two JAX processes (one CPU
     device each, gloo), placed by the Ray launcher and coordinated through process 0's node,
     against the same job in one process with two devices."""
@@ -199,7 +203,10 @@ def test_a_job_of_two_processes_placed_by_ray_equals_one_process(ray_address, tm
                                "single"), jobs[0].id, "--quiet",
                                "--config.distributed.num_processes=1"], cwd=REPO, env=env,
                               text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    drained = drain_with_ray(jobs, tmp_path / "multi", ray_address, spread="PACK")
+    address, auth = ray_cluster
+    for key, value in auth.items():
+        monkeypatch.setenv(key, value)
+    drained = drain_with_ray(jobs, tmp_path / "multi", address, spread="PACK")
     out = single.communicate(timeout=600)[0]
     assert single.returncode == 0, out[-3000:]
     assert drained.done == [jobs[0].id], (drained, (tmp_path / "multi" / "jobs" / jobs[0].id /
