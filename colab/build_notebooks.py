@@ -82,7 +82,7 @@ QUICKSTART = [
                       "each evaluated zero-shot on every language of the target. Finished runs "
                       "are skipped when it is run again."),
     new_code_cell(
-        "import tempfile\nfrom jaxstilts.pipeline import run_sweep\n\n"
+        "import tempfile\nfrom jaxstilts.sweep import run_sweep\n\n"
         "workdir = tempfile.mkdtemp(prefix='jaxstilts-')\n"
         "records = run_sweep(config, workdir)\n"
         "for r in records:\n"
@@ -137,7 +137,7 @@ TPU = [
                       "(`baseline,pawsx`, `squad_v2,tatoeba`, `multi,xquad`, ...). A "
                       "disconnected run resumes from its last checkpoint when re-run."),
     new_code_cell(
-        "from jaxstilts.config import load_config\nfrom jaxstilts.pipeline import "
+        "from jaxstilts.config import load_config\nfrom jaxstilts.experiment import "
         "run_experiment\n\n"
         "base = load_config('paper/stilts.py:mnli,xnli')\n"
         "overrides = sized_overrides(len(devices), {p: base[p].batch_size\n"
@@ -150,7 +150,7 @@ TPU = [
                       "multi-task, nine targets and the baseline: many TPU-days; run it in "
                       "pieces, it resumes."),
     new_code_cell(
-        "from jaxstilts.pipeline import run_sweep\nfrom jaxstilts.report import write_report\n\n"
+        "from jaxstilts.sweep import run_sweep\nfrom jaxstilts.report import write_report\n\n"
         "grid_base = load_config('paper/grid.py')\n"
         "grid = load_config('paper/grid.py', sized_overrides(\n"
         "    len(devices), {p: grid_base[p].batch_size for p in ('intermediate', 'target')}))\n"

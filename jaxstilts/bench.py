@@ -17,16 +17,15 @@ import collections
 import dataclasses
 import gzip
 import json
-import platform
 import re
 import resource
 import statistics
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
+from jaxstilts.environment import describe_environment
 from jaxstilts.model.config import XLMRConfig
 
 # Dense bf16 peak FLOP/s per device, from the vendors' data sheets.
@@ -438,25 +437,6 @@ def _bench_torch(b: BenchConfig, compiled: bool = False) -> dict:
     return out
 
 
-def environment() -> dict:
-    import importlib.metadata as md
-
-    import jax
-
-    versions = {}
-    for pkg in ("jax", "jaxlib", "flax", "optax", "orbax-checkpoint", "torch", "transformers"):
-        try:
-            versions[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            versions[pkg] = None
-    dev = jax.devices()[0]
-    return {"machine": platform.node(), "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "jax_backend": jax.default_backend(), "device_kind": dev.device_kind,
-            "device_count": jax.device_count(), "versions": versions,
-            "date": datetime.now(UTC).isoformat(timespec="seconds")}
-
-
 def bench_evaluator(b: BenchConfig, examples_per_language: int = 200,
                     languages: int = 5) -> dict:
     """Examples/s of the vectorized evaluator against a per-language loop, same model and data."""
@@ -508,7 +488,7 @@ def run(b: BenchConfig, reference: str | list[str] | None = None, evaluator: boo
         "layers": cfg.num_hidden_layers, "hidden": cfg.hidden_size,
         "heads": cfg.num_attention_heads, "ffn": cfg.intermediate_size, "vocab": cfg.vocab_size,
         "non_embedding_params": non_embedding_params(cfg)},
-        "environment": environment(),
+        "environment": describe_environment(),
         "mode": "aot" if aot else "layouts" if layouts else "steps"}
     path = record_path(result, save_folder) if save_folder is not None else None
 
@@ -549,7 +529,7 @@ def record_path(result: dict, folder: str | Path = "benchmarks/results") -> Path
     folder.mkdir(parents=True, exist_ok=True)
     env, config = result["environment"], result["config"]
     stamp = env["date"].replace(":", "").replace("-", "")[:15]
-    name = f"{stamp}-{env['jax_backend']}-{config['preset']}-{config['dtype']}"
+    name = f"{stamp}-{env['backend']}-{config['preset']}-{config['dtype']}"
     if not config["attention_dropout"]:
         name += "-no-attention-dropout"
     if result.get("mode") in ("aot", "layouts"):

@@ -76,7 +76,7 @@ def _config(args: argparse.Namespace, overrides: list[str]):
     import jax
 
     from jaxstilts.compile_cache import enable_compilation_cache
-    from jaxstilts.pipeline import setup_distributed, validate_config
+    from jaxstilts.experiment.setup import setup_distributed, validate_config
     from jaxstilts.preflight import check_data
 
     enable_compilation_cache()
@@ -88,7 +88,7 @@ def _config(args: argparse.Namespace, overrides: list[str]):
         raise ConfigError(e.args[0] if e.args else str(e)) from None
     _check_model(config)
     if args.command != "eval":  # eval reads only the evaluation split, as the run did
-        check_data(config, sweep=args.command == "sweep")
+        check_data(config, _sweep_configs(config) if args.command == "sweep" else None)
     return config
 
 
@@ -130,7 +130,7 @@ def _print_run(record: dict, quiet: bool = False) -> None:
 
 def cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
     config = _config(args, overrides)
-    from jaxstilts.pipeline import run_experiment
+    from jaxstilts.experiment.run import run_experiment
     from jaxstilts.workdir import hold
 
     workdir = args.workdir or f"runs/{config.name}"
@@ -142,18 +142,101 @@ def cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace, overrides: list[str]) -> int:
+    if args.status:
+        return _sweep_status(args, overrides)
+    if args.plan:
+        return _sweep_plan(args, overrides)
     config = _config(args, overrides)
-    from jaxstilts.pipeline import run_sweep
     from jaxstilts.report import write_report
+    from jaxstilts.sweep.local import SweepFailed, run_sweep
     from jaxstilts.workdir import hold
 
     workdir = args.workdir or f"runs/{config.name}"
-    with hold(workdir, "sweep"):
-        for record in run_sweep(config, workdir, progress=not args.quiet,
-                                allow_config_change=args.allow_config_change):
+    failed = None
+    with hold(workdir, "sweep"):  # the driver's lock; each job locks its own folder
+        try:
+            records = run_sweep(config, workdir, progress=not args.quiet,
+                                allow_config_change=args.allow_config_change)
+        except SweepFailed as e:
+            records, failed = e.records, e
+        for record in records:
             _print_run(record)
-        paths = write_report(workdir)
-    print(f"\nreport: {paths['report.md']}")
+        paths = write_report(workdir) if records else {}
+    if paths:
+        print(f"\nreport: {paths['report.md']}")
+    if failed is not None:
+        print(f"jaxstilts sweep: {failed} (`jaxstilts sweep CONFIG --workdir {workdir} "
+              "--status` lists them)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _sweep_configs(config) -> list:
+    from jaxstilts.sweep.grid import sweep_configs
+
+    return [run_config for _, run_config in sweep_configs(config)]
+
+
+def _sweep_plan(args: argparse.Namespace, overrides: list[str]) -> int:
+    """The jobs, what each waits for and which are done; no compute, no data read."""
+    from jaxstilts.config import load_config
+    from jaxstilts.sweep.plan import plan_sweep
+    from jaxstilts.sweep.status import plan_lines
+
+    config = load_config(args.config, overrides)
+    workdir = args.workdir or f"runs/{config.name}"
+    for line in plan_lines(plan_sweep(config), workdir):
+        print(line)
+    return 0
+
+
+def _sweep_status(args: argparse.Namespace, overrides: list[str]) -> int:
+    """The state of the grid in the workdir, from its plan.json (any machine, any time)."""
+    from jaxstilts.config import load_config
+    from jaxstilts.sweep.plan import read_plan
+    from jaxstilts.sweep.status import status_lines
+
+    workdir = args.workdir or f"runs/{load_config(args.config, overrides).name}"
+    for line in status_lines(read_plan(workdir), workdir):
+        print(line)
+    return 0
+
+
+def cmd_job(args: argparse.Namespace, overrides: list[str]) -> int:
+    """One job of a sweep's plan in this process (what launchers run): exit 0 when it is done,
+    75 when preempted (it saved first), 1 when it failed (`jobs/<id>/failed.json`)."""
+    from jaxstilts.config import ConfigError, apply_override
+
+    for item in overrides:
+        if not item.removeprefix("--config.").startswith("distributed."):
+            raise ConfigError(f"override {item!r}: `jaxstilts job` takes distributed.* keys only "
+                              "(the job's config is the plan's)")
+    from jaxstilts.compile_cache import enable_compilation_cache
+    from jaxstilts.experiment.setup import setup_distributed
+    from jaxstilts.sweep.job import JobNotReady, find_job, one_line, run_job
+    from jaxstilts.sweep.plan import read_plan
+    from jaxstilts.train.preemption import Preempted
+    from jaxstilts.workdir import WorkdirBusy
+
+    jobs = read_plan(args.workdir)
+    config = find_job(jobs, args.job).run_config()
+    for item in overrides:
+        apply_override(config, item, "command line")
+    enable_compilation_cache()
+    setup_distributed(config)
+    try:
+        record = run_job(args.workdir, args.job, jobs=jobs, progress=not args.quiet)
+    except (Preempted, WorkdirBusy, JobNotReady, KeyboardInterrupt):
+        raise
+    except Exception as e:
+        if args.verbose:
+            raise
+        print(f"jaxstilts job: {args.job} failed: {one_line(e)}", file=sys.stderr)
+        return 1
+    if "target" in record and "results" in record:
+        _print_run(record, args.quiet)
+    else:
+        print(f"{args.job}: done (step {record.get('steps')})")
     return 0
 
 
@@ -164,9 +247,9 @@ def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
 
     config = load_config("demo", overrides)  # before the heavy imports: a typo answers at once
     from jaxstilts.compile_cache import enable_compilation_cache
-    from jaxstilts.pipeline import run_sweep
     from jaxstilts.report import write_report
     from jaxstilts.report.demo import demo_table, demo_verdict
+    from jaxstilts.sweep.local import run_sweep
     from jaxstilts.workdir import hold
 
     enable_compilation_cache()
@@ -187,7 +270,7 @@ def cmd_demo(args: argparse.Namespace, overrides: list[str]) -> int:
 
 def cmd_eval(args: argparse.Namespace, overrides: list[str]) -> int:
     config = _config(args, overrides)
-    from jaxstilts.pipeline import evaluate_workdir
+    from jaxstilts.experiment.run import evaluate_workdir
     from jaxstilts.workdir import hold
 
     with hold(args.workdir, "eval"):
@@ -197,7 +280,7 @@ def cmd_eval(args: argparse.Namespace, overrides: list[str]) -> int:
 
 def cmd_checklist(args: argparse.Namespace, overrides: list[str]) -> int:
     from jaxstilts.config import ConfigError
-    from jaxstilts.pipeline import checklist_workdir
+    from jaxstilts.experiment.run import checklist_workdir
     from jaxstilts.workdir import hold
 
     with hold(args.workdir, "checklist"):
@@ -383,7 +466,28 @@ def build_parser() -> argparse.ArgumentParser:
                            "change only adds work (more target steps, evaluation keys); the "
                            "change is logged in config_changes.json")
         p.add_argument("--quiet", action="store_true", help="print only the results")
+        if name == "sweep":
+            p.add_argument("--launcher", default="local", choices=["local"],
+                           help="what runs the plan's jobs (default: %(default)s: one after "
+                           "another in this process)")
+            p.add_argument("--plan", action="store_true", help="print the jobs, what each "
+                           "waits for and which are done; runs nothing")
+            p.add_argument("--status", action="store_true", help="print the state of the grid "
+                           "in --workdir (done, running, waiting, failed with each error, time "
+                           "left); runs nothing")
         p.set_defaults(func=func, takes_overrides=True)
+
+    p = add_command("job", help="one job of a sweep's plan (what launchers run)",
+                    usage="jaxstilts job WORKDIR JOB_ID [--quiet] [--config.distributed.KEY=V]",
+                    description="Run one job of the plan in a sweep's workdir (plan.json, "
+                    "written by `jaxstilts sweep`): exit 0 when done, 75 when preempted (saved "
+                    "first; run it again to resume), 1 when it failed (its one-line error in "
+                    "WORKDIR/jobs/JOB_ID/failed.json).")
+    p.add_argument("workdir", help="the sweep's workdir (holds plan.json)")
+    p.add_argument("job", metavar="JOB_ID", help="the job's folder in the sweep, e.g. "
+                   "intermediate/mnli or runs/mnli__xnli (`jaxstilts sweep --plan` lists them)")
+    p.add_argument("--quiet", action="store_true", help="print only the result")
+    p.set_defaults(func=cmd_job, takes_overrides=True)
 
     p = add_command("forward", help="forward pass of the embedded tiny model (smoke check)",
                        description="One forward pass over a sentence in each of 7 languages "
@@ -509,6 +613,8 @@ USER_ERRORS = {
     "jaxstilts.tasks.problems": ("DataError",),
     "jaxstilts.tasks.hub": ("SourceUnavailable",),
     "jaxstilts.evaluate.metrics.errors": ("ScoringError",),
+    "jaxstilts.sweep.job": ("JobNotReady",),
+    "jaxstilts.sweep.local": ("SweepFailed",),
 }
 
 

@@ -313,12 +313,17 @@ def experiment_defaults() -> ml_collections.ConfigDict:
     c.sweep.intermediate = ()  # intermediate entries; "a+b" is one multi-task entry
     c.sweep.targets = ()  # targets (() = target.task)
     c.sweep.baseline = True  # also run each target without an intermediate phase
-    # Other config keys to vary, each "KEY=VALUE|VALUE|...", values written as in overrides:
-    # ("data.max_length=128|256", "intermediate.optim.lr=1e-5|3e-5"); every combination runs.
-    c.sweep.axes = ()
+    # Other config keys to vary, every combination runs: in a config file a dict of Python values
+    # ({"data.max_length": (128, 256), "intermediate.optim.lr": (1e-5, 3e-5)}), or (as on the
+    # command line) strings "KEY=VALUE|VALUE|...": ("data.max_length=128|256",).
+    c.sweep.axes = ml_collections.FieldReference((), field_type=object)
     c.sweep.seeds = ()  # seeds to repeat every run with (() = `seed` alone, no seed axis)
-    # Settings of one task, each "TASK: KEY=VALUE": applied to the runs whose target is TASK
-    # (keys target.* / evaluate.*) or whose intermediate tasks include it (keys intermediate.*),
-    # before the axes: ("udpos: target.epochs=10", "squad_v2: intermediate.batch_size=16").
-    c.sweep.per_task = ()
+    # Settings of one task, applied to the runs whose target is TASK (keys target.* /
+    # evaluate.*) or whose intermediate tasks include it (keys intermediate.*), before the axes:
+    # a dict {"udpos": {"target.epochs": 10.0}, "squad_v2": {"intermediate.batch_size": 16}} or
+    # strings "TASK: KEY=VALUE": ("udpos: target.epochs=10", "squad_v2: intermediate.batch_size=16")
+    c.sweep.per_task = ml_collections.FieldReference((), field_type=object)
+    # What a launcher reserves for each job (Ray resources; 0: none): {"GPU": 1.0} per job on
+    # a GPU cluster, {"TPU": 4.0} for a v4-8 host. The local launcher runs jobs one at a time.
+    c.sweep.job_resources = ml_collections.ConfigDict({"CPU": 1.0, "GPU": 0.0, "TPU": 0.0})
     return c

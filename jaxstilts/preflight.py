@@ -10,7 +10,7 @@ from pathlib import Path
 
 import ml_collections
 
-from jaxstilts.pipeline import sweep_configs, validates
+from jaxstilts.experiment.feeds import validates
 from jaxstilts.tasks import get_task, target_training
 from jaxstilts.tasks.inventory import Entry, RowCounts, layout_line, split_entry
 from jaxstilts.tasks.problems import EMPTY_FILE, LANGUAGE_WITHOUT_ROWS, DataError
@@ -37,10 +37,9 @@ def reads(config: ml_collections.ConfigDict) -> list[tuple[str, str, tuple[str, 
     return list(dict.fromkeys(out))
 
 
-def _entries(config: ml_collections.ConfigDict, sweep: bool = False) -> list[tuple[Entry, str]]:
-    """(entry, its layout line) of every task split language the run (or its sweep) reads from
-    local files, the rows of each language counted in files that several languages share."""
-    configs = [c for _, c in sweep_configs(config)] if sweep else [config]
+def _entries(configs: list[ml_collections.ConfigDict]) -> list[tuple[Entry, str]]:
+    """(entry, its layout line) of every task split language the runs read from local files,
+    the rows of each language counted in files that several languages share."""
     wanted = dict.fromkeys((c.data.source, c.data.data_dir, *r) for c in configs for r in reads(c))
     counts: RowCounts = {}
     out = []
@@ -58,12 +57,13 @@ def _entries(config: ml_collections.ConfigDict, sweep: bool = False) -> list[tup
     return out
 
 
-def missing_files(config: ml_collections.ConfigDict, sweep: bool = False
+def missing_files(config: ml_collections.ConfigDict,
+                  runs: list[ml_collections.ConfigDict] | None = None
                   ) -> tuple[list[str], list[str]]:
     """(missing paths, the layout lines of the tasks they belong to) for every task read from
-    local files (`data.source=local`, or a task with no other source); `sweep`: by every run
-    of the config's sweep, each with its own settings (`sweep.per_task`, axes)."""
-    return _missing(_entries(config, sweep))
+    local files (`data.source=local`, or a task with no other source); `runs`: the configs of
+    every run of a sweep (`sweep.plan.sweep_configs`), each with its own settings."""
+    return _missing(_entries(runs or [config]))
 
 
 def _missing(entries: list[tuple[Entry, str]]) -> tuple[list[str], list[str]]:
@@ -76,9 +76,8 @@ def _missing(entries: list[tuple[Entry, str]]) -> tuple[list[str], list[str]]:
     return missing, layout
 
 
-def _packaged_hint(config: ml_collections.ConfigDict, sweep: bool) -> str:
+def _packaged_hint(configs: list[ml_collections.ConfigDict]) -> str:
     """What to say when a data_dir hides tasks whose files ship with jaxstilts."""
-    configs = [c for _, c in sweep_configs(config)] if sweep else [config]
     packaged = sorted({name for c in configs if c.data.data_dir for name, _, _ in reads(c)
                        if get_task(name).default_data_dir})
     if not packaged:
@@ -87,11 +86,14 @@ def _packaged_hint(config: ml_collections.ConfigDict, sweep: bool) -> str:
             f"{get_task(packaged[0]).default_data_dir}): leave data.data_dir unset to read them")
 
 
-def check_data(config: ml_collections.ConfigDict, sweep: bool = False) -> None:
+def check_data(config: ml_collections.ConfigDict,
+               runs: list[ml_collections.ConfigDict] | None = None) -> None:
     """FileNotFoundError listing every missing file, the layout, and the flags to type; then a
     DataError for an empty file or a language asked for that its shared file has no rows of
-    (XNLI's one test file holding 7 of 15 languages), before any compute."""
-    entries = _entries(config, sweep)
+    (XNLI's one test file holding 7 of 15 languages), before any compute; `runs`: as for
+    `missing_files`."""
+    runs = runs or [config]
+    entries = _entries(runs)
     missing, layout = _missing(entries)
     if missing:
         shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more"
@@ -99,7 +101,7 @@ def check_data(config: ml_collections.ConfigDict, sweep: bool = False) -> None:
         raise FileNotFoundError(
             f"{len(missing)} data file(s) missing under data.data_dir="
             f"{config.data.data_dir or '(the task default)'}: {shown}. Expected layout: "
-            + "; ".join(layout) + _packaged_hint(config, sweep)
+            + "; ".join(layout) + _packaged_hint(runs)
             + ". Put the files there, or point at them with --config.data.source=local "
             "--config.data.data_dir=/path/to/data (README: Data folders)")
     for entry, _ in entries:

@@ -166,6 +166,17 @@ class WorkdirLock:
         self.release()
 
 
+def lock_holder(workdir: str | Path) -> dict | None:
+    """Who holds the lock of `workdir` (pid, host, command, started), or None when nobody
+    does (no lock, or a stale one)."""
+    lock = WorkdirLock(workdir, "inspect")
+    current = lock._current()
+    if current is None:
+        return None
+    info, age = current
+    return info if stale_reason(info, age) is None else None
+
+
 STUB_FILES = {"config.json", "environment.json", LOCK_NAME}
 
 

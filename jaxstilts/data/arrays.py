@@ -1,7 +1,7 @@
 """Endless shuffled batches over in-memory arrays, with a position that saves and restores.
 
 For data that is already fixed-shape arrays (continued-MLM text, synthetic test data); the
-Grain loader in `pipeline.py` serves featurized task data.
+Grain loader in `data/pipeline.py` serves featurized task data.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from jaxstilts.config import experiment_defaults
 from jaxstilts.evaluate.metrics.tagging import pos_scores
 from jaxstilts.evaluate.validation import Validation, major_score
 from jaxstilts.evaluate.xtreme import score_language
-from jaxstilts.pipeline import _validation
+from jaxstilts.experiment.feeds import _validation
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "data"
 HEADER = ["index", "promptID", "pairID", "genre", "sentence1_binary_parse",

@@ -147,7 +147,7 @@ def test_rbg_dropout_keeps_the_rate_and_follows_its_key():
 
 def test_the_experiment_config_sets_the_matmul_precision():
     from jaxstilts.config import experiment_defaults
-    from jaxstilts.pipeline import model_config
+    from jaxstilts.experiment.model import model_config
 
     c = experiment_defaults()
     c.model.preset = "tiny"

@@ -109,7 +109,7 @@ def test_keys_that_do_not_change_results_may_differ_on_a_resume(tmp_path):
 
 
 def test_a_sweep_refuses_a_changed_config_for_a_finished_run(tmp_path):
-    from jaxstilts.pipeline import run_sweep
+    from jaxstilts.sweep import run_sweep
     from jaxstilts.workdir import ConfigChanged
 
     _finished_run(tmp_path / "sweep" / "runs" / "baseline__demo_xnli",
@@ -167,7 +167,7 @@ def test_a_changed_user_task_is_refused_when_the_run_trains_on_it_even_as_its_tr
         tmp_path):
     import ml_collections
 
-    from jaxstilts.pipeline import validate_config
+    from jaxstilts.experiment.setup import validate_config
     from jaxstilts.workdir import config_differences
 
     def spec(name, **extra):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-import jaxstilts.pipeline as pipeline
+import jaxstilts.experiment.run as experiment
 from jaxstilts.cli import main
 from jaxstilts.tasks.checklist import SHORT, TESTS, answer_matches
 
@@ -22,7 +22,7 @@ def run_dir(tmp_path_factory):
     c.evaluate.checklist, c.evaluate.checklist_cases = True, 3
     c.evaluate.checklist_languages = ("en", "zh")
     folder = tmp_path_factory.mktemp("xquad-run")
-    pipeline.run_experiment(c, folder)
+    experiment.run_experiment(c, folder)
     return folder
 
 

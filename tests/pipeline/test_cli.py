@@ -266,13 +266,13 @@ def test_quiet_turns_off_the_featurize_bars(capsys):
 
 def test_a_preempted_run_is_reported_once_by_the_train_loop_not_again_by_the_cli(
         tmp_path, monkeypatch, capsys):
-    from jaxstilts import pipeline
+    from jaxstilts.experiment import run as experiment
     from jaxstilts.train.preemption import EXIT_CODE, Preempted
 
     def preempted(*args, **kwargs):
         raise Preempted("SIGTERM", 4, tmp_path / "W" / "target")
 
-    monkeypatch.setattr(pipeline, "run_experiment", preempted)
+    monkeypatch.setattr(experiment, "run_experiment", preempted)
     assert main(["run", "tiny", "--workdir", str(tmp_path / "W")]) == EXIT_CODE
     assert "jaxstilts run:" not in capsys.readouterr().err
 
@@ -292,7 +292,7 @@ def test_a_finished_phase_is_said_to_be_skipped(tmp_path, caplog):
     import logging
 
     from jaxstilts.config import load_config
-    from jaxstilts.pipeline import run_phase
+    from jaxstilts.experiment.phases import run_phase
 
     _orbax_step(tmp_path / "checkpoints", 8)  # what it hands on: its last step (no validation)
     (tmp_path / "done.json").write_text('{"steps": 8}')
@@ -308,8 +308,8 @@ def test_a_phase_whose_best_checkpoint_was_never_committed_is_not_finished(tmp_p
     4, best/ holds only Orbax's uncommitted 4.orbax-checkpoint-tmp. The phase is not skipped
     (it trains on, to write the best again), and the handoff refuses rather than falling back
     to the latest checkpoint (another step, other results)."""
-    from jaxstilts import pipeline
     from jaxstilts.config import load_config
+    from jaxstilts.experiment import phases
     from jaxstilts.train.checkpoint import NoRestorableCheckpoint, restore_encoder
 
     _orbax_step(tmp_path / "checkpoints", 8)
@@ -325,9 +325,9 @@ def test_a_phase_whose_best_checkpoint_was_never_committed_is_not_finished(tmp_p
     def trains(*args, **kwargs):
         raise Trains
 
-    monkeypatch.setattr(pipeline, "features_of", trains)
+    monkeypatch.setattr(phases, "features_of", trains)
     with pytest.raises(Trains):
-        pipeline.run_phase(load_config("tiny"), "target", ["demo_xnli"], tmp_path, None, None)
+        phases.run_phase(load_config("tiny"), "target", ["demo_xnli"], tmp_path, None, None)
     assert "is marked finished, but" in caplog.text and "finishing it again" in caplog.text
     assert not (tmp_path / "done.json").exists()
 
@@ -373,7 +373,7 @@ def test_a_rejected_key_or_type_answers_before_jax_is_imported():
 @pytest.mark.parametrize("error", ["diverged", "disk", "interrupt"])
 def test_a_fault_during_a_run_is_one_line_and_the_lock_is_released(error, tmp_path, monkeypatch,
                                                                    capsys):
-    from jaxstilts import pipeline
+    from jaxstilts.experiment import run as experiment
     from jaxstilts.train.checkpoint import CheckpointNotWritten
     from jaxstilts.train.loop import TrainingDiverged
     from jaxstilts.workdir import LOCK_NAME
@@ -389,7 +389,7 @@ def test_a_fault_during_a_run_is_one_line_and_the_lock_is_released(error, tmp_pa
         (tmp_path / "W" / "target" / "checkpoints" / "4" / "state").write_text("work")
         raise raised
 
-    monkeypatch.setattr(pipeline, "run_experiment", fails)
+    monkeypatch.setattr(experiment, "run_experiment", fails)
     code = main(["run", "tiny", "--workdir", str(tmp_path / "W")])
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err, err

@@ -137,7 +137,7 @@ def test_every_experiment_key_is_commented_where_it_is_defined():
 ])
 def test_phase_settings_are_checked_before_compute_naming_the_real_key(key, value, message):
     from jaxstilts.config import experiment_defaults
-    from jaxstilts.pipeline import validate_config
+    from jaxstilts.experiment.setup import validate_config
 
     c = experiment_defaults()
     c.model.preset, c.target.task = "tiny", "demo_xnli"

@@ -5,7 +5,8 @@ import json
 
 from flax import nnx
 
-import jaxstilts.pipeline as pipeline
+from jaxstilts.experiment import model as experiment_model
+from jaxstilts.experiment import run_experiment
 from jaxstilts.model import XLMRConfig
 from jaxstilts.model.modeling import MultiTaskModel
 from jaxstilts.model.tokenizer import tiny_tokenizer_dir
@@ -20,15 +21,15 @@ def test_pretrained_read_once_span_target_without_validation(tmp_path, monkeypat
         reads.append(source)
         return MultiTaskModel(XLMRConfig.preset("tiny"), {}, rngs=nnx.Rngs(7))
 
-    monkeypatch.setattr(pipeline, "load_pretrained", load_pretrained)
-    monkeypatch.setattr(pipeline, "model_config", lambda config: XLMRConfig.preset("tiny"))
+    monkeypatch.setattr(experiment_model, "load_pretrained", load_pretrained)
+    monkeypatch.setattr(experiment_model, "model_config", lambda config: XLMRConfig.preset("tiny"))
     c = get_config()
     c.model.pretrained, c.model.tokenizer = "hub/pretend-xlmr", str(tiny_tokenizer_dir())
     c.intermediate.tasks, c.target.task = ("mnli",), "xquad"
     c.evaluate.languages = ("en", "de")
     for phase in ("intermediate", "target"):
         c[phase].validate_every = 0  # no validation (it used to be refused by the loop)
-    record = pipeline.run_experiment(c, tmp_path)
+    record = run_experiment(c, tmp_path)
     assert reads == ["hub/pretend-xlmr"]  # the intermediate phase's init; nothing after it
     assert set(record["results"]["xquad"]) == {"en", "de"}
     assert 0 <= record["score"] <= 100

@@ -3,7 +3,7 @@
 import json
 
 from jaxstilts.config import experiment_defaults, load_config
-from jaxstilts.pipeline import model_config
+from jaxstilts.experiment.model import model_config
 from jaxstilts.workdir import config_differences
 
 

@@ -3,7 +3,7 @@ Mewsli-X and LAReQA train a dual encoder on English pairs first, as XTREME-R doe
 
 import json
 
-from jaxstilts.pipeline import run_experiment
+from jaxstilts.experiment import run_experiment
 from jaxstilts.tasks import get_task
 
 from .sweep_config import get_config

@@ -19,7 +19,7 @@ from jaxstilts.report import write_report
 
 
 def _sweep(name: str, workdir):
-    from jaxstilts.pipeline import run_sweep
+    from jaxstilts.sweep import run_sweep
 
     return run_sweep(load_config(f"studies/{name}.py:tiny"), workdir)
 
@@ -137,10 +137,10 @@ def test_target_size_study_cuts_the_target_data_and_reports_the_gain_per_size(sh
 def length_study(tmp_path_factory):
     """length_robustness:tiny (seeds 0, 1 x intermediate.max_length 32, 64), interrupted during
     its third run's evaluation, then resumed."""
-    import jaxstilts.pipeline as pipeline
+    import jaxstilts.experiment.run as experiment
 
     workdir = tmp_path_factory.mktemp("length")
-    real, calls = pipeline.evaluate_phase, []
+    real, calls = experiment.evaluate_phase, []
 
     def interrupted(*args, **kwargs):
         calls.append(1)
@@ -148,12 +148,12 @@ def length_study(tmp_path_factory):
             raise KeyboardInterrupt("killed")
         return real(*args, **kwargs)
 
-    pipeline.evaluate_phase = interrupted
+    experiment.evaluate_phase = interrupted
     try:
         with pytest.raises(KeyboardInterrupt):
             _sweep("length_robustness", workdir)
     finally:
-        pipeline.evaluate_phase = real
+        experiment.evaluate_phase = real
     before = _mtimes(workdir)
     records = _sweep("length_robustness", workdir)
     return workdir, records, before

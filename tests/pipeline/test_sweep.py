@@ -3,6 +3,7 @@ finished runs; then `report`, `inspect` and `convert` on what it left."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +16,8 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIG = "tests/pipeline/sweep_config.py"
 RUNS = ["baseline__xnli", "baseline__pawsx", "mnli__xnli", "mnli__pawsx", "sst2__xnli",
         "sst2__pawsx"]
+JOBS = ["runs/baseline__xnli", "runs/baseline__pawsx", "intermediate/mnli", "runs/mnli__xnli",
+        "runs/mnli__pawsx", "intermediate/sst2", "runs/sst2__xnli", "runs/sst2__pawsx"]
 
 
 def jaxstilts(*args, **kwargs):
@@ -39,22 +42,25 @@ def sweep(tmp_path_factory):
     finished = {p.parent.name: p.stat().st_mtime_ns for p in workdir.glob("runs/*/run.json")}
     assert len(finished) >= 2, first_out[-3000:]
     assert len(finished) < len(RUNS), "the sweep was not interrupted"
+    done = len(finished) + len(list(workdir.glob("intermediate/*/done.json")))
     second = jaxstilts("-v", "sweep", CONFIG, "--workdir", workdir, "--quiet")
     out = second.communicate(timeout=900)[0]
     assert second.returncode == 0, out[-4000:]
-    return workdir, finished, out
+    return workdir, finished, out, done
 
 
 def test_the_resumed_sweep_completes_without_redoing_finished_runs(sweep):
-    workdir, finished, out = sweep
+    workdir, finished, out, done = sweep
     assert sorted(p.parent.name for p in workdir.glob("runs/*/run.json")) == sorted(RUNS)
     for name, mtime in finished.items():
         assert (workdir / "runs" / name / "run.json").stat().st_mtime_ns == mtime, name
         assert f"{name} is finished; skipping" in out
-    # Each run it starts is named with its place and, after the first, the time left.
-    started = [line for line in out.splitlines() if f" of {len(RUNS)}: " in line]
-    assert len(started) == len(RUNS) - len(finished), out[-3000:]
-    assert all("left for this and the rest" in line for line in started[1:]), started
+    # Each job it starts is named with its place, the grid's counts and the time left (from
+    # the measured times of the jobs the killed sweep finished).
+    started = [line for line in out.splitlines() if f" of {len(JOBS)}: " in line]
+    assert len(started) == len(JOBS) - done, out[-3000:]
+    assert all("left for this and the rest" in line for line in started), started
+    assert f"({done} done, 0 running, {len(JOBS) - done} waiting, 0 failed;" in started[0]
     # Each intermediate phase was trained once and shared by both targets.
     for inter in ("mnli", "sst2"):
         done = json.loads((workdir / "intermediate" / inter / "done.json").read_text())
@@ -71,7 +77,7 @@ def test_the_resumed_sweep_completes_without_redoing_finished_runs(sweep):
 def test_report_writes_tables_and_a_heatmap(sweep):
     from matplotlib.image import imread
 
-    workdir, _, _ = sweep
+    workdir, *_ = sweep
     report = workdir / "report"
     deltas = (report / "deltas.csv").read_text().splitlines()
     assert deltas[0].split(",")[:3] == ["intermediate", "xnli", "pawsx"]
@@ -80,7 +86,7 @@ def test_report_writes_tables_and_a_heatmap(sweep):
 
 
 def test_inspect_lists_phases_steps_and_digests(sweep):
-    workdir, _, _ = sweep
+    workdir, *_ = sweep
     proc = jaxstilts("inspect", workdir)
     out = proc.communicate(timeout=300)[0]
     assert proc.returncode == 0, out[-3000:]
@@ -100,7 +106,7 @@ def test_convert_round_trip_between_orbax_and_hugging_face(sweep, tmp_path):
     from jaxstilts.convert import convert
     from jaxstilts.model import load_pretrained
 
-    workdir, _, _ = sweep
+    workdir, *_ = sweep
     target = workdir / "runs" / "mnli__xnli" / "target"
     convert(target, tmp_path / "hf", head="classification")
     hf = transformers.XLMRobertaForSequenceClassification.from_pretrained(tmp_path / "hf").eval()
@@ -125,11 +131,11 @@ def test_convert_round_trip_between_orbax_and_hugging_face(sweep, tmp_path):
 
 
 def test_eval_rescores_a_finished_run_in_other_languages(sweep):
-    from jaxstilts.pipeline import evaluate_workdir
+    from jaxstilts.experiment import evaluate_workdir
 
     from .sweep_config import get_config
 
-    workdir, _, _ = sweep
+    workdir, *_ = sweep
     config = get_config()
     config.target.task = "pawsx"
     config.evaluate.languages = ("en", "ja", "ko")
@@ -175,7 +181,7 @@ def test_a_bad_axis_or_seed_is_one_line_before_any_compute(override, message, ca
 
 def test_sweep_runs_cross_axes_and_seeds_and_share_intermediate_phases():
     from jaxstilts.config import load_config
-    from jaxstilts.pipeline import sweep_runs
+    from jaxstilts.sweep.grid import sweep_runs
 
     config = load_config("tiny", ["--config.sweep.seeds=(0,1)", '--config.sweep.axes=('
                                   '"intermediate.optim.lr=1e-3|3e-3", "target.steps=4|8")'])
@@ -195,10 +201,39 @@ def test_sweep_runs_cross_axes_and_seeds_and_share_intermediate_phases():
     assert run.coordinates()["settings"] == {"intermediate.optim.lr": "3e-3", "target.steps": "4"}
 
 
+def test_python_axes_and_per_task_settings_make_the_runs_of_the_string_form():
+    from jaxstilts.config import ConfigError, load_config
+    from jaxstilts.sweep.grid import sweep_configs
+
+    written = load_config("tiny", [
+        "--config.sweep.seeds=(0,1)",
+        '--config.sweep.axes=("intermediate.max_length=32|64", "target.optim.lr=0.001|0.003")',
+        '--config.sweep.per_task=("demo_xnli: target.epochs=2", "demo_nli: intermediate.'
+        'batch_size=4")'])
+    python = load_config("tiny", ["--config.sweep.seeds=(0,1)"])
+    python.sweep.axes = {"intermediate.max_length": (32, 64), "target.optim.lr": (0.001, 0.003)}
+    python.sweep.per_task = {"demo_xnli": {"target.epochs": 2.0},
+                             "demo_nli": {"intermediate.batch_size": 4}}
+
+    def runs(config):
+        return [(run.name, run.intermediate_name, run.coordinates(),
+                 {k: v for k, v in c.to_dict().items() if k != "sweep"})
+                for run, c in sweep_configs(config)]
+
+    assert runs(python) == runs(written)
+    assert len(runs(python)) == 2 * (2 + 2 * 2)  # seeds x (baseline: lr; demo_nli: length x lr)
+    python.sweep.axes = {"target.steps": 4}
+    with pytest.raises(ConfigError, match="sweep.axes: target.steps takes a tuple of values"):
+        sweep_configs(python)
+    python.sweep.axes = {"target.steps": ("many",)}
+    with pytest.raises(ConfigError, match="target.steps takes an int, got str 'many'"):
+        sweep_configs(python)
+
+
 @pytest.mark.parametrize("grid", ["paper/grid.py", "xtreme_r/grid.py"])
 def test_every_grid_run_gets_the_settings_of_its_single_run_config(grid):
     from jaxstilts.config import load_config
-    from jaxstilts.pipeline import sweep_configs
+    from jaxstilts.sweep.grid import sweep_configs
 
     config = load_config(grid)
     keys = ("intermediate.epochs", "intermediate.batch_size", "target.epochs",
@@ -222,3 +257,132 @@ def _get(config, key):
     for part in key.split("."):
         config = config[part]
     return config
+
+
+# The sweep as a plan of jobs (issue 22): each on a copy of the finished grid above, with the
+# jobs under test removed, so that only they run again.
+
+def _grid_without(workdir: Path, dest: Path, *jobs: str) -> Path:
+    shutil.copytree(workdir, dest)
+    for job in jobs:
+        shutil.rmtree(dest / job)
+    return dest
+
+
+def _results(workdir: Path, run: str) -> dict:
+    return json.loads((workdir / "runs" / run / "run.json").read_text())["results"]
+
+
+def test_plan_and_status_show_jobs_dependencies_and_times(sweep, capsys):
+    from jaxstilts.cli import main
+
+    workdir, *_ = sweep
+    assert main(["sweep", str(REPO / CONFIG), "--workdir", str(workdir), "--plan"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("8 jobs (2 intermediate phases, 0 preparatory stages, 6 runs): 8 done, "
+                        "0 running, 0 waiting, 0 failed")
+    assert [line.split()[1] for line in lines[1:]] == JOBS  # the local launcher's order
+    assert "  done     runs/mnli__pawsx  [CPU=1]  after intermediate/mnli" in lines
+    assert main(["sweep", str(REPO / CONFIG), "--workdir", str(workdir), "--status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "8 jobs: 8 done, 0 running, 0 waiting, 0 failed"
+    assert all(line.split()[0] == "done" and line.endswith(" s)") for line in lines[1:]), lines
+
+
+def test_plan_of_a_new_grid_runs_and_writes_nothing(tmp_path, capsys):
+    from jaxstilts.cli import main
+
+    assert main(["sweep", str(REPO / CONFIG), "--workdir", str(tmp_path / "new"), "--plan"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "  ready    intermediate/sst2  [CPU=1]" in lines
+    assert "  waiting  runs/sst2__xnli  [CPU=1]  after intermediate/sst2" in lines
+    assert not (tmp_path / "new").exists()
+
+
+def test_the_shared_intermediate_phase_is_trained_once(sweep, tmp_path, monkeypatch):
+    from jaxstilts.experiment import phases
+    from jaxstilts.sweep import run_sweep
+
+    from .sweep_config import get_config
+
+    workdir, *_ = sweep
+    grid = _grid_without(workdir, tmp_path / "grid", "intermediate/mnli", "runs/mnli__xnli",
+                         "runs/mnli__pawsx")
+    trained, marked = [], []
+    real_train, real_mark = phases.train, phases._mark_done
+
+    def train(*args, **kwargs):
+        result = real_train(*args, **kwargs)
+        trained.append((Path(args[5]).relative_to(grid).as_posix(), result.final_step))
+        return result
+
+    def mark_done(folder, record):
+        marked.append(Path(folder).relative_to(grid).as_posix())
+        real_mark(folder, record)
+
+    monkeypatch.setattr(phases, "train", train)
+    monkeypatch.setattr(phases, "_mark_done", mark_done)
+    records = run_sweep(get_config(), grid)
+    assert [r["name"] for r in records] == RUNS
+    assert trained == [("intermediate/mnli", 3), ("runs/mnli__xnli/target", 3),
+                       ("runs/mnli__pawsx/target", 3)]
+    assert marked == ["intermediate/mnli", "runs/mnli__xnli/target", "runs/mnli__xnli/eval",
+                      "runs/mnli__pawsx/target", "runs/mnli__pawsx/eval"]
+    for run in ("mnli__xnli", "mnli__pawsx"):  # what the first sweep made, again
+        assert _results(grid, run) == _results(workdir, run)
+
+
+def test_two_processes_run_different_jobs_of_one_grid_at_once(sweep, tmp_path):
+    from jaxstilts.workdir import LOCK_NAME
+
+    workdir, *_ = sweep
+    grid = _grid_without(workdir, tmp_path / "grid", "runs/mnli__xnli", "runs/sst2__pawsx")
+    locks = [grid / "runs" / run / LOCK_NAME for run in ("mnli__xnli", "sst2__pawsx")]
+
+    def wait_for(lock, proc):
+        deadline = time.time() + 300
+        while not lock.exists() and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.05)
+        return lock.exists()
+
+    first = jaxstilts("job", grid, "runs/mnli__xnli", "--quiet")
+    assert wait_for(locks[0], first), first.communicate()[0][-3000:]
+    second = jaxstilts("job", grid, "runs/sst2__pawsx", "--quiet")
+    assert wait_for(locks[1], second), second.communicate()[0][-3000:]
+    both_held = first.poll() is None  # the first job still runs while the second has its lock
+    again = jaxstilts("job", grid, "runs/mnli__xnli")  # the same job: refused, nothing done
+    out = again.communicate(timeout=300)[0]
+    assert again.returncode == 2 and f"is in use by pid {first.pid}" in out, out[-2000:]
+    for proc in (first, second):
+        out = proc.communicate(timeout=600)[0]
+        assert proc.returncode == 0, out[-3000:]
+    assert both_held
+    for run in ("mnli__xnli", "sst2__pawsx"):
+        assert _results(grid, run) == _results(workdir, run)
+    assert not any(lock.exists() for lock in locks)
+
+
+def test_a_failed_job_is_listed_and_the_rest_of_the_grid_goes_on(sweep, tmp_path, capsys):
+    from jaxstilts.cli import main
+
+    workdir, *_ = sweep
+    grid = _grid_without(workdir, tmp_path / "grid", "intermediate/mnli", "runs/mnli__xnli",
+                         "runs/mnli__pawsx", "runs/sst2__pawsx")
+    fails = "--config.sweep.per_task=mnli: intermediate.batch_size=64"  # 3 training rows
+    command = ["sweep", str(REPO / CONFIG), "--workdir", str(grid), "--quiet", fails]
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("jaxstilts sweep: 1 job(s) failed (intermediate/mnli: "
+                          "intermediate.batch_size=64: task mnli has only 3 training rows;"), err
+    assert ("2 job(s) not run, as they wait on a failed one: runs/mnli__xnli, "
+            "runs/mnli__pawsx;") in err
+    assert _results(grid, "sst2__pawsx") == _results(workdir, "sst2__pawsx")  # ran after it
+    assert main(["sweep", str(REPO / CONFIG), "--workdir", str(grid), "--status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("8 jobs: 5 done, 0 running, 0 waiting, 1 failed (2 more wait on "
+                               "a failed job); about ")
+    assert "  failed   intermediate/mnli  intermediate.batch_size=64: task mnli has only 3 " \
+           "training rows; lower --config.intermediate.batch_size or give the task more " \
+           "data" in lines
+    assert "  blocked  runs/mnli__pawsx  waits for intermediate/mnli" in lines

@@ -5,8 +5,9 @@ import logging
 
 import pytest
 
-import jaxstilts.pipeline as pipeline
+from jaxstilts.experiment import phases, run_experiment, validate_config
 from jaxstilts.preflight import missing_files
+from jaxstilts.sweep.grid import sweep_runs
 
 from .sweep_config import get_config
 
@@ -28,7 +29,7 @@ def _xcopa_config():
 
 def test_xcopa_trains_siqa_then_copa_and_a_resume_skips_the_finished_siqa_stage(
         tmp_path, monkeypatch, caplog):
-    calls, real_train = [], pipeline.train
+    calls, real_train = [], phases.train
 
     def train(model, feeds, *args, init_encoder_from=None, init_heads=False, **kwargs):
         folder = args[-2]
@@ -38,10 +39,10 @@ def test_xcopa_trains_siqa_then_copa_and_a_resume_skips_the_finished_siqa_stage(
         return real_train(model, feeds, *args, init_encoder_from=init_encoder_from,
                           init_heads=init_heads, **kwargs)
 
-    monkeypatch.setattr(pipeline, "train", train)
+    monkeypatch.setattr(phases, "train", train)
     siqa, target = tmp_path / "prepare" / "siqa", tmp_path / "target"
     with pytest.raises(Stopped):
-        pipeline.run_experiment(_xcopa_config(), tmp_path)
+        run_experiment(_xcopa_config(), tmp_path)
     assert calls == [(str(siqa), None, False), (str(target), str(siqa), True)]
     stage = json.loads((siqa / "done.json").read_text())
     assert stage["stage"] == "siqa" and stage["trained_on"] == ["siqa"] and stage["steps"] == 3
@@ -50,7 +51,7 @@ def test_xcopa_trains_siqa_then_copa_and_a_resume_skips_the_finished_siqa_stage(
 
     calls.clear()
     with caplog.at_level(logging.INFO, logger="jaxstilts.train.notice"):
-        record = pipeline.run_experiment(_xcopa_config(), tmp_path)
+        record = run_experiment(_xcopa_config(), tmp_path)
     assert f"target stage siqa is finished ({siqa}, step 3); skipping it" in caplog.text
     assert calls == [(str(target), str(siqa), True)]  # COPA from SIQA's encoder and head
     assert (siqa / "done.json").read_text() == json.dumps(stage, indent=2)
@@ -74,24 +75,24 @@ def test_prepare_epochs_0_trains_copa_alone_and_preflight_reads_siqa_only_with_i
     assert not any("socialiqa" in m for m in missing)
     c.target.prepare_epochs = -1.0
     with pytest.raises(ValueError, match="target.prepare_epochs must be >= 0"):
-        pipeline.validate_config(c)
+        validate_config(c)
 
 
 def test_a_sweep_shares_the_siqa_stage_across_settings_it_does_not_read():
     c = get_config()
     c.sweep.intermediate, c.sweep.targets = ("mnli",), ("xcopa", "xnli")
     c.sweep.axes = ("evaluate.noise_seed=0|1", "target.epochs=2|5")
-    runs = [r for r in pipeline.sweep_runs(c) if r.target == "xcopa"]
+    runs = [r for r in sweep_runs(c) if r.target == "xcopa"]
     assert len(runs) == 8
     assert {r.prepare_name for r in runs} == {"baseline__xcopa", "mnli__xcopa"}
     c.sweep.axes = ("target.optim.lr=1e-5|3e-5", "target.prepare_epochs=1|5")
-    runs = [r for r in pipeline.sweep_runs(c) if r.target == "xcopa"]
+    runs = [r for r in sweep_runs(c) if r.target == "xcopa"]
     assert len({r.prepare_name for r in runs}) == 8  # the stage reads both keys
 
 
 def test_a_workdir_recorded_before_prepare_epochs_existed_resumes_unless_its_target_has_stages(
         tmp_path):
-    from jaxstilts.workdir import ConfigChanged, config_differences
+    from jaxstilts.workdir import ConfigChanged, config_differences, open_run
 
     for target, refused in (("xnli", False), ("xcopa", True)):
         c = get_config()
@@ -102,4 +103,4 @@ def test_a_workdir_recorded_before_prepare_epochs_existed_resumes_unless_its_tar
         assert bool(config_differences(c, tmp_path)) == refused, target
         if refused:
             with pytest.raises(ConfigChanged, match="target.prepare_epochs: None -> 3.0"):
-                pipeline.open_run(c, tmp_path)
+                open_run(c, tmp_path)

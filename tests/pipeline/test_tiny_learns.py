@@ -9,8 +9,8 @@ import json
 import pytest
 
 from jaxstilts.config import load_config
+from jaxstilts.experiment import run_experiment
 from jaxstilts.model.hf import packaged_models, resolve_folder
-from jaxstilts.pipeline import run_experiment
 
 
 def test_packaged_checkpoint_resolves_by_name_and_unknown_names_are_listed():

@@ -52,8 +52,8 @@ def test_a_full_disk_during_a_run_is_one_line_from_the_command(tmp_path, monkeyp
     """Through the command line: the failed asynchronous save, Orbax's logs of it and the
     TensorStore writes it leaves behind print nothing but the command's one line; the lock is
     released."""
-    from jaxstilts import pipeline
     from jaxstilts.cli import main
+    from jaxstilts.experiment import run as experiment
     from jaxstilts.workdir import LOCK_NAME
 
     noise = np.random.default_rng(0).standard_normal((256, 1024), np.float32)
@@ -68,7 +68,7 @@ def test_a_full_disk_during_a_run_is_one_line_from_the_command(tmp_path, monkeyp
         finally:
             ckpt.close()
 
-    monkeypatch.setattr(pipeline, "run_experiment", run)
+    monkeypatch.setattr(experiment, "run_experiment", run)
     assert main(["run", "tiny", "--workdir", str(tmp_path / "W")]) == 2
     err = capsys.readouterr().err
     assert err == (f"jaxstilts run: {tmp_path}/W/target/checkpoints: a checkpoint could not be "

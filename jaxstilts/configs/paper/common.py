@@ -32,18 +32,22 @@ def intermediate_and_target(arg: str, config: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def per_task_settings() -> tuple[str, ...]:
-    """`sweep.per_task` entries that give each run of a sweep what `paper_config` gives a single
+def per_task_settings() -> dict[str, dict]:
+    """`sweep.per_task` settings that give each run of a sweep what `paper_config` gives a single
     run: its target's epochs, batch 16 in a phase that trains a QA task, and the dual-encoder
     recipes."""
-    dual = tuple(f"{t}: {key}={value}" for t, (batch, accumulate, lr, epochs) in
-                 DUAL_ENCODER.items() for key, value in (
-                     ("target.batch_size", batch), ("target.optim.accumulation_steps", accumulate),
-                     ("target.optim.lr", lr), ("target.epochs", epochs),
-                     ("target.optim.warmup_fraction", 0.0), ("target.optim.weight_decay", 0.0)))
-    return (tuple(f"{t}: target.epochs={e}" for t, e in TARGET_EPOCHS.items())
-            + tuple(f"{t}: target.batch_size=16" for t in sorted(QA))
-            + tuple(f"{t}: intermediate.batch_size=16" for t in sorted(QA)) + dual)
+    settings: dict[str, dict] = {}
+    for task, epochs in TARGET_EPOCHS.items():
+        settings.setdefault(task, {})["target.epochs"] = epochs
+    for task in sorted(QA):
+        settings.setdefault(task, {}).update({"target.batch_size": 16,
+                                              "intermediate.batch_size": 16})
+    for task, (batch, accumulate, lr, epochs) in DUAL_ENCODER.items():
+        settings.setdefault(task, {}).update({
+            "target.batch_size": batch, "target.optim.accumulation_steps": accumulate,
+            "target.optim.lr": lr, "target.epochs": epochs,
+            "target.optim.warmup_fraction": 0.0, "target.optim.weight_decay": 0.0})
+    return settings
 
 
 def paper_config(intermediate: tuple[str, ...] = (), target: str = "xnli",

@@ -22,13 +22,13 @@ NOISE_RATES = (0.0, 0.05, 0.1, 0.2)
 def get_config(arg: str = ""):
     if arg == "tiny":  # the demo task's rows fit in 64 tokens: 32 truncates, 64 does not
         c = tiny_study("length-robustness")
-        c.sweep.axes = ("intermediate.max_length=32|64",)
+        c.sweep.axes = {"intermediate.max_length": (32, 64)}
         c.sweep.seeds = (0, 1)
         c.evaluate.noise_rates = (0.0, 0.2)
         return c
     c = real_study("length-robustness")
     c.sweep.intermediate = ("mnli",)
     c.sweep.targets = ("xnli", "pawsx", "xquad")
-    c.sweep.axes = ("intermediate.max_length=128|256|512",)
+    c.sweep.axes = {"intermediate.max_length": (128, 256, 512)}
     c.evaluate.noise_rates = NOISE_RATES
     return c

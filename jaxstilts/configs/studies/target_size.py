@@ -25,13 +25,13 @@ SIZES = (100, 300, 1000, 2000)
 def get_config(arg: str = ""):
     if arg == "tiny":  # two sizes, one seed, the related task alone: the plumbing, in CI
         c = tiny_study("target-size")
-        c.sweep.axes = ("target.train_examples=50|100",)
+        c.sweep.axes = {"target.train_examples": (50, 100)}
         return c
     c = demo()
     c.name = "study-target-size"
     c.target.steps = 200  # every size trains as long; 100 pairs: 32 epochs, 2000: 1.6
     c.target.checkpoint_every = 200
     c.sweep.intermediate = ("demo_nli",)  # the related task against the baseline
-    c.sweep.axes = ("target.train_examples=" + "|".join(map(str, SIZES)),)
+    c.sweep.axes = {"target.train_examples": SIZES}
     c.sweep.seeds = (0, 1, 2)
     return c
