@@ -2,32 +2,22 @@
 
     PYTHONPATH=. python benchmarks/grid_cost.py [STEP_S ...]   (STEP_S: a measured reference step)
 
-Steps per phase follow the pipeline (ceil(epochs x training examples / batch)); the grid's
-settings (tasks, epochs, batch sizes, lengths) come from the paper configs, the training-set sizes
-from the datasets' cards (below, English train splits). A step is costed in proportion to the
-tokens it carries against the reference step (32 rows x 256 tokens, XLM-R Large, bf16): every
-row padded to its task's full length (the bucketed loader pads less: an upper bound), one
-sequence per answer choice. Validation, evaluation and compiles are left out (see README).
+The costing is `jaxstilts.sweep.cost`'s (as `jaxstilts sweep CONFIG --plan --hardware h200`
+prints it for any grid): steps per phase as the pipeline counts them, each step costed in
+proportion to its tokens against the reference step (32 rows x 256 tokens, XLM-R Large, bf16),
+training-set sizes from the datasets' cards. Here the paper grid under several MFUs, per phase.
+Validation, evaluation and compiles are left out (see README).
 """
 
 from __future__ import annotations
 
-import math
 import sys
 
 from jaxstilts.configs.paper.common import INTERMEDIATE, MULTI_TASK, QA, TARGET_EPOCHS, TARGETS
+from jaxstilts.experiment.feeds import training_task
+from jaxstilts.sweep.cost import TRAIN_SIZE, phase_cost, reference_step_s
+from jaxstilts.tasks import get_task, has_target_phase
 
-# English training examples (Hugging Face dataset cards; CCG: CCGbank sections 02-21).
-TRAIN_SIZE = {
-    "anli_plus": 550_152 + 392_702 + 16_946 + 45_460 + 100_459,  # SNLI + MNLI + ANLI R1-R3
-    "mnli": 392_702, "qqp": 363_846, "sst2": 67_349, "squad_v2": 130_319,
-    "hellaswag": 39_905, "ccg": 39_604, "cosmos_qa": 25_262, "commonsense_qa": 9_741,
-    "xnli": 392_702, "pawsx": 49_401, "udpos": 21_253, "panx": 20_000, "xquad": 87_599,
-    "mlqa": 87_599, "tydiqa": 3_696,
-}
-CHOICES = {"hellaswag": 4, "cosmos_qa": 4, "commonsense_qa": 5}  # sequences per example
-RETRIEVAL = {"bucc2018", "tatoeba"}  # no training: evaluated with the encoder as it is
-REFERENCE_TOKENS = 32 * 256
 # The reference step's time on each accelerator from an MFU: the one measured (H200, XLM-R Large
 # bf16 32 x 256, issue 23: 23.5%, before scanned layers), the issue's target (45%), and the
 # measured MFU carried over to a TPU v4-8 (4 chips; not measured).
@@ -37,25 +27,9 @@ SCENARIOS = (("H200, measured 23.5% MFU", "H200", 1, 0.235),
              ("TPU v4-8, 45% MFU assumed", "TPU v4", 4, 0.45))
 
 
-def reference_step_s(chip: str, chips: int, mfu: float) -> float:
-    from jaxstilts.bench import PEAK_FLOPS, train_flops
-    from jaxstilts.model.config import XLMRConfig
-
-    return train_flops(XLMRConfig.preset("large"), 32, 256) / (chips * PEAK_FLOPS[chip] * mfu)
-
-
-def length(task: str) -> int:
-    return 384 if task in QA else 256
-
-
-def phase_cost(tasks: tuple[str, ...], epochs: float, batch: int) -> tuple[int, float]:
-    """(optimizer steps, cost in reference steps) of one phase; a multi-task phase samples
-    tasks in proportion to their size, so its step costs the size-weighted mean."""
-    sizes = {t: TRAIN_SIZE[t] for t in tasks}
-    steps = max(1, math.ceil(epochs * sum(sizes.values()) / batch))
-    per_step = sum(n / sum(sizes.values()) * batch * CHOICES.get(t, 1) * length(t)
-                   for t, n in sizes.items()) / REFERENCE_TOKENS
-    return steps, steps * per_step
+def _phase(tasks: tuple[str, ...], epochs: float, batch: int) -> tuple[int, float]:
+    return phase_cost({t: TRAIN_SIZE[t] for t in tasks},
+                      {t: get_task(t).max_length for t in tasks}, None, epochs, batch)
 
 
 def grid() -> list[tuple[str, int, float]]:
@@ -64,12 +38,13 @@ def grid() -> list[tuple[str, int, float]]:
         tasks = tuple(entry.split("+"))
         batch = 16 if any(t in QA for t in tasks) else 32
         rows.append((f"intermediate {entry if len(tasks) == 1 else 'multi-task'}",
-                     *phase_cost(tasks, 2.0, batch)))
+                     *_phase(tasks, 2.0, batch)))
     runs = len(INTERMEDIATE) + 2  # each intermediate, multi-task, and the baseline
     for target in TARGETS:
-        if target in RETRIEVAL:
+        if not has_target_phase(target):  # BUCC, Tatoeba: evaluated with the encoder as it is
             continue
-        steps, cost = phase_cost((target,), TARGET_EPOCHS[target], 16 if target in QA else 32)
+        steps, cost = _phase((training_task(target),), TARGET_EPOCHS[target],
+                             16 if target in QA else 32)
         rows.append((f"target {target} x {runs}", steps * runs, cost * runs))
     return rows
 

@@ -208,8 +208,14 @@ def _sweep_plan(args: argparse.Namespace, overrides: list[str]) -> int:
 
     config = load_config(args.config, overrides)
     workdir = args.workdir or f"runs/{config.name}"
-    for line in plan_lines(plan_sweep(config), workdir):
+    jobs = plan_sweep(config)
+    for line in plan_lines(jobs, workdir):
         print(line)
+    if args.hardware:
+        from jaxstilts.sweep.cost import estimate_lines
+
+        for line in estimate_lines(jobs, args.hardware):
+            print(line)
     return 0
 
 
@@ -501,6 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "a Ray cluster of this machine alone")
             p.add_argument("--plan", action="store_true", help="print the jobs, what each "
                            "waits for and which are done; runs nothing")
+            p.add_argument("--hardware", choices=["h200", "tpu-v4-8"],
+                           help="with --plan: the training's accelerator-hours on one of these "
+                           "per job, from the benchmarks' measured step time")
             p.add_argument("--status", action="store_true", help="print the state of the grid "
                            "in --workdir (done, running, waiting, failed with each error, time "
                            "left); runs nothing")
