@@ -181,8 +181,9 @@ class RayDriver:
     # -- submitting
 
     def _argv(self, job: Job, extra: Sequence[str] = ()) -> list[str]:
-        """`jaxstilts job SWEEP_DIR JOB_ID` (its config is the plan's; `extra`: distributed.*)."""
-        return ["job", str(self.sweep_dir), job.id, "--quiet", *extra]
+        """`jaxstilts job SWEEP_DIR JOB_ID` (its config is the plan's; `extra`: distributed.*),
+        not quiet: its log says where it resumed from and what it skipped."""
+        return ["job", str(self.sweep_dir), job.id, *extra]
 
     def _submit(self, job_id: str, attempt: int) -> None:
         import ray
