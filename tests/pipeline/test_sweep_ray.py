@@ -1,8 +1,9 @@
 """`jaxstilts sweep --launcher ray` on a real local Ray cluster (2 CPUs), the 2 x 2 fixture grid
-with its baseline: one job's process SIGKILLed mid-training, the driver SIGKILLed once some jobs
-are done and started again. The grid's files equal the local launcher's (the `sweep` fixture);
-the killed job was tried again and resumed from its checkpoint; the restarted driver ran only
-what was left; independent jobs ran at the same time."""
+with its baseline: one job's process SIGKILLed mid-training, another job's Ray worker SIGKILLed,
+the driver SIGKILLed once both are done again, and started again. The grid's files equal the
+local launcher's (the `sweep` fixture); the killed jobs were tried again and resumed from their
+checkpoints; the restarted driver ran only what was left; independent jobs ran at the same
+time. And a job of two JAX processes placed by Ray equals one process."""
 
 from __future__ import annotations
 
@@ -54,25 +55,41 @@ def job_processes(workdir: Path) -> dict[str, int]:
     return found
 
 
-def stop_one_mid_training(workdir: Path, deadline: float, driven: subprocess.Popen) -> str:
-    """SIGKILL a job's process between its step-2 checkpoint and the end of its phase: it is
-    frozen (SIGSTOP) as soon as the checkpoint is there, checked, then killed."""
+def stop_one_mid_training(workdir: Path, deadline: float, driven: subprocess.Popen,
+                          worker: bool = False, other_than: str = "") -> str:
+    """SIGKILL a job between its step-2 checkpoint and the end of its phase: its process is
+    frozen (SIGSTOP) as soon as the checkpoint is there, checked, then killed; or (`worker`)
+    the Ray worker that runs it is killed, and the job must die with it."""
     while time.time() < deadline:
         assert driven.poll() is None, driven.communicate()[0][-4000:]
         for job, pid in job_processes(workdir).items():
             phase = workdir / job / ("target" if job.startswith("runs/") else "")
-            if (phase / "checkpoints" / "2").is_dir() and not (phase / "done.json").exists():
-                try:
-                    os.kill(pid, signal.SIGSTOP)
-                except ProcessLookupError:
-                    continue
-                if (phase / "done.json").exists():  # too late: it finished the phase
-                    os.kill(pid, signal.SIGCONT)
-                    continue
-                os.kill(pid, signal.SIGKILL)
-                return job
+            if job == other_than or not (phase / "checkpoints" / "2").is_dir() or (
+                    phase / "done.json").exists():
+                continue
+            try:
+                os.kill(pid, signal.SIGSTOP)
+                parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (ProcessLookupError, FileNotFoundError):
+                continue
+            if (phase / "done.json").exists():  # too late: it finished the phase
+                os.kill(pid, signal.SIGCONT)
+                continue
+            os.kill(parent if worker else pid, signal.SIGKILL)
+            gone = time.time() + 10
+            while Path(f"/proc/{pid}").exists() and _state(pid) != "Z":
+                assert time.time() < gone, f"{job}: its process outlived its Ray worker"
+                time.sleep(0.05)
+            return job
         time.sleep(0.05)
     raise AssertionError("no job was caught between its checkpoint and its end")
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return "Z"
 
 
 def tries(workdir: Path, job: str) -> list[dict]:
@@ -82,16 +99,16 @@ def tries(workdir: Path, job: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def ray_grid(ray_cluster, tmp_path_factory):
-    """The grid drained by Ray: one job killed mid-training (retried by the driver), then the
-    driver killed once that job and at least one other are done, then started again."""
+    """The grid drained by Ray: one job's process killed mid-training, then another job's Ray
+    worker (both tried again by the driver), then the driver killed once both are done, then
+    started again."""
     workdir = tmp_path_factory.mktemp("ray-sweep")
     first = driver(workdir, ray_cluster)
     deadline = time.time() + 600
     killed = stop_one_mid_training(workdir, deadline, first)
+    lost = stop_one_mid_training(workdir, deadline, first, worker=True, other_than=killed)
     while time.time() < deadline and first.poll() is None:
-        done = [t for t in tries(workdir, killed) if t["outcome"] == "done"]
-        finished = list(workdir.glob("runs/*/run.json"))
-        if done and len(finished) >= 2:
+        if all(any(t["outcome"] == "done" for t in tries(workdir, job)) for job in (killed, lost)):
             break
         time.sleep(0.2)
     assert first.poll() is None, first.communicate()[0][-4000:]
@@ -102,7 +119,7 @@ def ray_grid(ray_cluster, tmp_path_factory):
     second = driver(workdir, ray_cluster)
     out = second.communicate(timeout=900)[0]
     assert second.returncode == 0, out[-4000:]
-    return workdir, killed, finished, first_out, out
+    return workdir, (killed, lost), finished, first_out, out
 
 
 def _normal(text: str, workdir: Path) -> str:
@@ -132,12 +149,13 @@ def test_the_ray_grid_equals_the_local_launchers(ray_grid, sweep):
 
 
 def test_a_killed_job_is_tried_again_and_resumes_from_its_checkpoint(ray_grid):
-    workdir, killed, *_ = ray_grid
-    record = tries(workdir, killed)
-    assert [t["outcome"] for t in record[:2]] == ["killed", "done"], record
-    assert record[0]["returncode"] == -signal.SIGKILL
-    log = (workdir / "jobs" / killed / "try-2.log").read_text()
-    assert "resuming from step 2" in log, log[-3000:]
+    workdir, (killed, lost), *_ = ray_grid
+    for job, outcome in ((killed, "killed"), (lost, "lost")):  # its process; its Ray worker
+        record = tries(workdir, job)
+        assert [t["outcome"] for t in record] == [outcome, "done"], (job, record)
+        log = (workdir / "jobs" / job / "try-2.log").read_text()
+        assert "resuming from step 2" in log, log[-3000:]
+    assert tries(workdir, killed)[0]["returncode"] == -signal.SIGKILL
 
 
 def test_a_restarted_driver_does_not_run_finished_jobs_again(ray_grid):
@@ -153,7 +171,7 @@ def test_a_restarted_driver_does_not_run_finished_jobs_again(ray_grid):
                  if t["driver_started"] > second}
     assert restarted and not restarted & set(finished), (restarted, finished)
     assert sorted(p.parent.name for p in workdir.glob("runs/*/run.json")) == sorted(
-        p.parent.name for p in (workdir / "runs").iterdir() if p.is_dir())
+        p.name for p in (workdir / "runs").iterdir()) and len(restarted) < len(_jobs(workdir))
 
 
 def test_independent_jobs_run_at_the_same_time(ray_grid):
