@@ -18,7 +18,7 @@ import ml_collections
 
 from jaxstilts.sweep.job import JobNotReady, one_line, run_job
 from jaxstilts.sweep.plan import Job, plan_sweep, write_plan
-from jaxstilts.sweep.status import counts, duration, grid_states, time_left
+from jaxstilts.sweep.status import counts, duration, grid_states, job_seconds, time_left
 from jaxstilts.train.checkpoint import abs_path
 from jaxstilts.train.preemption import Preempted
 from jaxstilts.workdir import ConfigChanged, WorkdirBusy
@@ -60,22 +60,27 @@ def run_sweep(config: ml_collections.ConfigDict, sweep_dir: str | Path,
 
 def run_plan(jobs: list[Job], sweep_dir, *, progress: bool = False,
              allow_config_change: bool = False) -> list[dict]:
-    """The jobs of a written plan, in order (see the module's docstring)."""
+    """The jobs of a written plan, in order (see the module's docstring). The workdir is read
+    once for the jobs' states and times, then kept up to date here (on cloud storage each
+    look is a request)."""
     records: dict[str, dict] = {}
     failed: dict[str, str] = {}
     blocked: dict[str, str] = {}
+    states = grid_states(jobs, sweep_dir)
+    measured = job_seconds(jobs, sweep_dir)
     pending = list(jobs)
     while pending:
         later = []
         for job in pending:
             blocker = next((d for d in job.waits_for if d in failed or d in blocked), None)
             if blocker is not None:
-                blocked[job.id] = blocker
+                blocked[job.id], states[job.id] = blocker, "blocked"
                 notice.warning("%s is not run: it waits for %s, which failed", job.id, blocker)
                 continue
-            states = grid_states(jobs, sweep_dir)
-            if states[job.id] != "done":
-                _say_progress(job, jobs, states, sweep_dir)
+            fresh = states[job.id] != "done"
+            if fresh:
+                _say_progress(job, jobs, states, measured)
+            started = time.monotonic()
             try:
                 record = run_job(sweep_dir, job.id, jobs=jobs, progress=progress,
                                  allow_config_change=allow_config_change)
@@ -87,12 +92,16 @@ def run_plan(jobs: list[Job], sweep_dir, *, progress: bool = False,
                 raise
             except Exception as e:  # noqa: BLE001 -- recorded in failed.json, the grid goes on
                 failed[job.id] = one_line(e)
+                states[job.id] = "failed"
                 log.error("job %s failed: %s (the rest of the grid goes on)", job.id,
                           failed[job.id])
                 continue
+            states[job.id] = "done"
+            if fresh:
+                measured[job.id] = time.monotonic() - started
             if job.kind == "run":
                 records[job.id] = record
-        if later:
+        if later:  # jobs other processes run: look at the workdir again, then wait
             states = grid_states(jobs, sweep_dir)
             for job in list(later):  # failed in another process: what waits on it cannot run
                 if states[job.id] == "blocked":
@@ -110,10 +119,11 @@ def run_plan(jobs: list[Job], sweep_dir, *, progress: bool = False,
     return out
 
 
-def _say_progress(job: Job, jobs: list[Job], states: dict[str, str], sweep_dir) -> None:
+def _say_progress(job: Job, jobs: list[Job], states: dict[str, str],
+                  measured: dict[str, float]) -> None:
     """`job 3 of 8: runs/mnli__xnli (2 done, 0 running, 6 waiting, 0 failed; about 4 min
     left for this and the rest)`; time left from the measured times of finished jobs."""
-    left = time_left(jobs, states, sweep_dir)
+    left = time_left(jobs, states, measured)
     place = next(i for i, j in enumerate(jobs, 1) if j.id == job.id)
     tail = f"; about {duration(left)} left for this and the rest" if left is not None else ""
     notice.info("job %d of %d: %s (%s%s)", place, len(jobs), job.id, counts(states), tail)

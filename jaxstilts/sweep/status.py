@@ -40,11 +40,12 @@ def job_seconds(jobs: list[Job], sweep_dir) -> dict[str, float]:
     return out
 
 
-def time_left(jobs: list[Job], states: dict[str, str], sweep_dir) -> float | None:
+def time_left(jobs: list[Job], states: dict[str, str], measured: dict[str, float]
+              ) -> float | None:
     """Seconds of job time the unfinished jobs need, one after another: each costed at the
-    median measured time of finished jobs of its kind (any kind when none of its own); None
-    before any job has been measured. Jobs that wait on a failed job are left out."""
-    measured = job_seconds(jobs, sweep_dir)
+    median `measured` time (job id -> seconds) of finished jobs of its kind (any kind when none
+    of its own); None before any job has been measured. Jobs that wait on a failed job are
+    left out."""
     if not measured:
         return None
     kinds = {job.id: job.kind for job in jobs}
@@ -66,10 +67,10 @@ def status_lines(jobs: list[Job], sweep_dir) -> list[str]:
     """What `jaxstilts sweep --status` prints: the counts and time left, each job's state, the
     one-line error of each failed job and what waits on it."""
     states = grid_states(jobs, sweep_dir)
-    left = time_left(jobs, states, sweep_dir)
+    measured = job_seconds(jobs, sweep_dir)
+    left = time_left(jobs, states, measured)
     lines = [f"{len(jobs)} jobs: {counts(states)}" + (
         f"; about {duration(left)} of job time left" if left else "")]
-    measured = job_seconds(jobs, sweep_dir)
     for job in jobs:
         state = states[job.id]
         extra = f"  ({duration(measured[job.id])})" if job.id in measured else ""

@@ -15,11 +15,10 @@ RUNS = ["baseline__xnli", "baseline__pawsx", "mnli__xnli", "mnli__pawsx", "sst2_
         "sst2__pawsx"]
 
 
-def jaxstilts(*args, **kwargs):
+def jaxstilts(*args, stderr=subprocess.STDOUT):
     env = dict(os.environ, PYTHONUNBUFFERED="1", JAX_PLATFORMS="cpu")
     return subprocess.Popen([sys.executable, "-m", "jaxstilts.cli", *map(str, args)], cwd=REPO,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            **kwargs)
+                            env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
 
 
 def interrupted_local_sweep(tmp_path_factory):
