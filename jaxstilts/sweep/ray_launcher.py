@@ -37,15 +37,14 @@ from dataclasses import dataclass, field
 
 from jaxstilts.config import ConfigError
 from jaxstilts.sweep.plan import Job, is_done, job_state, record_dir
-from jaxstilts.sweep.status import counts, duration, grid_states, time_left
+from jaxstilts.sweep.status import counts, duration, grid_states, job_seconds, time_left
 from jaxstilts.train.checkpoint import abs_path
 
-log = logging.getLogger(__name__)
 notice = logging.getLogger("jaxstilts.train.notice")
 
 PREEMPTED = 75  # the exit status of a job stopped by SIGTERM after saving (EX_TEMPFAIL)
 TRIES = 3  # tries of a job that is preempted, killed or loses its worker or node
-TAIL = 4000  # characters of a try's output kept in its log
+TAIL = 20000  # characters of a try's output kept in its log (the end)
 STOP_WAIT_S = 300.0  # how long a stopped driver waits for its jobs to save and exit
 RECORD = "ray.json"
 HELD_POLL_S = 5.0  # how often a job whose folder another process holds is looked at again
@@ -297,7 +296,7 @@ class RayDriver:
     def _progress(self) -> str:
         jobs = list(self.jobs.values())
         states = grid_states(jobs, self.sweep_dir)
-        left = time_left(jobs, states, self.sweep_dir)
+        left = time_left(jobs, states, job_seconds(jobs, self.sweep_dir))
         return counts(states) + (f"; about {duration(left)} of job time left"
                                  if left is not None else "")
 
@@ -354,8 +353,10 @@ class RayDriver:
                                 duration(record.finished - record.started), record.node,
                                 self._progress())
                 elif record.outcome != "failed" and attempt < self.tries:
-                    notice.warning("job %s: %s (exit %s); trying again, from its checkpoint",
-                                   job_id, record.outcome, record.returncode)
+                    how = ("its worker or node was lost" if record.returncode is None
+                           else f"exit {record.returncode}")
+                    notice.warning("job %s: %s (%s); trying again, from its checkpoint",
+                                   job_id, record.outcome, how)
                 else:
                     error = record.error or f"{record.outcome} {attempt} times"
                     self.result.failed[job_id] = error
