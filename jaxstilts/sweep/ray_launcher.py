@@ -270,7 +270,9 @@ class RayDriver:
         tries = json.loads(file.read_text()) if file.exists() else []
         tries.append({**record.to_json(), "driver_started": self.started})
         (folder / f"try-{len(tries)}.log").write_text(result.get("output", ""))
-        file.write_text(json.dumps(tries, indent=1))
+        partial = folder / f"{RECORD}.partial"  # whole or not at all, for those who read it
+        partial.write_text(json.dumps(tries, indent=1))
+        partial.rename(file)
         self.result.attempts.append(record)
         return record
 
