@@ -272,7 +272,7 @@ class RayDriver:
         (folder / f"try-{len(tries)}.log").write_text(result.get("output", ""))
         partial = folder / f"{RECORD}.partial"  # whole or not at all, for those who read it
         partial.write_text(json.dumps(tries, indent=1))
-        partial.rename(file)
+        partial.replace(file)
         self.result.attempts.append(record)
         return record
 
