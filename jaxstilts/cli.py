@@ -121,6 +121,8 @@ def cmd_sweep(args: argparse.Namespace, overrides: list[str]) -> int:
         return _sweep_status(args, overrides)
     if args.plan:
         return _sweep_plan(args, overrides)
+    if args.launcher == "ray" or args.ray_address:
+        _check_ray(args)
     config = _config(args, overrides)
     from jaxstilts.report import write_report
     from jaxstilts.sweep.local import SweepFailed, run_sweep
@@ -130,8 +132,13 @@ def cmd_sweep(args: argparse.Namespace, overrides: list[str]) -> int:
     failed = None
     with hold(workdir, "sweep"):  # the driver's lock; each job locks its own folder
         try:
-            records = run_sweep(config, workdir, progress=not args.quiet,
-                                allow_config_change=args.allow_config_change)
+            if args.launcher == "ray":
+                from jaxstilts.sweep.ray_launcher import run_sweep_on_ray
+
+                records = run_sweep_on_ray(config, workdir, args.ray_address)
+            else:
+                records = run_sweep(config, workdir, progress=not args.quiet,
+                                    allow_config_change=args.allow_config_change)
         except SweepFailed as e:
             records, failed = e.records, e
         for record in records:
@@ -144,6 +151,22 @@ def cmd_sweep(args: argparse.Namespace, overrides: list[str]) -> int:
               "--status` lists them)", file=sys.stderr)
         return 1
     return 0
+
+
+def _check_ray(args: argparse.Namespace) -> None:
+    """--launcher ray: Ray is installed, and no option only the local launcher has."""
+    import importlib.util
+
+    from jaxstilts.config import ConfigError
+
+    if args.launcher != "ray":
+        raise ConfigError(f"--ray-address {args.ray_address}: add --launcher ray")
+    if importlib.util.find_spec("ray") is None:
+        raise ConfigError("--launcher ray needs Ray, which is not installed here: pip install "
+                          "'jaxstilts[ray]'")
+    if args.allow_config_change:
+        raise ConfigError("--allow-config-change works with --launcher local only (each Ray "
+                          "job runs the plan's config as it is)")
 
 
 def _sweep_configs(config) -> list:
@@ -472,9 +495,15 @@ def build_parser() -> argparse.ArgumentParser:
                            "change is logged in config_changes.json")
         p.add_argument("--quiet", action="store_true", help="print only the results")
         if name == "sweep":
-            p.add_argument("--launcher", default="local", choices=["local"],
+            p.add_argument("--launcher", default="local", choices=["local", "ray"],
                            help="what runs the plan's jobs (default: %(default)s: one after "
-                           "another in this process)")
+                           "another in this process; ray: each job a Ray task on a Ray "
+                           "cluster, as soon as what it waits for is done; needs `pip install "
+                           "'jaxstilts[ray]'`)")
+            p.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                           help="with --launcher ray: the cluster (HEAD_IP:PORT, or auto: the "
+                           "one `ray start` made on this machine); default: $RAY_ADDRESS, else "
+                           "a Ray cluster of this machine alone")
             p.add_argument("--plan", action="store_true", help="print the jobs, what each "
                            "waits for and which are done; runs nothing")
             p.add_argument("--hardware", choices=["h200", "tpu-v4-8"],

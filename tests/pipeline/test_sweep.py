@@ -2,50 +2,17 @@
 finished runs; then `report`, `inspect` and `convert` on what it left."""
 
 import json
-import os
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-CONFIG = "tests/pipeline/sweep_config.py"
-RUNS = ["baseline__xnli", "baseline__pawsx", "mnli__xnli", "mnli__pawsx", "sst2__xnli",
-        "sst2__pawsx"]
+from .local_sweep import CONFIG, REPO, RUNS, jaxstilts
+
 JOBS = ["runs/baseline__xnli", "runs/baseline__pawsx", "intermediate/mnli", "runs/mnli__xnli",
         "runs/mnli__pawsx", "intermediate/sst2", "runs/sst2__xnli", "runs/sst2__pawsx"]
-
-
-def jaxstilts(*args, stderr=subprocess.STDOUT):
-    env = dict(os.environ, PYTHONUNBUFFERED="1", JAX_PLATFORMS="cpu")
-    return subprocess.Popen([sys.executable, "-m", "jaxstilts.cli", *map(str, args)], cwd=REPO,
-                            env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
-
-
-@pytest.fixture(scope="module")
-def sweep(tmp_path_factory):
-    """Run the sweep, SIGKILL it once two runs have finished, run it again to the end."""
-    workdir = tmp_path_factory.mktemp("sweep")
-    proc = jaxstilts("sweep", CONFIG, "--workdir", workdir, "--quiet")
-    deadline = time.time() + 600
-    while time.time() < deadline and proc.poll() is None:
-        if len(list(workdir.glob("runs/*/run.json"))) >= 2:
-            break
-        time.sleep(0.2)
-    proc.send_signal(signal.SIGKILL)
-    first_out = proc.communicate()[0]
-    finished = {p.parent.name: p.stat().st_mtime_ns for p in workdir.glob("runs/*/run.json")}
-    assert len(finished) >= 2, first_out[-3000:]
-    assert len(finished) < len(RUNS), "the sweep was not interrupted"
-    done = len(finished) + len(list(workdir.glob("intermediate/*/done.json")))
-    second = jaxstilts("-v", "sweep", CONFIG, "--workdir", workdir, "--quiet")
-    out = second.communicate(timeout=900)[0]
-    assert second.returncode == 0, out[-4000:]
-    return workdir, finished, out, done
 
 
 def test_the_resumed_sweep_completes_without_redoing_finished_runs(sweep):
@@ -129,7 +96,7 @@ def test_convert_round_trip_between_orbax_and_hugging_face(sweep, tmp_path):
                                   np.asarray(ours.encoder.embeddings.word[...]))
 
 
-def test_eval_rescores_a_finished_run_in_other_languages(sweep):
+def test_eval_rescores_a_finished_run_in_other_languages(sweep, tmp_path):
     from jaxstilts.experiment import evaluate_workdir
 
     from .sweep_config import get_config
@@ -138,7 +105,8 @@ def test_eval_rescores_a_finished_run_in_other_languages(sweep):
     config = get_config()
     config.target.task = "pawsx"
     config.evaluate.languages = ("en", "ja", "ko")
-    run = workdir / "runs" / "mnli__pawsx"
+    run = tmp_path / "mnli__pawsx"  # a copy: the grid's files stay as the sweep left them
+    shutil.copytree(workdir / "runs" / "mnli__pawsx", run)
     record = evaluate_workdir(config, run)
     assert set(record["results"]["pawsx"]) == {"en", "ja", "ko"}
     saved = json.loads((run / "run.json").read_text())
