@@ -36,9 +36,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from jaxstilts.config import ConfigError
+from jaxstilts.paths import abs_path
 from jaxstilts.sweep.plan import Job, is_done, job_state, record_dir
 from jaxstilts.sweep.status import counts, duration, grid_states, job_seconds, time_left
-from jaxstilts.train.checkpoint import abs_path
 
 notice = logging.getLogger("jaxstilts.train.notice")
 
