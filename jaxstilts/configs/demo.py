@@ -31,7 +31,7 @@ def get_config():
     c.intermediate.tasks = ("demo_nli",)
     c.target.task = "demo_xnli"
     c.target.train_examples = 100  # scarce target data: 100 English pairs
-    for phase, steps, lr in (("intermediate", 400, 2e-3), ("target", 100, 1e-3)):
+    for phase, steps, lr in (("intermediate", 400, 2e-3), ("target", 100, 2e-3)):
         p = c[phase]
         p.steps = steps
         p.batch_size = 16
