@@ -5,11 +5,11 @@ TyDiQA-GoldP, the target with the least English data.)
 
 The demo's baseline and related runs (`configs/demo.py`: tiny model, demo_nli → demo_xnli on the
 embedded data) with the target's English training data cut to its first 100, 300, 1000 and 2000
-pairs (`target.train_examples`), each size for the same number of target steps (200), three
-seeds. The intermediate phase does not depend on the size, so it is trained once per seed (and
-is the demo's own: a copy of a demo workdir's `intermediate/` folder is reused as it is).
+pairs (`target.train_examples`), each size for the same number of target steps (200, at the demo's
+lr), three seeds. The intermediate phase does not depend on the size, so it is trained once per
+seed (and is the demo's own: a copy of a demo workdir's `intermediate/` folder is reused as it is).
 
-    jaxstilts sweep studies/target_size.py --workdir runs/target-size   # CPU, ~4 CPU-minutes
+    jaxstilts sweep studies/target_size.py --workdir runs/target-size   # CPU, ~3 CPU-minutes
     jaxstilts sweep studies/target_size.py:tiny                        # CPU, minutes (tests)
 
 Report: `target_size.md` / `target_size_<target>.png` (the zero-shot gain on the other
