@@ -353,3 +353,17 @@ def test_a_failed_job_is_listed_and_the_rest_of_the_grid_goes_on(sweep, tmp_path
            "training rows; lower --config.intermediate.batch_size or give the task more " \
            "data" in lines
     assert "  blocked  runs/mnli__pawsx  waits for intermediate/mnli" in lines
+    # One job on its own, as a launcher runs it: what waits is refused, a failure exits 1.
+    from jaxstilts.sweep import run_job
+    from jaxstilts.sweep.job import JobNotReady
+
+    with pytest.raises(JobNotReady, match="runs/mnli__xnli waits for intermediate/mnli, which "
+                       "is failed"):
+        run_job(grid, "runs/mnli__xnli")
+    assert main(["job", str(grid), "intermediate/mnli"]) == 1
+    error = ("intermediate.batch_size=64: task mnli has only 3 training rows; lower "
+             "--config.intermediate.batch_size or give the task more data")
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"jaxstilts job: intermediate/mnli failed: {error}")
+    failed = json.loads((grid / "jobs" / "intermediate" / "mnli" / "failed.json").read_text())
+    assert failed["error"] == error and failed["type"] == "ConfigError"
