@@ -480,7 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "languages, split, noise) from its checkpoints")):
         flags = "--workdir DIR" if name == "eval" else "[--workdir DIR] [--allow-config-change]"
         if name == "sweep":
-            flags += " [--plan [--hardware HW] | --status] [--launcher local]"
+            flags += (" [--plan [--hardware HW] | --status] [--launcher local|ray"
+                      " [--ray-address ADDRESS]]")
         p = add_command(name, help=text, description=text[0].upper() + text[1:] + ".",
                            usage=f"jaxstilts {name} CONFIG {flags} [--quiet] "
                            "[--config.KEY=VALUE ...]")

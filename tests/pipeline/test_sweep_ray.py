@@ -242,3 +242,17 @@ def test_a_job_of_two_processes_placed_by_ray_equals_one_process(ray_cluster, tm
     diffs = [float(np.abs(np.asarray(a) - np.asarray(b)).max())
              for a, b in zip(jax.tree.leaves(multi["params"]), jax.tree.leaves(one["params"]))]
     assert diffs and max(diffs) <= 1e-5, max(diffs)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--ray-address", "10.0.0.1:6379"], "--ray-address 10.0.0.1:6379: add --launcher ray"),
+    (["--launcher", "ray", "--allow-config-change"],
+     "--allow-config-change works with --launcher local only"),
+])
+def test_ray_options_the_launcher_cannot_take_are_one_line(flags, message, capsys, tmp_path):
+    from jaxstilts.cli import main
+
+    assert main(["sweep", "tiny", "--workdir", str(tmp_path / "w"), *flags]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
+    assert not (tmp_path / "w").exists()
