@@ -3,11 +3,9 @@ imported only when drawing)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from jaxstilts.figures import annotate_cells, format_cell, save_png
+from jaxstilts.figures import annotate_cells, save_png
 from jaxstilts.report.runs import Sweep
 from jaxstilts.report.tables import delta_table, language_table, score_table
 
@@ -97,23 +95,6 @@ def _draw(rows: list[str], cols: list[str], values: list[list[float | None]], is
     bar.set_label("Δ score vs baseline (points)" if is_delta else "score")
     ax.tick_params(length=0)
     return save_png(fig, path)
-
-
-def _annotate(ax: Any, data: Any, image: Any, signed: bool) -> None:
-    """Each cell's value (n/a where missing), dark or light text by the cell's brightness."""
-    for (i, j), value in _cells(data):
-        if value is None:
-            ax.text(j, i, "n/a", ha="center", va="center", fontsize=8, color="0.4")
-            continue
-        r, g, b, _ = image.cmap(image.norm(value))
-        color = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
-        ax.text(j, i, format_cell(value, signed), ha="center", va="center", fontsize=9, color=color)
-
-
-def _cells(data: Any) -> Iterable[tuple[tuple[int, int], float | None]]:
-    for i in range(data.shape[0]):
-        for j in range(data.shape[1]):
-            yield (i, j), None if data.mask[i, j] else float(data[i, j])
 
 
 # ---------------------------------------------------------------- studies
