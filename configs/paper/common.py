@@ -50,6 +50,17 @@ def per_task_settings() -> dict[str, dict]:
     return settings
 
 
+def paper_grid(name: str, targets: tuple[str, ...]):
+    """Every intermediate task and the multi-task mix, and the baseline, × `targets`; each
+    intermediate phase trained once and shared by every target."""
+    c = paper_config((), "xnli")
+    c.name = name
+    c.sweep.intermediate = INTERMEDIATE + (MULTI_TASK,)
+    c.sweep.targets = targets
+    c.sweep.baseline = True
+    return c
+
+
 def paper_config(intermediate: tuple[str, ...] = (), target: str = "xnli",
                  pretrained: str = "FacebookAI/xlm-roberta-large"):
     """XLM-R Large, bf16 compute, AdamW 1e-5, warm-up 10%, validation every 1000 steps on 500

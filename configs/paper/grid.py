@@ -5,13 +5,8 @@ the baseline. Intermediate phases are trained once and shared by every target.
     jaxstilts report gs://BUCKET/stilts-grid
 """
 
-from jaxstilts.configs.paper.common import INTERMEDIATE, MULTI_TASK, TARGETS, paper_config
+from jaxstilts.configs.paper.common import TARGETS, paper_grid
 
 
 def get_config():
-    c = paper_config((), "xnli")
-    c.name = "paper-grid"
-    c.sweep.intermediate = INTERMEDIATE + (MULTI_TASK,)
-    c.sweep.targets = TARGETS
-    c.sweep.baseline = True
-    return c
+    return paper_grid("paper-grid", TARGETS)

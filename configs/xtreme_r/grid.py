@@ -4,7 +4,7 @@ Mewsli-X and LAReQA). Scores with `--benchmark xtreme-r` semantics.
     jaxstilts sweep xtreme_r/grid.py --workdir gs://BUCKET/stilts-xtreme-r
 """
 
-from jaxstilts.configs.paper.common import INTERMEDIATE, MULTI_TASK, paper_config
+from jaxstilts.configs.paper.common import paper_grid
 
 # XCOPA follows XTREME-R's recipe: SIQA (5 epochs, paper_config's target.prepare_epochs), then
 # COPA, each stage shared by the runs that differ only in target.epochs/steps or evaluate.*.
@@ -17,9 +17,4 @@ TARGETS = ("xnli", "xcopa", "udpos_xtreme_r", "panx_xtreme_r", "xquad_xtreme_r",
 
 
 def get_config():
-    c = paper_config((), "xnli")
-    c.name = "xtreme-r-grid"
-    c.sweep.intermediate = INTERMEDIATE + (MULTI_TASK,)
-    c.sweep.targets = TARGETS
-    c.sweep.baseline = True
-    return c
+    return paper_grid("xtreme-r-grid", TARGETS)

@@ -16,9 +16,8 @@ from jaxstilts.evaluate.xtreme import scorer_of
 from jaxstilts.experiment.feeds import training_task
 from jaxstilts.experiment.model import phase_model, tokenizer_of
 from jaxstilts.experiment.phases import checklist_target, evaluate_phase, run_phase
-from jaxstilts.experiment.setup import validate_config
+from jaxstilts.experiment.setup import mesh_of, validate_config
 from jaxstilts.kinds import Kind
-from jaxstilts.model.partitioning import make_mesh
 from jaxstilts.naming import run_name
 from jaxstilts.paths import abs_path
 from jaxstilts.tasks import features_of, get_task, has_target_phase, target_training
@@ -43,7 +42,7 @@ def run_experiment(config: ml_collections.ConfigDict, workdir: str | Path, *,
     open_run(config, workdir, allow_config_change)
     if jax.process_index() == 0:
         (workdir / "environment.json").write_text(json.dumps(describe_environment(), indent=2))
-    mesh = make_mesh(config.mesh.data, config.mesh.fsdp, config.mesh.tensor)
+    mesh = mesh_of(config)
     tokenizer = tokenizer_of(config)
     inter_tasks = list(config.intermediate.tasks)
     encoder_from = None
@@ -89,7 +88,7 @@ def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str | Path) -> 
         raise FileNotFoundError(f"{run_file}: not a finished run (no run.json)")
     previous = json.loads(run_file.read_text())
     target = previous["target"]
-    mesh = make_mesh(config.mesh.data, config.mesh.fsdp, config.mesh.tensor)
+    mesh = mesh_of(config)
     tokenizer = tokenizer_of(config)
     head_record = None
     if has_target_phase(target):
@@ -158,7 +157,7 @@ def checklist_workdir(workdir: str | Path, overrides: list[str] = ()) -> dict:
         raise ConfigError(f"{workdir}: target {target} is not span QA; MultiCheckList tests a "
                           "span-QA head (a run of xquad, mlqa or tydiqa)")
     validate_config(config)
-    mesh = make_mesh(config.mesh.data, config.mesh.fsdp, config.mesh.tensor)
+    mesh = mesh_of(config)
     tokenizer = tokenizer_of(config)
     head_record = json.loads((workdir / "target" / "done.json").read_text())
     model = phase_model(config, mesh, previous.get("encoder_from"), head_record)

@@ -9,6 +9,7 @@ import ml_collections
 
 from jaxstilts.config_schema import check_values
 from jaxstilts.kinds import Kind
+from jaxstilts.model.partitioning import make_mesh
 from jaxstilts.tasks import get_task, target_recipe, task_from_config
 
 log = logging.getLogger(__name__)
@@ -36,3 +37,8 @@ def setup_distributed(config: ml_collections.ConfigDict) -> None:
                                    d.process_id if d.process_id >= 0 else None)
     elif d.auto:
         jax.distributed.initialize()
+
+
+def mesh_of(config: ml_collections.ConfigDict):
+    """The (data, fsdp, tensor) device mesh `config.mesh` asks for."""
+    return make_mesh(config.mesh.data, config.mesh.fsdp, config.mesh.tensor)

@@ -24,7 +24,7 @@ from jaxstilts.config import ConfigError
 from jaxstilts.experiment.model import tokenizer_of
 from jaxstilts.experiment.phases import run_phase
 from jaxstilts.experiment.run import run_experiment
-from jaxstilts.model.partitioning import make_mesh
+from jaxstilts.experiment.setup import mesh_of
 from jaxstilts.paths import abs_path
 from jaxstilts.sweep.plan import Job, is_done, job_state, read_plan, record_dir
 from jaxstilts.train.preemption import Preempted
@@ -106,7 +106,7 @@ def _run(job: Job, sweep_dir, progress: bool, allow_config_change: bool) -> tupl
                                 coordinates=spec["coordinates"])
         return record, True
     worked = not is_done(job, sweep_dir)
-    mesh = make_mesh(config.mesh.data, config.mesh.fsdp, config.mesh.tensor)
+    mesh = mesh_of(config)
     tokenizer = tokenizer_of(config)
     if job.kind == "intermediate":
         return run_phase(config, "intermediate", job.spec["tasks"], folder, mesh, tokenizer,
